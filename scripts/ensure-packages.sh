@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs the Debian/Ubuntu packages given as arguments when any is missing:
+# directly as root, through sudo otherwise, and with a clear message when
+# neither is possible.
+set -euo pipefail
+missing=()
+for p in "$@"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+	echo "Missing packages: ${missing[*]}. This system has no apt-get: install their equivalents by hand." >&2
+	exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null || [ -t 0 ]; then
+	SUDO=(sudo)
+else
+	echo "Missing packages: ${missing[*]}." >&2
+	echo "Install them as root: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "Installing missing packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	"${SUDO[@]}" apt-get update -q
+	"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,43 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package smtp
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+)
+
+// On systems without flock(2) in package syscall (Windows, Plan 9, Solaris,
+// ...), writers are serialised within this process only. Writes stay atomic
+// (temp file + rename), so a reader never sees a torn file, but two processes
+// saving at the same moment could lose one of the changes.
+var storeMu sync.Mutex
+
+func lockDir(path string) (unlock func(), err error) {
+	storeMu.Lock()
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		storeMu.Unlock()
+		return nil, err
+	}
+	return func() {
+		f.Close()
+		storeMu.Unlock()
+	}, nil
+}
+
+// syncDir is a no-op: directories cannot be flushed portably here.
+func syncDir(dir string) error { return nil }
+
+// tightenDir makes the directory owner-only where mode bits mean something.
+func tightenDir(dir string, fi os.FileInfo) error {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		return nil // mode bits do not describe access here
+	}
+	if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
+		return fmt.Errorf("the config directory %s has mode %04o and could not be made private (0700): %w", dir, fi.Mode().Perm(), err)
+	}
+	return nil
+}

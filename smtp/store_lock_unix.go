@@ -1,0 +1,64 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package smtp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// lockDir takes an exclusive flock(2) on the lock file at path, creating it
+// (0600) if needed, and waits for it. flock locks belong to the open file, so
+// this serialises goroutines of one process as well as separate processes.
+// The lock is released by unlock, or by the kernel if the process dies.
+func lockDir(path string) (unlock func(), err error) {
+	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	for {
+		err = syscall.Flock(fd, syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return nil, &os.PathError{Op: "flock", Path: path, Err: err}
+	}
+	return func() {
+		syscall.Flock(fd, syscall.LOCK_UN)
+		syscall.Close(fd)
+	}, nil
+}
+
+// syncDir flushes a directory, so that a rename in it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// tightenDir makes a config directory that others can read or write
+// owner-only. It only changes a directory this user owns and that is not
+// shared (sticky, like /tmp): chmod-ing someone else's directory, or a
+// shared one when running as root, would break other programs.
+func tightenDir(dir string, fi os.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	mine := ok && int(st.Uid) == os.Geteuid()
+	if mine && fi.Mode()&os.ModeSticky == 0 {
+		if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("the config directory %s has mode %04o and could not be made private (0700): %w", dir, fi.Mode().Perm(), err)
+		}
+		return nil
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("the config directory %s (mode %04o) can be written by other users and is not yours to change; choose a private directory with --config-dir or %s", dir, fi.Mode().Perm(), EnvConfigDir)
+	}
+	return nil // readable by others but not ours to change; the files in it are 0600
+}
