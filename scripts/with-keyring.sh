@@ -72,7 +72,7 @@ unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
 # the command's status.
 set +e
 dbus-run-session -- sh -c '
-	printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets >"$KEYRING_TMP/daemon.env" &
+	printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets >"$KEYRING_TMP/daemon.env" 2>"$KEYRING_TMP/daemon.log" &
 	daemon=$!
 	ready=
 	for _ in $(seq 50); do
@@ -94,7 +94,8 @@ dbus-run-session -- sh -c '
 		sleep 0.1
 	done
 	if [ -z "$ready" ]; then
-		echo "with-keyring.sh: gnome-keyring-daemon did not start" >&2
+		echo "with-keyring.sh: gnome-keyring-daemon did not start; its log:" >&2
+		cat "$KEYRING_TMP/daemon.log" >&2
 		kill "$daemon" 2>/dev/null
 		exit 125
 	fi

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	gsmtp "github.com/wneessen/go-mail/smtp"
-	"golang.org/x/net/idna"
 )
 
 // Status is the state of a stage in a progress event.
@@ -124,6 +123,11 @@ func (s *Session) fail(st Stage, err error) error {
 	if e.Code == 0 && errors.As(err, &tp) {
 		e.Code = tp.Code
 		e.Enhanced, e.Reply = splitEnhanced(tp.Msg)
+		// go-mail logs only the replies it expected; the refusal itself
+		// belongs in the transcript too.
+		if st != StageConnect && s.tr.lastServerLine() != fmt.Sprintf("%d %s", tp.Code, lastLine(tp.Msg)) {
+			s.tr.server(tp.Code, tp.Msg)
+		}
 	}
 	e.redact(s.tr)
 	s.event(e.Stage, StatusFailed, e.Summary())
@@ -135,9 +139,9 @@ func (s *Session) setup() error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	host, err := idna.Lookup.ToASCII(strings.TrimSuffix(p.Host, "."))
+	host, err := ASCIIHost(strings.TrimSuffix(p.Host, "."))
 	if err != nil {
-		return fmt.Errorf("%w: %q: %v", ErrInvalidHost, p.Host, err)
+		return err
 	}
 	s.host = host
 	if p.Security == SecurityNone && !IsLoopbackHost(host) && p.NeedsSecret() &&
@@ -395,8 +399,15 @@ func chooseMechanism(want AuthMethod, offered []string, safe bool) (string, erro
 }
 
 func (s *Session) heloName() string {
-	if s.p.HELO != "" {
-		return s.p.HELO
+	if h := s.p.HELO; h != "" {
+		// RFC 5321 wants address literals in brackets.
+		if ip := net.ParseIP(h); ip != nil {
+			if ip.To4() != nil {
+				return "[" + h + "]"
+			}
+			return "[IPv6:" + h + "]"
+		}
+		return h
 	}
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") && ValidateHost(h) == nil {
 		return h
@@ -520,6 +531,13 @@ func tlsSummary(st *tls.ConnectionState, skip bool) string {
 		out += ", verified"
 	}
 	return out
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
 
 func firstLine(s string) string {

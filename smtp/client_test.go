@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -257,6 +258,9 @@ func checkDiag(t *testing.T, rep Report, tc diagCase) {
 		t.Fatalf("got stage=%s code=%d enh=%q kind=%s exit=%d temp=%v\nwant stage=%s code=%d enh=%q kind=%s exit=%d temp=%v\nmessage: %s\nhint: %s\n%s",
 			rep.Stage, rep.Code, rep.Enhanced, rep.Kind, rep.Exit, rep.Temporary,
 			tc.stage, tc.code, tc.enh, tc.kind, tc.exit, tc.temp, rep.Message, rep.Hint, strings.Join(rep.Transcript, "\n"))
+	}
+	if tc.code != 0 && !strings.Contains(strings.Join(rep.Transcript, "\n"), fmt.Sprintf("S: %d", tc.code)) {
+		t.Errorf("the server's %d reply is not in the transcript:\n%s", tc.code, strings.Join(rep.Transcript, "\n"))
 	}
 	if !strings.Contains(rep.Hint, tc.hintIn) {
 		t.Errorf("hint %q lacks %q", rep.Hint, tc.hintIn)

@@ -317,6 +317,9 @@ func diagnoseReply(d *Diagnosis, p Profile, provider string, set func(string, in
 }
 
 func authHint(p Profile, provider, reply string) string {
+	if p.Preset == "local" {
+		return fmt.Sprintf("The local test inbox refused the login (%s). It accepts only the user name and password saved in this profile: enter the password again and save.", reply)
+	}
 	pr, ok := PresetByID(p.Preset)
 	if ok {
 		switch pr.Credential {

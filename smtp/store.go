@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // ProfilesFile is the name of the profiles file in the config directory.
@@ -24,8 +26,9 @@ const SchemaVersion = 1
 const EnvConfigDir = "SMTPCONF_CONFIG_DIR"
 
 const (
-	lockFileName = "profiles.lock"     // advisory lock serialising writers; kept, never deleted
+	lockFileName = "profiles.lock"       // advisory lock serialising writers; kept, never deleted
 	tempPrefix   = ".profiles.json.tmp-" // temporary files of atomic writes
+	staleTempAge = time.Minute           // a temporary file this old was left by a crash
 )
 
 // ConfigDir resolves the config directory: flagValue (from --config-dir) if
@@ -72,7 +75,7 @@ func EnsureConfigDir(dir string) error {
 	if fi.Mode().Perm()&0o077 != 0 {
 		// The directory is readable or writable by others: tighten it to
 		// owner-only (0700), as the contract requires, when we may.
-		return tightenDir(dir, fi)
+		return tightenConfigDir(dir, fi)
 	}
 	return nil
 }
@@ -199,16 +202,18 @@ func (s *Store) update(fn func(*profilesDoc) error) error {
 	if err := EnsureConfigDir(s.Dir); err != nil {
 		return err
 	}
-	unlock, err := lockDir(filepath.Join(s.Dir, lockFileName))
+	unlock, err := lockProfiles(filepath.Join(s.Dir, lockFileName))
 	if err != nil {
 		return fmt.Errorf("cannot lock the profiles file in %s: %w", s.Dir, err)
 	}
 	defer unlock()
 
-	// Only a lock holder writes temporary files, so any left now are from a
-	// writer that crashed.
-	if stale, _ := filepath.Glob(filepath.Join(s.Dir, tempPrefix+"*")); len(stale) > 0 {
-		for _, f := range stale {
+	// Only a lock holder writes temporary files, and a write takes
+	// milliseconds, so an old one is from a writer that crashed. (The age
+	// check keeps this safe where the lock is per process only.)
+	stale, _ := filepath.Glob(filepath.Join(s.Dir, tempPrefix+"*"))
+	for _, f := range stale {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTempAge {
 			os.Remove(f)
 		}
 	}
@@ -227,7 +232,7 @@ func (s *Store) update(fn func(*profilesDoc) error) error {
 	if err != nil {
 		return fmt.Errorf("cannot encode the profiles: %w", err)
 	}
-	return writeFileAtomic(s.Dir, ProfilesFile, data)
+	return writeProfilesAtomic(s.Dir, ProfilesFile, data)
 }
 
 // load reads and decodes the profiles file; a missing file is empty.
@@ -246,11 +251,11 @@ func (s *Store) load() (*profilesDoc, error) {
 	return decodeProfiles(path, data)
 }
 
-// writeFileAtomic replaces dir/name with data: a temporary file in dir (mode
+// writeProfilesAtomic replaces dir/name with data: a temporary file in dir (mode
 // 0600) is written, flushed to disk, renamed over the target, and then the
 // directory is flushed so the rename itself survives a crash. On any failure
 // the temporary file is removed and the old file is untouched.
-func writeFileAtomic(dir, name string, data []byte) (err error) {
+func writeProfilesAtomic(dir, name string, data []byte) (err error) {
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("cannot write the profiles file in %s: %w", dir, err)
@@ -278,7 +283,7 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 	if err = os.Rename(tmp, target); err != nil {
 		return fmt.Errorf("cannot replace the profiles file %s: %w", target, err)
 	}
-	if serr := syncDir(dir); serr != nil {
+	if serr := syncProfilesDir(dir); serr != nil {
 		// The new file is in place; only its durability across a crash is in doubt.
 		return fmt.Errorf("saved %s, but could not flush the directory to disk: %w", target, serr)
 	}
@@ -343,13 +348,13 @@ func (d *profilesDoc) encode() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		pj, err := marshalNoEscape(sp.Profile)
+		pj, err := marshalProfileJSON(sp.Profile)
 		if err != nil {
 			return nil, err
 		}
 		if len(sp.extra) > 0 {
 			pj = bytes.TrimSuffix(pj, []byte("}"))
-			if err := appendFields(&pj, sp.extra); err != nil {
+			if err := appendJSONFields(&pj, sp.extra); err != nil {
 				return nil, err
 			}
 			pj = append(pj, '}')
@@ -358,7 +363,7 @@ func (d *profilesDoc) encode() ([]byte, error) {
 	}
 	b.WriteByte(']')
 	top := []byte{}
-	if err := appendFields(&top, d.extra); err != nil {
+	if err := appendJSONFields(&top, d.extra); err != nil {
 		return nil, err
 	}
 	b.Write(top)
@@ -371,15 +376,15 @@ func (d *profilesDoc) encode() ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// appendFields appends `,"key":value` for each field, in key order.
-func appendFields(dst *[]byte, fields map[string]json.RawMessage) error {
+// appendJSONFields appends `,"key":value` for each field, in key order.
+func appendJSONFields(dst *[]byte, fields map[string]json.RawMessage) error {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		kj, err := marshalNoEscape(k)
+		kj, err := marshalProfileJSON(k)
 		if err != nil {
 			return err
 		}
@@ -391,7 +396,7 @@ func appendFields(dst *[]byte, fields map[string]json.RawMessage) error {
 	return nil
 }
 
-func marshalNoEscape(v any) ([]byte, error) {
+func marshalProfileJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -433,7 +438,7 @@ const keptNote = "smtpconf leaves the file untouched and will not write over it"
 func corruptError(path string, data []byte, off int64, format string, args ...any) error {
 	where := ""
 	if off >= 0 {
-		line, col := lineCol(data, off)
+		line, col := jsonLineCol(data, off)
 		where = fmt.Sprintf(":%d:%d", line, col)
 	}
 	return &configFileError{
@@ -443,8 +448,8 @@ func corruptError(path string, data []byte, off int64, format string, args ...an
 	}
 }
 
-// lineCol converts a byte offset to a 1-based line and column (in bytes).
-func lineCol(data []byte, off int64) (line, col int) {
+// jsonLineCol converts a byte offset to a 1-based line and column (in bytes).
+func jsonLineCol(data []byte, off int64) (line, col int) {
 	if off > int64(len(data)) {
 		off = int64(len(data))
 	}
@@ -457,9 +462,9 @@ func lineCol(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
-// skipSep returns the offset of the next value in data at or after off,
+// skipJSONSep returns the offset of the next value in data at or after off,
 // skipping white space and one ':' or ','.
-func skipSep(data []byte, off int64) int64 {
+func skipJSONSep(data []byte, off int64) int64 {
 	for off < int64(len(data)) {
 		switch data[off] {
 		case ' ', '\t', '\r', '\n', ':', ',':
@@ -479,6 +484,8 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	bad := func(off int64, format string, args ...any) error {
 		return corruptError(path, data, off, format, args...)
 	}
+	// Tolerate the byte order mark some Windows editors add.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, bad(-1, "the file is empty")
 	}
@@ -486,12 +493,13 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	if err := json.Unmarshal(data, &probe); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, bad(se.Offset, "not valid JSON: %v", strings.TrimPrefix(se.Error(), "json: "))
+			// Offset counts the bytes read, including the offending one.
+			return nil, bad(max(se.Offset-1, 0), "not valid JSON: %v", strings.TrimPrefix(se.Error(), "json: "))
 		}
 		return nil, bad(-1, "not valid JSON: %v", err)
 	}
 	if _, ok := probe.(map[string]any); !ok {
-		return nil, bad(skipSep(data, 0), `the file must hold a JSON object like {"version":%d,"profiles":[...]}`, SchemaVersion)
+		return nil, bad(skipJSONSep(data, 0), `the file must hold a JSON object like {"version":%d,"profiles":[...]}`, SchemaVersion)
 	}
 
 	// Walk the top-level object, keeping each value's offset for messages.
@@ -509,7 +517,7 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 			return nil, bad(dec.InputOffset(), "not valid JSON: %v", err)
 		}
 		key, _ := tok.(string)
-		off := skipSep(data, dec.InputOffset())
+		off := skipJSONSep(data, dec.InputOffset())
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, bad(off, "not valid JSON: %v", err)
@@ -536,7 +544,7 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	}
 	var version int
 	if err := json.Unmarshal(versionRaw, &version); err != nil {
-		return nil, bad(versionOff, `"version" must be a whole number, not %s`, truncate(string(versionRaw), 40))
+		return nil, bad(versionOff, `"version" must be a whole number, not %s`, clipForMessage(string(versionRaw), 40))
 	}
 	if version > SchemaVersion {
 		return nil, &configFileError{
@@ -558,19 +566,19 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	}
 	names := map[string]int{}
 	for n := 1; pdec.More(); n++ {
-		off := profilesOff + skipSep(profilesRaw, pdec.InputOffset())
+		off := profilesOff + skipJSONSep(profilesRaw, pdec.InputOffset())
 		var raw json.RawMessage
 		if err := pdec.Decode(&raw); err != nil {
 			return nil, bad(off, "not valid JSON: %v", err)
 		}
 		if len(raw) == 0 || raw[0] != '{' {
-			return nil, bad(off, "profile #%d must be an object ({...}), not %s", n, truncate(string(raw), 40))
+			return nil, bad(off, "profile #%d must be an object ({...}), not %s", n, clipForMessage(string(raw), 40))
 		}
 		var sp storedProfile
 		if err := json.Unmarshal(raw, &sp.Profile); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return nil, bad(off+te.Offset, "profile #%d: %q must be %s, not a JSON %s", n, te.Field, describeType(te.Type), te.Value)
+				return nil, bad(off+te.Offset, "profile #%d: %q must be %s, not a JSON %s", n, te.Field, jsonTypeWords(te.Type), te.Value)
 			}
 			return nil, bad(off, "profile #%d: %v", n, err)
 		}
@@ -598,7 +606,7 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	return doc, nil
 }
 
-func describeType(t reflect.Type) string {
+func jsonTypeWords(t reflect.Type) string {
 	if t == nil {
 		return "another type"
 	}
@@ -620,9 +628,12 @@ func describeType(t reflect.Type) string {
 	return "a " + t.String()
 }
 
-func truncate(s string, n int) string {
+func clipForMessage(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

@@ -13,26 +13,26 @@ import (
 // ...), writers are serialised within this process only. Writes stay atomic
 // (temp file + rename), so a reader never sees a torn file, but two processes
 // saving at the same moment could lose one of the changes.
-var storeMu sync.Mutex
+var profilesLockMu sync.Mutex
 
-func lockDir(path string) (unlock func(), err error) {
-	storeMu.Lock()
+func lockProfiles(path string) (unlock func(), err error) {
+	profilesLockMu.Lock()
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		storeMu.Unlock()
+		profilesLockMu.Unlock()
 		return nil, err
 	}
 	return func() {
 		f.Close()
-		storeMu.Unlock()
+		profilesLockMu.Unlock()
 	}, nil
 }
 
-// syncDir is a no-op: directories cannot be flushed portably here.
-func syncDir(dir string) error { return nil }
+// syncProfilesDir is a no-op: directories cannot be flushed portably here.
+func syncProfilesDir(dir string) error { return nil }
 
-// tightenDir makes the directory owner-only where mode bits mean something.
-func tightenDir(dir string, fi os.FileInfo) error {
+// tightenConfigDir makes the directory owner-only where mode bits mean something.
+func tightenConfigDir(dir string, fi os.FileInfo) error {
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
 		return nil // mode bits do not describe access here
 	}

@@ -9,11 +9,11 @@ import (
 	"syscall"
 )
 
-// lockDir takes an exclusive flock(2) on the lock file at path, creating it
+// lockProfiles takes an exclusive flock(2) on the lock file at path, creating it
 // (0600) if needed, and waits for it. flock locks belong to the open file, so
 // this serialises goroutines of one process as well as separate processes.
 // The lock is released by unlock, or by the kernel if the process dies.
-func lockDir(path string) (unlock func(), err error) {
+func lockProfiles(path string) (unlock func(), err error) {
 	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
@@ -34,8 +34,8 @@ func lockDir(path string) (unlock func(), err error) {
 	}, nil
 }
 
-// syncDir flushes a directory, so that a rename in it survives a crash.
-func syncDir(dir string) error {
+// syncProfilesDir flushes a directory, so that a rename in it survives a crash.
+func syncProfilesDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -44,11 +44,11 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// tightenDir makes a config directory that others can read or write
+// tightenConfigDir makes a config directory that others can read or write
 // owner-only. It only changes a directory this user owns and that is not
 // shared (sticky, like /tmp): chmod-ing someone else's directory, or a
 // shared one when running as root, would break other programs.
-func tightenDir(dir string, fi os.FileInfo) error {
+func tightenConfigDir(dir string, fi os.FileInfo) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	mine := ok && int(st.Uid) == os.Geteuid()
 	if mine && fi.Mode()&os.ModeSticky == 0 {

@@ -18,14 +18,14 @@ import (
 
 // Length limits used by the validators.
 const (
-	maxHostLen     = 253 // RFC 1035, without the trailing dot
-	maxLabelLen    = 63  // RFC 1035
-	maxLocalLen    = 64  // RFC 5321 4.5.3.1.1, in octets
-	maxAddrLen     = 254 // RFC 5321 path limit minus the angle brackets
-	maxNameLen     = 64  // profile names, in characters
-	maxUsernameLen = 256 // in characters
-	maxFromNameLen = 128 // in characters
-	maxCAFileSize  = 16 << 20
+	maxHostLen        = 253 // RFC 1035, without the trailing dot
+	maxLabelLen       = 63  // RFC 1035
+	maxLocalLen       = 64  // RFC 5321 4.5.3.1.1, in octets
+	maxAddrLen        = 254 // RFC 5321 path limit minus the angle brackets
+	maxProfileNameLen = 64  // profile names, in characters
+	maxUsernameLen    = 256 // in characters
+	maxFromNameLen    = 128 // in characters
+	maxCAFileSize     = 16 << 20
 )
 
 // FieldError ties one validation problem to the Profile field it is about
@@ -108,25 +108,31 @@ func ASCIIHost(h string) (string, error) {
 	}
 	if strings.Contains(h, ":") {
 		if host, port, err := net.SplitHostPort(h); err == nil && host != "" && port != "" {
+			if !digitsOnly(port) {
+				port = "the port number"
+			}
 			return "", fmt.Errorf("%w: %q includes a port; enter %q here and put %s in the port field", ErrInvalidHost, h, host, port)
+		}
+		if addr, zone, ok := strings.Cut(h, "%"); ok && net.ParseIP(addr) != nil {
+			return "", fmt.Errorf("%w: %q names a network interface (%%%s), which is not supported; use a host name or a global address", ErrInvalidHost, h, zone)
 		}
 		return "", fmt.Errorf("%w: %q contains ':' but is not an IPv6 address; put the port in the port field", ErrInvalidHost, h)
 	}
-	a, reason := dnsName(h)
+	a, reason := checkDNSName(h)
 	if reason != "" {
 		return "", fmt.Errorf("%w: %q %s", ErrInvalidHost, h, reason)
 	}
 	return a, nil
 }
 
-// dnsName checks a DNS host name (one trailing dot allowed) and returns its
+// checkDNSName checks a DNS host name (one trailing dot allowed) and returns its
 // ASCII form, or a reason ("is ...", to follow the quoted name) why it is not
 // one. Internationalised names and xn-- labels are checked and converted with
 // the IDNA lookup profile; plain ASCII names only by the LDH rules, so real
 // names such as "r3--sn-abc.example" are accepted.
-func dnsName(h string) (string, string) {
+func checkDNSName(h string) (string, string) {
 	ascii := h
-	if !isASCII(h) || hasPunycodeLabel(h) {
+	if !asciiOnly(h) || hasPunycodeLabel(h) {
 		a, err := idna.Lookup.ToASCII(h)
 		if err != nil {
 			return "", fmt.Sprintf("is not a valid international host name (%v)", err)
@@ -151,22 +157,22 @@ func dnsName(h string) (string, string) {
 			return "", fmt.Sprintf("has a part %q that starts or ends with a hyphen", l)
 		}
 		for i := 0; i < len(l); i++ {
-			if !isLDH(l[i]) {
+			if !isLDHByte(l[i]) {
 				return "", fmt.Sprintf("contains %q; a host name has only letters, digits, hyphens and dots", rune(l[i]))
 			}
 		}
 	}
-	if allDigits(labels[len(labels)-1]) {
+	if digitsOnly(labels[len(labels)-1]) {
 		return "", "is not a valid IPv4 address, and a host name cannot end in a number"
 	}
 	return ascii, ""
 }
 
-func isLDH(c byte) bool {
+func isLDHByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-'
 }
 
-func allDigits(s string) bool {
+func digitsOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -175,7 +181,7 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-func isASCII(s string) bool {
+func asciiOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -231,11 +237,11 @@ func ValidateAddress(s string) error {
 // SMTPUTF8 (see NeedsSMTPUTF8), which the sender checks against the server.
 // Errors wrap ErrInvalidAddress, and also ErrHeaderInjection for a line break.
 func ParseAddress(s string) (name, addr string, err error) {
-	if strings.TrimSpace(s) == "" {
-		return "", "", fmt.Errorf("%w: the address is empty; enter one like ann@example.com", ErrInvalidAddress)
-	}
 	if strings.ContainsAny(s, "\r\n") {
 		return "", "", fmt.Errorf("%w: %w: %q contains a line break; enter the address on one line", ErrInvalidAddress, ErrHeaderInjection, s)
+	}
+	if strings.TrimSpace(s) == "" {
+		return "", "", fmt.Errorf("%w: the address is empty; enter one like ann@example.com", ErrInvalidAddress)
 	}
 	if !utf8.ValidString(s) {
 		return "", "", fmt.Errorf("%w: %q is not valid UTF-8 text", ErrInvalidAddress, s)
@@ -250,6 +256,8 @@ func ParseAddress(s string) (name, addr string, err error) {
 			return "", "", fmt.Errorf("%w: %q has nothing after the @; add the domain, as in ann@example.com", ErrInvalidAddress, s)
 		case strings.HasPrefix(strings.TrimPrefix(t, "<"), "@"):
 			return "", "", fmt.Errorf("%w: %q has nothing before the @; add the mailbox name, as in ann@example.com", ErrInvalidAddress, s)
+		case strings.HasSuffix(strings.TrimSuffix(t, ">"), "."):
+			return "", "", fmt.Errorf("%w: %q ends with a dot; remove it", ErrInvalidAddress, s)
 		}
 		return "", "", fmt.Errorf("%w: %q is not a valid email address (%s); it should look like ann@example.com or Ann <ann@example.com>",
 			ErrInvalidAddress, s, strings.TrimPrefix(perr.Error(), "mail: "))
@@ -268,7 +276,7 @@ func ParseAddress(s string) (name, addr string, err error) {
 	if strings.ContainsAny(a.Name, "\r\n") {
 		return "", "", fmt.Errorf("%w: %w: the display name in %q contains a line break", ErrInvalidAddress, ErrHeaderInjection, s)
 	}
-	if hasControl(a.Name) || hasControl(local) {
+	if hasControlRune(a.Name) || hasControlRune(local) {
 		return "", "", fmt.Errorf("%w: %q contains a control character; retype the address", ErrInvalidAddress, s)
 	}
 	if len(local) > maxLocalLen {
@@ -286,7 +294,7 @@ func ParseAddress(s string) (name, addr string, err error) {
 		if strings.HasSuffix(domain, ".") {
 			return "", "", fmt.Errorf("%w: the domain of %q ends with a dot; remove it", ErrInvalidAddress, s)
 		}
-		if _, reason := dnsName(domain); reason != "" {
+		if _, reason := checkDNSName(domain); reason != "" {
 			return "", "", fmt.Errorf("%w: the domain %q of %q %s", ErrInvalidAddress, domain, s, reason)
 		}
 	}
@@ -312,7 +320,7 @@ func NeedsSMTPUTF8(addr string) bool {
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		local = addr[:i]
 	}
-	return !isASCII(local)
+	return !asciiOnly(local)
 }
 
 // ValidateName checks a profile name: 1 to 64 printable characters, no
@@ -328,8 +336,8 @@ func ValidateName(name string) error {
 	if !utf8.ValidString(name) {
 		return fmt.Errorf("%w: %q is not valid UTF-8 text", ErrInvalidName, name)
 	}
-	if n := utf8.RuneCountInString(name); n > maxNameLen {
-		return fmt.Errorf("%w: %q is %d characters long; use at most %d", ErrInvalidName, name, n, maxNameLen)
+	if n := utf8.RuneCountInString(name); n > maxProfileNameLen {
+		return fmt.Errorf("%w: %q is %d characters long; use at most %d", ErrInvalidName, name, n, maxProfileNameLen)
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, _ := utf8.DecodeLastRuneInString(name)
@@ -353,7 +361,7 @@ func ValidateName(name string) error {
 	return nil
 }
 
-func hasControl(s string) bool {
+func hasControlRune(s string) bool {
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\t' {
 			return true
@@ -403,7 +411,7 @@ func (p Profile) Validate() error {
 		add("auth", fmt.Errorf("%w: %q; choose auto, plain, login, cram-md5, xoauth2 or none", ErrInvalidAuth, string(p.Auth)))
 	}
 
-	if err := checkText("user name", p.Username, maxUsernameLen, ErrInvalidUsername); err != nil {
+	if err := checkOneLineField("user name", p.Username, maxUsernameLen, ErrInvalidUsername); err != nil {
 		add("username", err)
 	} else if authOK && p.Username == "" && p.Auth != AuthNone && p.Auth != AuthAuto {
 		add("username", fmt.Errorf("%w: authentication method %q needs a user name (usually your email address); enter it, or set the method to none", ErrMissingField, string(p.Auth)))
@@ -412,7 +420,7 @@ func (p Profile) Validate() error {
 	if p.From != "" {
 		add("from", ValidateAddress(p.From))
 	}
-	add("from_name", checkText("sender name", p.FromName, maxFromNameLen, ErrInvalidFromName))
+	add("from_name", checkOneLineField("sender name", p.FromName, maxFromNameLen, ErrInvalidFromName))
 
 	if p.HELO != "" {
 		add("helo", validateHELO(p.HELO))
@@ -429,17 +437,17 @@ func (p Profile) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkText checks a one-line free-text field: valid UTF-8, at most max
+// checkOneLineField checks a one-line free-text field: valid UTF-8, at most limit
 // characters, no line breaks (ErrHeaderInjection) or other control characters.
-func checkText(what, s string, max int, sentinel error) error {
+func checkOneLineField(what, s string, limit int, sentinel error) error {
 	switch {
 	case strings.ContainsAny(s, "\r\n"):
 		return fmt.Errorf("%w: %w: the %s %q contains a line break; use a single line", sentinel, ErrHeaderInjection, what, s)
 	case !utf8.ValidString(s):
 		return fmt.Errorf("%w: the %s %q is not valid UTF-8 text", sentinel, what, s)
-	case utf8.RuneCountInString(s) > max:
-		return fmt.Errorf("%w: the %s is %d characters long; use at most %d", sentinel, what, utf8.RuneCountInString(s), max)
-	case hasControl(s) || strings.ContainsRune(s, '\t'):
+	case utf8.RuneCountInString(s) > limit:
+		return fmt.Errorf("%w: the %s is %d characters long; use at most %d", sentinel, what, utf8.RuneCountInString(s), limit)
+	case hasControlRune(s) || strings.ContainsRune(s, '\t'):
 		return fmt.Errorf("%w: the %s %q contains a control character; retype it", sentinel, what, s)
 	}
 	return nil
@@ -451,7 +459,7 @@ func checkText(what, s string, max int, sentinel error) error {
 func validateHELO(h string) error {
 	if inner, ok := strings.CutPrefix(h, "["); ok {
 		if inner, ok = strings.CutSuffix(inner, "]"); ok {
-			v6, isV6 := cutPrefixFold(inner, "IPv6:")
+			v6, isV6 := cutPrefixFoldASCII(inner, "IPv6:")
 			if isV6 && net.ParseIP(v6) != nil && strings.Contains(v6, ":") ||
 				!isV6 && net.ParseIP(inner) != nil && !strings.Contains(inner, ":") {
 				return nil
@@ -469,7 +477,7 @@ func validateHELO(h string) error {
 	return nil
 }
 
-func cutPrefixFold(s, prefix string) (string, bool) {
+func cutPrefixFoldASCII(s, prefix string) (string, bool) {
 	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
 		return s[len(prefix):], true
 	}
@@ -534,7 +542,7 @@ func (p Profile) Warnings(hasPassword bool) []Warning {
 		ws = append(ws, Warning{WarnTLSOnPlainPort, fmt.Sprintf(
 			"Port %d starts in plain text and switches to encryption with STARTTLS, but this profile expects TLS from the first byte, so the server will answer in plain text and you would see \"first record does not look like a TLS handshake\". Choose STARTTLS for port %d, or use port 465 with TLS.", p.Port, p.Port)})
 	}
-	if p.Security == SecurityNone && (hasPassword || p.NeedsSecret()) && !IsLoopbackHost(p.Host) {
+	if p.Security == SecurityNone && p.Auth != AuthNone && (hasPassword || p.Username != "") && !IsLoopbackHost(p.Host) {
 		ws = append(ws, Warning{WarnPlaintextPassword,
 			"This profile has no encryption, so your user name and password would cross the network as plain text that anyone along the way could read. smtpconf refuses to send a password like this; choose TLS or STARTTLS."})
 	}
