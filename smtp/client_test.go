@@ -440,3 +440,23 @@ func TestKeyringFailureIsSetup(t *testing.T) {
 		t.Fatalf("%+v (connections %d)", rep, srv.Connections())
 	}
 }
+
+// A server that echoes the credentials back (in the reply text) must not
+// smuggle the password into the report, the error or the transcript.
+func TestEchoedSecretIsRedacted(t *testing.T) {
+	for _, form := range secretForms() {
+		srv := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, Users: users(),
+			FailAuth: &smtptest.Reply{Code: 535, Enhanced: "5.7.8", Message: "rejected " + form}})
+		p := profileFor(srv, SecuritySTARTTLS)
+		p.Auth = AuthPlain
+		rep := runTest(t, optsFor(p, testPass))
+		if rep.Exit != ExitAuth || !strings.Contains(rep.Message, "[redacted]") {
+			t.Fatalf("exit %d message %q", rep.Exit, rep.Message)
+		}
+		_, err := Dial(context.Background(), optsFor(p, testPass))
+		if err == nil {
+			t.Fatal("no error")
+		}
+		assertNoSecret(t, "error text", err.Error())
+	}
+}

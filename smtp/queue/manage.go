@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// holder reports whether a live runner holds the message: its state is
+// held reports whether a live runner holds the message: its state is
 // sending, its lease has not expired, and its owner is not known to be gone.
 func (o *Outbox) held(state State, ownerText string, leaseUntil int64, now time.Time) bool {
 	if state != Sending || leaseUntil <= ms(now) {
@@ -151,12 +151,12 @@ func (o *Outbox) reclaimTx(ctx context.Context, tx *sql.Tx, now time.Time, profi
 // Reclaim takes back at once the messages left "sending" by runners that
 // are gone (a run does it at its start).
 func (o *Outbox) Reclaim(ctx context.Context) error {
-	return o.writeTx(ctx, func(tx *sql.Tx) error { return o.reclaimTx(ctx, tx, o.now(), "") })
+	return o.bookTx(ctx, func(tx *sql.Tx) error { return o.reclaimTx(ctx, tx, o.now(), "") })
 }
 
 // Prune deletes the oldest sent entries beyond Settings.KeepSent.
 func (o *Outbox) Prune(ctx context.Context) error {
-	return o.writeTx(ctx, func(tx *sql.Tx) error {
+	return o.bookTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id IN (
 			SELECT id FROM messages WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT -1 OFFSET ?)`,
 			o.settings.KeepSent)

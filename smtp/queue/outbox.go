@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -92,7 +93,8 @@ func (e *OpenError) Hint() string {
 // Outbox is an open outbox database. It is safe for concurrent use by
 // several goroutines, and the file may be shared with other processes.
 type Outbox struct {
-	db       *sql.DB
+	db       *sql.DB // reads and durable writes
+	book     *sql.DB // delivery bookkeeping, not synced at every commit
 	path     string
 	settings Settings
 	owner    owner
@@ -144,24 +146,38 @@ func OpenFile(path string, s Settings) (*Outbox, error) {
 
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
 	// FULL: a commit is on disk when Enqueue returns (durable enqueue).
-	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	dsn := func(sync string) string {
+		q := maps.Clone(q)
+		q.Add("_pragma", "synchronous("+sync+")")
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+	// db: reads, and durable writes (FULL: on disk when the call returns).
+	db, err := sql.Open("sqlite", dsn("FULL"))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the outbox %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
+	// book: delivery bookkeeping (claims, outcomes). NORMAL survives any
+	// crash of a process; a power cut may forget the latest outcomes,
+	// which at worst sends a message again: at-least-once still holds.
+	book, err := sql.Open("sqlite", dsn("NORMAL"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open the outbox %s: %w", path, err)
+	}
+	book.SetMaxOpenConns(1)
+	book.SetMaxIdleConns(1)
 	o := &Outbox{
-		db: db, path: path, settings: s, owner: self(), now: time.Now,
+		db: db, book: book, path: path, settings: s, owner: self(), now: time.Now,
 		changed: make(chan struct{}, 1), closed: make(chan struct{}),
 	}
 	if err := o.init(); err != nil {
 		db.Close()
+		book.Close()
 		return nil, err
 	}
 	return o, nil
@@ -195,6 +211,20 @@ func (o *Outbox) init() error {
 	}
 	if n != 3 {
 		return &OpenError{Path: o.path, Kind: ErrCorrupt, Err: errors.New("tables are missing")}
+	}
+	// WAL is a property of the file: set once, every connection uses it.
+	// Only now, for a file known to be ours: it rewrites the header.
+	var mode string
+	if err := o.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return o.openErr(err)
+	}
+	if mode != "wal" {
+		o.wmu.Lock()
+		err := o.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		o.wmu.Unlock()
+		if err != nil {
+			return o.openErr(err)
+		}
 	}
 	return nil
 }
@@ -275,8 +305,10 @@ var schema = []string{
 		sent_at       INTEGER NOT NULL DEFAULT 0,
 		reply         TEXT NOT NULL DEFAULT ''
 	)`,
-	`CREATE INDEX messages_due ON messages (profile, state, next_attempt)`,
-	`CREATE INDEX messages_created ON messages (created, id)`,
+	// Claims walk a profile's waiting messages oldest first and stop at the
+	// first due one; sent and failed entries are not in this index at all.
+	`CREATE INDEX messages_waiting ON messages (profile, created, id) WHERE state IN ('queued','deferred','sending')`,
+	`CREATE INDEX messages_due ON messages (state, next_attempt)`,
 	`CREATE INDEX messages_sent ON messages (state, sent_at)`,
 	`CREATE TABLE bodies (
 		id  TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
@@ -346,7 +378,7 @@ func (o *Outbox) Close() error {
 	var err error
 	o.once.Do(func() {
 		close(o.closed)
-		err = o.db.Close()
+		err = errors.Join(o.db.Close(), o.book.Close())
 	})
 	return err
 }
@@ -392,12 +424,23 @@ func (o *Outbox) signal() {
 	}
 }
 
-// writeTx runs fn in a write transaction (BEGIN IMMEDIATE), serialised with
-// this process's other writers so they never wait on SQLite's busy handler.
+// writeTx runs fn in a durable write transaction (BEGIN IMMEDIATE),
+// serialised with this process's other writers so they never wait on
+// SQLite's busy handler.
 func (o *Outbox) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return o.txOn(ctx, o.db, fn)
+}
+
+// bookTx is writeTx for delivery bookkeeping: committed without waiting
+// for the disk (see Open).
+func (o *Outbox) bookTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return o.txOn(ctx, o.book, fn)
+}
+
+func (o *Outbox) txOn(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
-	tx, err := o.db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return o.wrap(err)
 	}

@@ -88,7 +88,7 @@ func parseOwner(s string) (owner, bool) {
 	return o, seen == 5 && o.PID > 0
 }
 
-// Describe is the owner for people: "pid 1234 on host".
+// describeOwner is the stored owner for people: "pid 1234 on host".
 func describeOwner(s string) string {
 	o, ok := parseOwner(s)
 	if !ok {

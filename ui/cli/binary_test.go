@@ -281,8 +281,8 @@ func TestExitCodes(t *testing.T) {
 			if rep.QueueID == nil || rep.DurationMS == nil || rep.Transcript == nil {
 				t.Fatalf("contract fields missing: %s", r.stdout)
 			}
-			if rep.Queued {
-				t.Fatalf("queued without an outbox")
+			if rep.Queued != tc.temp || (*rep.QueueID != "") != tc.temp {
+				t.Fatalf("queued %v, queue_id %q: a temporary failure (and only one) goes to the outbox", rep.Queued, *rep.QueueID)
 			}
 			if !rep.OK && rep.Hint == "" {
 				t.Fatalf("failure without a hint")

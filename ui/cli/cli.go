@@ -168,6 +168,8 @@ func (r *runner) dispatch(args []string) error {
 		return r.check(rest)
 	case "test":
 		return r.test(rest)
+	case "queue":
+		return r.queue(rest)
 	}
 	return usagef("unknown command %q", cmd)
 }
@@ -255,11 +257,16 @@ Usage:
   smtpconf profile delete NAME              delete a profile and its keyring entry
   smtpconf check NAME [--json]              connect, TLS, EHLO, AUTH; sends nothing
   smtpconf test NAME [--to ADDR] [--no-queue] [--json]
-                                            send a test message
+                                            send a test message; on a temporary
+                                            failure it waits in the outbox
+  smtpconf queue list [--json]              list the outbox (waiting, sent, failed)
+  smtpconf queue run [--json]               try every due message now, then exit
+  smtpconf queue retry ID|--all             make deferred or failed messages due now
+  smtpconf queue delete ID                  remove a message from the outbox
 
 Global flags:
-  --config-dir DIR    where profiles live (default: $SMTPCONF_CONFIG_DIR,
-                      else your user config directory/smtpconf)
+  --config-dir DIR    where profiles and the outbox live (default:
+                      $SMTPCONF_CONFIG_DIR, else your user config directory/smtpconf)
 
 Passwords are kept in the OS keyring (service "smtpconf"); the command line
 takes one only from standard input, with --password-stdin.

@@ -169,13 +169,16 @@ func (r *runner) test(args []string) error {
 	if err != nil {
 		return r.setupFailure(opts.Profile, err, *xf.asJSON)
 	}
-	_ = noQueue // the outbox is not part of this build yet: nothing is ever queued
 	ctx, cancel := signalContext()
 	defer cancel()
 	if !*xf.asJSON {
 		fmt.Fprintf(r.env.Stdout, "Sending a test message through %s (%s) ...\n", opts.Profile.Addr(), opts.Profile.Security)
 	}
-	rep, _ := smtp.Test(ctx, opts, rcpts)
+	rep, msg := smtp.Test(ctx, opts, rcpts)
+	queued := ""
+	if !*noQueue {
+		queued = r.queueTest(opts.Profile, &rep, msg)
+	}
 	r.warn(rep.Warnings)
 	if *xf.asJSON {
 		if err := r.printJSON(rep); err != nil {
@@ -188,6 +191,9 @@ func (r *runner) test(args []string) error {
 		}
 	} else {
 		r.printFailure(rep)
+		if queued != "" {
+			fmt.Fprintln(r.env.Stdout, queued)
+		}
 	}
 	if !rep.OK {
 		return exitError{rep.Exit}

@@ -1,0 +1,680 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// Config is what delivery needs besides the outbox.
+type Config struct {
+	// Profile returns a profile's current settings; it is asked when a
+	// profile's run starts, so edits made meanwhile are used. Required.
+	Profile func(name string) (smtp.Profile, error)
+	// Secrets holds the profiles' passwords; nil means none is available
+	// (profiles that authenticate then wait, deferred).
+	Secrets smtp.SecretStore
+	// OnEvent, if set, is told of every claim and every outcome. Calls come
+	// from delivery goroutines, one at a time; the window marshals them onto
+	// its UI thread itself.
+	OnEvent func(Event)
+	// Options, if set, may adjust the connection options of each session
+	// (tests: trust roots, a dialer).
+	Options func(*smtp.Options)
+}
+
+// EventKind says what happened to a message.
+type EventKind string
+
+// Event kinds. Sent and Failed are final ("delivered", "failed for good"):
+// the window notifies the person of those.
+const (
+	EventSending  EventKind = "sending"  // claimed, being sent
+	EventSent     EventKind = "sent"     // delivered
+	EventDeferred EventKind = "deferred" // will be tried again at NextAttempt
+	EventFailed   EventKind = "failed"   // failed permanently or gave up
+)
+
+// Event is one claim or outcome, with the message's new state.
+type Event struct {
+	Kind EventKind
+	Outcome
+}
+
+// Final reports whether the message reached an end state (sent or failed).
+func (e Event) Final() bool { return e.Kind == EventSent || e.Kind == EventFailed }
+
+// Outcome is what a run did with one message.
+type Outcome struct {
+	ID        string
+	Profile   string
+	To        []string
+	Subject   string
+	MessageID string
+
+	State       State // after the run: sent, deferred, failed, or queued/deferred if not tried
+	Attempts    int
+	NextAttempt time.Time // when deferred or not tried
+
+	// Tried is false for a message this run did not try because its
+	// profile's connection failed first: only its next attempt moved (or,
+	// for a permanent failure of the connection, it failed with the others).
+	Tried bool
+	// Interrupted: the run was stopped (or the lease ran out) before the
+	// outcome was known; the message is due again and may have been delivered.
+	Interrupted bool
+
+	Error    string // "" when sent
+	Stage    smtp.Stage
+	Code     int
+	Enhanced string
+	Hint     string
+	Kind     string
+	Reply    string // the server's reply when sent
+}
+
+// Summary is the result of one run.
+type Summary struct {
+	Outcomes []Outcome // in the order they happened
+}
+
+// Count returns how many outcomes reached each state; untried messages are
+// counted apart.
+func (s Summary) Count() (sent, deferred, failed, untried int) {
+	for _, o := range s.Outcomes {
+		switch {
+		case !o.Tried && o.State != Failed:
+			untried++
+		case o.State == Sent:
+			sent++
+		case o.State == Failed:
+			failed++
+		default:
+			deferred++
+		}
+	}
+	return
+}
+
+// Run tries every due message once, then returns: per profile, oldest
+// first, each profile over one connection (reopened every
+// Settings.MaxPerConnection messages), up to Settings.Parallel profiles at
+// once. Messages left "sending" by a runner that is gone are taken back
+// first. Every outcome is in the Summary, whatever it was; an error means
+// the outbox itself failed (or ctx was cancelled, in which case the message
+// being sent is left due again).
+func (o *Outbox) Run(ctx context.Context, cfg Config) (Summary, error) {
+	if cfg.Profile == nil {
+		return Summary{}, errors.New("queue: Config.Profile is required")
+	}
+	r := &run{o: o, cfg: cfg, start: o.now()}
+	if err := o.Reclaim(ctx); err != nil {
+		return r.sum, err
+	}
+	profiles, err := o.dueProfiles(ctx, r.start)
+	if err != nil {
+		return r.sum, err
+	}
+	sem := make(chan struct{}, o.settings.Parallel)
+	var wg sync.WaitGroup
+	errs := make([]error, len(profiles))
+	for i, p := range profiles {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = r.profile(ctx, p)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return r.sum, err
+	}
+	if err := ctx.Err(); err != nil {
+		return r.sum, err
+	}
+	return r.sum, o.Prune(ctx)
+}
+
+func (o *Outbox) dueProfiles(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT profile, min(created) AS oldest FROM messages
+		WHERE (state IN ('queued','deferred') AND next_attempt <= ?) OR (state = 'sending' AND lease_until <= ?)
+		GROUP BY profile ORDER BY oldest`, ms(now), ms(now))
+	if err != nil {
+		return nil, o.wrap(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		var oldest int64
+		if err := rows.Scan(&p, &oldest); err != nil {
+			return nil, o.wrap(err)
+		}
+		out = append(out, p)
+	}
+	return out, o.wrap(rows.Err())
+}
+
+// run is one Run call.
+type run struct {
+	o     *Outbox
+	cfg   Config
+	start time.Time
+
+	mu  sync.Mutex // guards sum and serialises OnEvent
+	sum Summary
+}
+
+func (r *run) report(kind EventKind, oc Outcome, inSummary bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if inSummary {
+		r.sum.Outcomes = append(r.sum.Outcomes, oc)
+	}
+	if r.cfg.OnEvent != nil {
+		r.cfg.OnEvent(Event{Kind: kind, Outcome: oc})
+	}
+}
+
+// claimed is a message this run holds.
+type claimed struct {
+	id, from, subject, messageID string
+	to                           []string
+	attempts                     int
+	created, giveUp, leaseUntil  time.Time
+	raw                          []byte
+}
+
+// others says what happens to the profile's other due messages when its
+// connection failed.
+type others int
+
+const (
+	othersAlone others = iota // a per-message outcome: nothing
+	othersPush                // temporary: wait until the head's next attempt (or give up)
+	othersFail                // permanent: fail them with the same diagnosis
+)
+
+// record is an outcome to write.
+type record struct {
+	c           *claimed
+	state       State
+	next        time.Time
+	d           smtp.Diagnosis
+	errText     string
+	reply       string
+	transcript  []string
+	interrupted bool
+	gaveUp      bool // temporary, but past the give-up time
+	others      others
+}
+
+func (rec *record) outcome(profile string) Outcome {
+	oc := Outcome{
+		ID: rec.c.id, Profile: profile, To: rec.c.to, Subject: rec.c.subject, MessageID: rec.c.messageID,
+		State: rec.state, Attempts: rec.c.attempts, Tried: true, Interrupted: rec.interrupted, Reply: rec.reply,
+	}
+	if rec.state == Deferred || rec.state == Queued {
+		oc.NextAttempt = rec.next
+	}
+	if rec.state != Sent {
+		oc.Error, oc.Stage, oc.Code, oc.Enhanced, oc.Hint, oc.Kind =
+			rec.errText, rec.d.Stage, rec.d.Code, rec.d.Enhanced, rec.d.Hint, rec.d.Kind
+	}
+	return oc
+}
+
+// profile delivers the due messages of one profile.
+func (r *run) profile(ctx context.Context, name string) error {
+	o := r.o
+	var (
+		p        smtp.Profile
+		perr     error
+		looked   bool
+		sess     *smtp.Session
+		sessStop context.CancelFunc
+		leaseHit atomic.Bool
+		tr       *smtp.Transcript
+		connEnd  int // transcript lines of the connection phase
+		perConn  int
+		pending  *record
+	)
+	closeSess := func() {
+		if sess != nil {
+			sess.Close()
+			sess = nil
+		}
+		if sessStop != nil {
+			sessStop()
+			sessStop = nil
+		}
+	}
+	defer closeSess()
+	// finish records the last outcome without claiming more.
+	finish := func(rec *record) error {
+		_, err := r.step(ctx, name, rec, false)
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	// guard cuts the connection shortly before the message's lease runs
+	// out, so that no other runner takes the message while this one may
+	// still deliver it. The returned func stops the guard and reports
+	// whether it fired.
+	guard := func(c *claimed) func() bool {
+		margin := min(time.Duration(o.settings.LeaseDuration)/10, 30*time.Second)
+		stop := sessStop
+		leaseHit.Store(false)
+		t := time.AfterFunc(time.Until(c.leaseUntil.Add(-margin)), func() { leaseHit.Store(true); stop() })
+		return func() bool { return !t.Stop() && leaseHit.Load() }
+	}
+	for {
+		c, err := r.step(ctx, name, pending, true)
+		pending = nil
+		if err != nil || c == nil {
+			return err
+		}
+		if !looked {
+			p, perr = r.cfg.Profile(name)
+			looked = true
+		}
+		if perr != nil {
+			return finish(r.setupFailure(c, smtp.Profile{Name: name}, perr, nil))
+		}
+		if sess == nil || perConn >= o.settings.MaxPerConnection {
+			closeSess()
+			sctx, cancel := context.WithCancel(ctx)
+			sessStop = cancel
+			tr = smtp.NewTranscript()
+			opts := smtp.Options{Profile: p, Transcript: tr, Secret: r.secret(p.Name)}
+			if r.cfg.Options != nil {
+				r.cfg.Options(&opts)
+			}
+			fired := guard(c)
+			s, err := smtp.Dial(sctx, opts)
+			hit := fired()
+			if err != nil {
+				closeSess()
+				if ctx.Err() != nil {
+					return finish(r.interrupted(c, "the run was stopped while connecting", tr.Lines()))
+				}
+				if hit {
+					err = leaseError(err, o.settings.LeaseDuration)
+				}
+				return finish(r.setupFailure(c, p, err, tr.Lines()))
+			}
+			sess, perConn = s, 0
+			connEnd = len(tr.Lines())
+		}
+		fired := guard(c)
+		before := len(tr.Lines())
+		reply, err := sess.Send(ctx, c.from, c.to, c.raw)
+		hit := fired()
+		perConn++
+		lines := messageLines(tr.Lines(), connEnd, before, perConn)
+		if err == nil {
+			pending = &record{c: c, state: Sent, reply: reply, transcript: lines}
+			continue
+		}
+		if ctx.Err() != nil {
+			closeSess()
+			return finish(r.interrupted(c, "the run was stopped while sending", lines))
+		}
+		if hit {
+			err = leaseError(err, o.settings.LeaseDuration)
+		}
+		pending = r.failure(c, smtp.Diagnose(err, p), lines)
+		if connectionLevel(err) {
+			// The connection is gone: this profile's run ends, and its
+			// other due messages wait for the next attempt untried.
+			closeSess()
+			pending.others = othersPush
+			return finish(pending)
+		}
+	}
+}
+
+// secret reads the profile's secret when the connection needs it.
+func (r *run) secret(name string) func() (string, error) {
+	return func() (string, error) {
+		if r.cfg.Secrets == nil {
+			return "", fmt.Errorf("no password store is available to the outbox: %w", smtp.ErrSecretNotFound)
+		}
+		return r.cfg.Secrets.Get(name)
+	}
+}
+
+// connectionLevel reports whether a Send error ended the connection: any
+// failure without an SMTP reply (network, timeout) and 421 (the server is
+// closing). Other replies leave the session usable for the next message.
+func connectionLevel(err error) bool {
+	if errors.Is(err, smtp.ErrNeedsSMTPUTF8) {
+		return false
+	}
+	var e *smtp.Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	return e.Code == 0 || e.Code == 421
+}
+
+// localCondition: something on this computer (the keyring, the stored
+// password, the profiles file), not the server's verdict: wait and retry.
+func localCondition(err error) bool {
+	var ke *smtp.KeyringError
+	return errors.As(err, &ke) || errors.Is(err, smtp.ErrSecretNotFound) || errors.Is(err, smtp.ErrCorruptConfig)
+}
+
+// leaseError replaces the error of a connection cut because the message's
+// lease was running out by a timeout of the same stage.
+func leaseError(err error, lease Duration) error {
+	st := smtp.StageConnect
+	var e *smtp.Error
+	if errors.As(err, &e) {
+		st = e.Stage
+	}
+	return &smtp.Error{Stage: st, Err: fmt.Errorf("%w: the exchange took longer than the outbox lease (%s) allows", context.DeadlineExceeded, lease)}
+}
+
+// setupFailure is a failure before or while connecting: it stands for the
+// whole profile, so the others follow the head.
+func (r *run) setupFailure(c *claimed, p smtp.Profile, err error, lines []string) *record {
+	d := smtp.Diagnose(err, p)
+	if d.Stage == "" {
+		d.Stage = smtp.StageSetup
+	}
+	if localCondition(err) {
+		// A local condition, not the server's verdict: wait for it to clear.
+		d.Temporary = true
+	}
+	rec := r.failure(c, d, lines)
+	if rec.state == Failed && !rec.gaveUp {
+		rec.others = othersFail
+	} else {
+		rec.others = othersPush
+	}
+	return rec
+}
+
+// failure turns a diagnosis into deferred (temporary, before the give-up
+// time) or failed.
+func (r *run) failure(c *claimed, d smtp.Diagnosis, lines []string) *record {
+	now := r.o.now()
+	rec := &record{c: c, d: d, errText: d.Message, transcript: lines}
+	switch {
+	case d.Temporary && now.Before(c.giveUp):
+		rec.state = Deferred
+		rec.next = now.Add(r.o.settings.Schedule.delay(c.attempts, d.Code))
+		if rec.next.After(c.giveUp) {
+			rec.next = c.giveUp // one last try when the time is up
+		}
+	case d.Temporary:
+		rec.state, rec.gaveUp = Failed, true
+		rec.errText = fmt.Sprintf("gave up after %d attempts in %s: %s", c.attempts, roundDuration(now.Sub(c.created)), d.Message)
+		rec.d.Hint = strings.TrimSpace(d.Hint + " The outbox stopped trying: the message could not be delivered before its give-up time.")
+	default:
+		rec.state = Failed
+	}
+	return rec
+}
+
+func (r *run) interrupted(c *claimed, why string, lines []string) *record {
+	return &record{
+		c: c, state: Deferred, next: r.o.now(), interrupted: true, errText: "interrupted: " + why,
+		d: smtp.Diagnosis{Kind: "interrupted",
+			Hint: "The attempt was stopped before the server's answer arrived, so the message may have been delivered; it will be sent again."},
+		transcript: lines,
+	}
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return d.Round(time.Hour).String()
+	case d >= time.Minute:
+		return d.Round(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// messageLines is the transcript of one message sent over a session: the
+// connection phase, then the message's own exchange.
+func messageLines(all []string, connEnd, before, nth int) []string {
+	connEnd = min(connEnd, len(all))
+	before = min(max(before, connEnd), len(all))
+	out := make([]string, 0, connEnd+1+len(all)-before)
+	out = append(out, all[:connEnd]...)
+	if nth > 1 {
+		out = append(out, fmt.Sprintf("* (%d earlier message(s) on this connection)", nth-1))
+	}
+	return append(out, all[before:]...)
+}
+
+// step writes pending (if any) and, if claim is set and ctx is not done,
+// claims the profile's oldest due message, in one write transaction. It
+// returns nil when nothing was claimed. Events follow the commit. An
+// outcome is written even when ctx is done: it must not be lost.
+func (r *run) step(ctx context.Context, profile string, pending *record, claim bool) (*claimed, error) {
+	o := r.o
+	claim = claim && ctx.Err() == nil
+	if pending == nil && !claim {
+		return nil, nil
+	}
+	var (
+		c     *claimed
+		lost  bool
+		extra []Outcome
+	)
+	wctx := ctx
+	if pending != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), busyTimeout+5*time.Second)
+		defer cancel()
+	}
+	err := o.bookTx(wctx, func(tx *sql.Tx) error {
+		c, lost, extra = nil, false, nil
+		now := o.now()
+		if pending != nil {
+			var err error
+			if lost, extra, err = r.write(wctx, tx, profile, pending, now); err != nil {
+				return err
+			}
+		}
+		if !claim {
+			return nil
+		}
+		var err error
+		c, err = r.claim(wctx, tx, profile, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pending != nil {
+		if !lost {
+			r.report(eventKind(pending.state), pending.outcome(profile), true)
+		}
+		for _, oc := range extra {
+			oc.Profile = profile
+			r.report(eventKind(oc.State), oc, true)
+		}
+	}
+	if c != nil {
+		r.report(EventSending, Outcome{ID: c.id, Profile: profile, To: c.to, Subject: c.subject,
+			MessageID: c.messageID, State: Sending, Attempts: c.attempts, Tried: true}, false)
+	}
+	return c, nil
+}
+
+func eventKind(s State) EventKind {
+	switch s {
+	case Sent:
+		return EventSent
+	case Failed:
+		return EventFailed
+	}
+	return EventDeferred
+}
+
+// write records an outcome. lost is true when the message was no longer
+// ours (its lease expired and another runner took it).
+func (r *run) write(ctx context.Context, tx *sql.Tx, profile string, rec *record, now time.Time) (lost bool, extra []Outcome, err error) {
+	c := rec.c
+	var next, sentAt int64
+	switch rec.state {
+	case Deferred, Queued:
+		next = ms(rec.next)
+	case Sent:
+		sentAt = ms(now)
+	}
+	errText, d := rec.errText, rec.d
+	if rec.state == Sent {
+		errText, d = "", smtp.Diagnosis{}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, next_attempt = ?, last_error = ?, last_stage = ?,
+		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ?, lease_owner = '', lease_until = 0,
+		sent_at = ?, reply = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
+		string(rec.state), next, errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind,
+		sentAt, rec.reply, c.id, r.o.owner.String())
+	if err != nil {
+		return false, nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return true, nil, nil
+	}
+	lines := rec.transcript
+	if lines == nil {
+		lines = []string{}
+	}
+	tj, _ := json.Marshal(lines)
+	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO transcripts (id, lines) VALUES (?, ?)", c.id, string(tj)); err != nil {
+		return false, nil, err
+	}
+	switch rec.others {
+	case othersPush:
+		extra, err = r.pushOthers(ctx, tx, profile, rec, now, string(tj))
+	case othersFail:
+		extra, err = r.updateOthers(ctx, tx, profile, now, "", nil, string(tj), "not tried: "+rec.errText, rec.d)
+	}
+	return false, extra, err
+}
+
+// pushOthers: the profile's connection failed temporarily. Its other due
+// messages were not tried; they wait until the head's next attempt (their
+// attempts and last error untouched), except those past their give-up
+// time, which fail now.
+func (r *run) pushOthers(ctx context.Context, tx *sql.Tx, profile string, rec *record, now time.Time, transcript string) ([]Outcome, error) {
+	next := rec.next
+	if rec.state != Deferred || !next.After(now) {
+		next = now.Add(r.o.settings.Schedule.delay(1, rec.d.Code))
+	}
+	giveUp := "gave up (its give-up time has passed); not tried, as the connection failed: " + rec.d.Message
+	d := rec.d
+	d.Hint = strings.TrimSpace(d.Hint + " The outbox stopped trying: the message could not be delivered before its give-up time.")
+	failed, err := r.updateOthers(ctx, tx, profile, now, "AND give_up_at <= ?", []any{ms(now)}, transcript, giveUp, d)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE messages SET next_attempt = ? WHERE profile = ?
+		AND state IN ('queued','deferred') AND next_attempt <= ? AND id != ?
+		RETURNING id, state, attempts, subject, message_id, rcpt_to`, ms(next), profile, ms(now), rec.c.id)
+	if err != nil {
+		return nil, err
+	}
+	pushed, err := scanOutcomes(rows, next)
+	return append(failed, pushed...), err
+}
+
+// updateOthers fails the profile's due messages (those matching cond too).
+func (r *run) updateOthers(ctx context.Context, tx *sql.Tx, profile string, now time.Time, cond string, args []any,
+	transcript, errText string, d smtp.Diagnosis) ([]Outcome, error) {
+	where := "profile = ? AND state IN ('queued','deferred') AND next_attempt <= ? " + cond
+	wargs := append([]any{profile, ms(now)}, args...)
+	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO transcripts (id, lines) SELECT id, ? FROM messages WHERE "+where,
+		append([]any{transcript}, wargs...)...); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 'failed', next_attempt = 0, last_error = ?, last_stage = ?,
+		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ? WHERE `+where+`
+		RETURNING id, state, attempts, subject, message_id, rcpt_to`,
+		append([]any{errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind}, wargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanOutcomes(rows, time.Time{})
+	for i := range out {
+		out[i].Error, out[i].Stage, out[i].Code, out[i].Enhanced, out[i].Hint, out[i].Kind =
+			errText, d.Stage, d.Code, d.Enhanced, d.Hint, d.Kind
+	}
+	return out, err
+}
+
+func scanOutcomes(rows *sql.Rows, next time.Time) ([]Outcome, error) {
+	defer rows.Close()
+	var out []Outcome
+	for rows.Next() {
+		var oc Outcome
+		var state, to string
+		if err := rows.Scan(&oc.ID, &state, &oc.Attempts, &oc.Subject, &oc.MessageID, &to); err != nil {
+			return nil, err
+		}
+		oc.State = State(state)
+		_ = json.Unmarshal([]byte(to), &oc.To)
+		if oc.State != Failed {
+			oc.NextAttempt = next
+		}
+		out = append(out, oc)
+	}
+	return out, rows.Err()
+}
+
+// claim takes the profile's oldest due message not yet tried in this run:
+// queued or deferred and due, or sending with an expired lease.
+func (r *run) claim(ctx context.Context, tx *sql.Tx, profile string, now time.Time) (*claimed, error) {
+	o := r.o
+	until := now.Add(time.Duration(o.settings.LeaseDuration))
+	var (
+		c                        claimed
+		to                       string
+		created, giveUp, leaseMS int64
+	)
+	err := tx.QueryRowContext(ctx, `UPDATE messages SET state = 'sending', attempts = attempts + 1,
+		last_attempt = ?, lease_owner = ?, lease_until = ?
+		WHERE id = (SELECT id FROM messages
+			WHERE profile = ? AND state IN ('queued','deferred','sending') AND last_attempt < ? AND
+			((state IN ('queued','deferred') AND next_attempt <= ?) OR (state = 'sending' AND lease_until <= ?))
+			ORDER BY created, id LIMIT 1)
+		RETURNING id, mail_from, rcpt_to, subject, message_id, attempts, created, give_up_at, lease_until`,
+		ms(now), o.owner.String(), ms(until), profile, ms(r.start), ms(now), ms(now)).
+		Scan(&c.id, &c.from, &to, &c.subject, &c.messageID, &c.attempts, &created, &giveUp, &leaseMS)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(to), &c.to); err != nil {
+		return nil, fmt.Errorf("%w: entry %s: recipients: %v", ErrCorrupt, c.id, err)
+	}
+	c.created, c.giveUp, c.leaseUntil = fromMS(created), fromMS(giveUp), fromMS(leaseMS)
+	if err := tx.QueryRowContext(ctx, "SELECT raw FROM bodies WHERE id = ?", c.id).Scan(&c.raw); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, fmt.Errorf("%w: entry %s has no message bytes", ErrCorrupt, c.id)
+		}
+		return nil, err
+	}
+	return &c, nil
+}

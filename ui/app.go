@@ -1,0 +1,346 @@
+//go:build !nogui
+
+// Package ui is the window of SMTP Configurator: the profile list, the guided
+// setup of a profile, the test send and the local test inbox. All settings,
+// validation and network work live in package smtp; this package draws them.
+//
+// Threads: widgets are only touched on the Fyne thread. Network and keyring
+// calls run in goroutines and hand every UI change back through one helper,
+// mainUI.ui (fyne.Do), and every error shown to the person goes through
+// mainUI.showError.
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/assets"
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// AppID is the reverse-DNS id of the app (FyneApp.toml, preferences, desktop file).
+const AppID = "io.github.smtpconf.smtpconf"
+
+// appName is the window title; a product name, so it is not translated.
+const appName = "SMTP Configurator"
+
+// Preference keys (UI state only; profiles live in the profiles file and
+// passwords in the keyring).
+const (
+	prefWindowWidth  = "window.width"
+	prefWindowHeight = "window.height"
+	prefLastProfile  = "profile.last"
+)
+
+// Window sizes: the default on first start, and the smallest the content is
+// laid out for (the window cannot be made smaller than its content).
+const (
+	defaultWidth  = 1060
+	defaultHeight = 740
+	minWidth      = 860
+	minHeight     = 600
+)
+
+// Deps is what the window needs from outside. Tests inject a temporary config
+// directory and in-memory secrets, so they never touch the real keyring.
+type Deps struct {
+	// ConfigDir is the resolved config directory (profiles file, test inbox).
+	ConfigDir string
+	// Keyring is the persistent secret store; nil means the OS keyring.
+	Keyring smtp.SecretStore
+	// Session holds "this session only" passwords; nil means a new empty one.
+	Session *smtp.SessionSecrets
+	// Do runs a function on the UI thread; nil means fyne.Do. Tests set it
+	// to a queue they drain, which behaves like the real event loop.
+	Do func(func())
+}
+
+var translationsOnce sync.Once
+
+// translationAliases are locales a translation file also serves. Fyne's own
+// Chinese strings are "zh-Hans", so a Chinese system is matched to that tag;
+// zh.json is added to it as well, or the window's strings would be English.
+var translationAliases = map[string]fyne.Locale{"zh.json": "zh-Hans"}
+
+// loadTranslations adds the app's English and Chinese strings to Fyne's
+// localizer, which picks the language from the system locale.
+func loadTranslations() {
+	translationsOnce.Do(addTranslations)
+}
+
+func addTranslations() {
+	for name, loc := range translationAliases {
+		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
+		if err == nil {
+			err = lang.AddTranslationsForLocale(data, loc)
+		}
+		if err != nil {
+			fyne.LogError("loading translations "+name, err)
+		}
+	}
+	// Last, as it picks the language for all of them.
+	if err := lang.AddTranslationsFS(assets.Translations, assets.TranslationsDir); err != nil {
+		fyne.LogError("loading translations", err)
+	}
+}
+
+// appIcon is the window and app icon.
+var appIcon = fyne.NewStaticResource("icon.png", assets.IconPNG)
+
+// Run opens the window and returns when it is closed. configDir "" means the
+// default (smtp.ConfigDir).
+func Run(configDir string) error {
+	dir, err := smtp.ConfigDir(configDir)
+	if err != nil {
+		return err
+	}
+	noDBusAutolaunch()
+	a := app.NewWithID(AppID)
+	a.SetIcon(appIcon)
+	w := a.NewWindow(appName)
+	m := newMainUI(a, w, Deps{ConfigDir: dir})
+	w.ShowAndRun()
+	// However the app ended (window closed, Quit, SIGTERM), stop the inbox.
+	m.shutdown()
+	return nil
+}
+
+// noDBusAutolaunch keeps D-Bus from starting a session bus of its own when
+// the desktop has none (a server, or CI under Xvfb). Without this, the first
+// D-Bus call (Fyne asks the desktop portal for its settings) runs
+// dbus-launch, whose daemon outlives the app, and the keyring would then be
+// asked on that empty bus and fail with a misleading reason. With no bus,
+// the keyring says plainly that there is none and offers the session-only
+// password.
+func noDBusAutolaunch() {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return
+	}
+	dir := filepath.Join("/run/user", strconv.Itoa(os.Getuid()))
+	for _, f := range []string{"bus", "dbus-session"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return // godbus finds this bus by itself
+		}
+	}
+	// An address with no usable transport: D-Bus calls fail at once.
+	os.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+}
+
+// Create builds the window for app a and window w: it sets the window's
+// icon, size, menu, content and close handling, and returns the content
+// (already in the window, so w.SetContent(Create(a, w, deps)) reads as
+// usual). It is what Run does with the real app, and what a test does with
+// test.NewTempApp and injected dependencies.
+func Create(a fyne.App, w fyne.Window, deps Deps) fyne.CanvasObject {
+	return newMainUI(a, w, deps).content
+}
+
+// mainUI is the window: the profile list on the left, the selected profile's
+// setup (or the test inbox) on the right.
+type mainUI struct {
+	app     fyne.App
+	win     fyne.Window
+	do      func(func())
+	dir     string
+	store   *smtp.Store
+	secrets smtp.LayeredSecrets
+	session *smtp.SessionSecrets
+
+	profiles *profilesView
+	wizard   *wizard
+	inbox    *inboxView
+	local    *localInbox
+
+	right   *fyne.Container
+	content fyne.CanvasObject
+
+	menu       *fyne.MainMenu
+	menuNew    *fyne.MenuItem
+	menuDup    *fyne.MenuItem
+	menuRename *fyne.MenuItem
+	menuDelete *fyne.MenuItem
+
+	// lastError is the message of the last error shown (for tests).
+	lastError string
+	closeOnce sync.Once
+}
+
+func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
+	loadTranslations()
+	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session}
+	if m.do == nil {
+		m.do = fyne.Do
+	}
+	if m.session == nil {
+		m.session = smtp.NewSessionSecrets()
+	}
+	persistent := deps.Keyring
+	if persistent == nil {
+		persistent = smtp.Keyring{}
+	}
+	m.secrets = smtp.LayeredSecrets{Session: m.session, Persistent: persistent}
+	m.store = smtp.NewStore(m.dir)
+	m.local = newLocalInbox(m)
+
+	m.right = container.NewStack()
+	m.inbox = newInboxView(m)
+	m.profiles = newProfilesView(m)
+	split := container.NewHSplit(m.profiles.root, m.right)
+	split.Offset = 0.26
+	// The smallest size the steps are laid out for; the window cannot be
+	// made smaller than its content.
+	floor := canvas.NewRectangle(color.Transparent)
+	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
+	m.content = container.NewStack(floor, split)
+
+	a.SetIcon(appIcon)
+	w.SetIcon(appIcon)
+	w.SetTitle(appName)
+	p := a.Preferences()
+	width := max(float32(p.FloatWithFallback(prefWindowWidth, defaultWidth)), minWidth)
+	height := max(float32(p.FloatWithFallback(prefWindowHeight, defaultHeight)), minHeight)
+	w.Resize(fyne.NewSize(width, height))
+	// Not Lifecycle().SetOnStopped: in Fyne 2.7 an OnStopped callback can
+	// be lost while the main loop drains at exit, and the app then hangs
+	// instead of exiting. Run calls shutdown after the loop instead.
+	w.SetCloseIntercept(m.onClose)
+	m.buildMenu()
+
+	// The content goes in before a profile opens, so its first field can
+	// take the keyboard focus.
+	w.SetContent(m.content)
+	m.profiles.load(p.String(prefLastProfile))
+	return m
+}
+
+// ui runs fn on the UI thread. It is the one way goroutines change widgets.
+func (m *mainUI) ui(fn func()) {
+	m.do(fn)
+}
+
+// showError tells the person about an error in a dialog: what failed, and
+// how to fix it when the error knows (keyring errors carry a hint). It may
+// be called from any goroutine.
+func (m *mainUI) showError(title string, err error) {
+	if err == nil {
+		return
+	}
+	m.ui(func() {
+		msg := humanError(err)
+		var h interface{ Hint() string }
+		if errors.As(err, &h) && h.Hint() != "" {
+			msg += "\n\n" + h.Hint()
+		}
+		m.lastError = title + ": " + msg
+		body := wrapped(msg)
+		content := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ErrorIcon())), nil, body)
+		d := dialog.NewCustom(title, lang.L("Close"), content, m.win)
+		d.Resize(fyne.NewSize(520, 0))
+		d.Show()
+	})
+}
+
+// showView puts obj on the right-hand side of the window.
+func (m *mainUI) showView(obj fyne.CanvasObject) {
+	m.right.Objects = []fyne.CanvasObject{obj}
+	m.right.Refresh()
+}
+
+// buildMenu sets the main menu. Its shortcuts work wherever the keyboard
+// focus is (a focused entry would swallow the window's own shortcuts).
+func (m *mainUI) buildMenu() {
+	key := func(k fyne.KeyName) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+	}
+	pv := m.profiles
+	m.menuNew = fyne.NewMenuItem(lang.L("New profile"), pv.onNew)
+	m.menuNew.Shortcut = key(fyne.KeyN)
+	m.menuDup = fyne.NewMenuItem(lang.L("Duplicate"), pv.onDuplicate)
+	m.menuRename = fyne.NewMenuItem(lang.L("Rename…"), pv.onRename)
+	m.menuDelete = fyne.NewMenuItem(lang.L("Delete…"), pv.onDelete)
+	quit := fyne.NewMenuItem(lang.L("Quit"), m.onClose)
+	quit.IsQuit = true
+	quit.Shortcut = key(fyne.KeyQ)
+	inbox := fyne.NewMenuItem(lang.L("Test inbox"), pv.onInbox)
+	inbox.Shortcut = key(fyne.KeyI)
+	about := fyne.NewMenuItem(lang.L("About SMTP Configurator"), m.onAbout)
+	m.menu = fyne.NewMainMenu(
+		fyne.NewMenu(lang.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu(lang.L("View"), inbox),
+		fyne.NewMenu(lang.L("Help"), about),
+	)
+	m.win.SetMainMenu(m.menu)
+	pv.updateButtons()
+}
+
+// onAbout shows the app's name, version and purpose.
+func (m *mainUI) onAbout() {
+	icon := canvas.NewImageFromResource(appIcon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(96, 96))
+	name := heading(appName)
+	name.Alignment = fyne.TextAlignCenter
+	version := widget.NewLabel(lang.L("Version {{.Version}}", map[string]any{"Version": smtp.Version}))
+	version.Alignment = fyne.TextAlignCenter
+	text := wrapped(lang.L("Sets up an outgoing mail (SMTP) server and proves it works with a test message. Passwords stay in your system keyring."))
+	text.Alignment = fyne.TextAlignCenter
+	d := dialog.NewCustom(lang.L("About SMTP Configurator"), lang.L("Close"), container.NewVBox(icon, name, version, text), m.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}
+
+// onClose remembers the window size, stops what runs and closes the window
+// (which ends the app).
+func (m *mainUI) onClose() {
+	m.rememberWindowSize()
+	m.shutdown()
+	m.win.Close()
+}
+
+// rememberWindowSize stores the window size for the next start.
+func (m *mainUI) rememberWindowSize() {
+	s := m.win.Canvas().Size()
+	if s.Width >= minWidth/2 && s.Height >= minHeight/2 {
+		m.app.Preferences().SetFloat(prefWindowWidth, float64(s.Width))
+		m.app.Preferences().SetFloat(prefWindowHeight, float64(s.Height))
+	}
+}
+
+// shutdown cancels running tests and stops the test inbox.
+func (m *mainUI) shutdown() {
+	m.closeOnce.Do(func() {
+		if m.wizard != nil {
+			m.wizard.close()
+		}
+		m.local.close()
+	})
+}
+
+// describe is a one-line summary of a profile's server for lists.
+func describe(p smtp.Profile) string {
+	if p.Host == "" {
+		return lang.L("No server yet")
+	}
+	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, securityLabel(p.Security))
+}

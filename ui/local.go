@@ -1,0 +1,166 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/inbox"
+)
+
+// localInboxDir is where the test inbox keeps its CA, inside the config dir.
+const localInboxDir = "local-inbox"
+
+var errInboxClosed = errors.New("the local test inbox has been stopped")
+
+// localInbox owns the built-in test server behind the "local" preset. It is
+// started the first time a local profile is tested (or from the inbox view)
+// and runs until the window closes.
+type localInbox struct {
+	m *mainUI
+
+	// mu serialises starting and stopping; srv is read without it, so the
+	// UI thread never waits while the server makes its certificates.
+	mu     sync.Mutex
+	srv    atomic.Pointer[inbox.Server]
+	unsub  func()
+	closed bool // the window closed: never start again
+
+	// msgs is the window's copy of the received messages, oldest first; it
+	// is only touched on the UI thread.
+	msgs []inbox.Message
+}
+
+func newLocalInbox(m *mainUI) *localInbox {
+	return &localInbox{m: m}
+}
+
+// server returns the running server, or nil.
+func (l *localInbox) server() *inbox.Server {
+	return l.srv.Load()
+}
+
+// start runs the server if it is not running yet, preferring port (0 means
+// the inbox's default) and falling back to a free port. It may block briefly
+// (certificates are made on first use): call it off the UI thread.
+func (l *localInbox) start(port int) (*inbox.Server, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if srv := l.srv.Load(); srv != nil {
+		return srv, nil
+	}
+	if l.closed {
+		return nil, errInboxClosed
+	}
+	addr := ""
+	if port > 0 {
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	}
+	srv, err := inbox.Start(inbox.Options{
+		Addr:       addr,
+		Fallback:   true,
+		Dir:        filepath.Join(l.m.dir, localInboxDir),
+		CheckLogin: l.checkLogin,
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.srv.Store(srv)
+	l.unsub = srv.Subscribe(func(msg inbox.Message) {
+		l.m.ui(func() { l.received(msg) })
+	})
+	l.m.ui(func() { l.m.inbox.refresh() })
+	return srv, nil
+}
+
+// received adds a message to the window's copy (UI thread).
+func (l *localInbox) received(msg inbox.Message) {
+	l.msgs = append(l.msgs, msg)
+	l.m.profiles.updateInboxButton()
+	l.m.inbox.refresh()
+}
+
+// count is how many messages the inbox holds (UI thread).
+func (l *localInbox) count() int {
+	return len(l.msgs)
+}
+
+// clear forgets all messages (UI thread).
+func (l *localInbox) clear() {
+	if srv := l.server(); srv != nil {
+		srv.Clear()
+	}
+	l.msgs = nil
+	l.m.profiles.updateInboxButton()
+	l.m.inbox.refresh()
+}
+
+// checkLogin accepts the user name and password of any profile that uses
+// the local test inbox. It runs on the server's goroutine.
+func (l *localInbox) checkLogin(user, pass string) bool {
+	profiles, err := l.m.store.List()
+	if err != nil {
+		return false
+	}
+	for _, p := range profiles {
+		if p.Preset != "local" || p.Username != user {
+			continue
+		}
+		secret, err := l.m.secrets.Get(p.Name)
+		if err == nil && subtle.ConstantTimeCompare([]byte(secret), []byte(pass)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare readies a profile for sending. For the local test inbox it starts
+// the server and points the profile at it: its port, and its CA as the CA
+// file, so the certificate is verified as with any provider. A changed
+// profile is saved, so the command line finds the server too. Other
+// profiles are returned unchanged. Call it off the UI thread.
+func (l *localInbox) prepare(p smtp.Profile) (smtp.Profile, error) {
+	if p.Preset != "local" {
+		return p, nil
+	}
+	srv, err := l.start(p.Port)
+	if err != nil {
+		return p, err
+	}
+	if p.Port == srv.Port() && p.CAFile == srv.CAFile() {
+		return p, nil
+	}
+	p.Port, p.CAFile = srv.Port(), srv.CAFile()
+	if err := l.m.store.Save(p); err != nil {
+		return p, err
+	}
+	l.m.ui(func() {
+		if wz := l.m.wizard; wz != nil && !wz.isNew && wz.origName == p.Name {
+			wz.draft.Port, wz.draft.CAFile = p.Port, p.CAFile
+			wz.update()
+		}
+		l.m.profiles.reload()
+	})
+	return p, nil
+}
+
+// close stops the server (the window is closing).
+func (l *localInbox) close() {
+	l.mu.Lock()
+	srv, unsub := l.srv.Swap(nil), l.unsub
+	l.unsub, l.closed = nil, true
+	l.mu.Unlock()
+	if unsub != nil {
+		unsub()
+	}
+	if srv != nil {
+		_ = srv.Close()
+	}
+}

@@ -1,0 +1,609 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// rowState is what a stage row shows. It extends smtp.Status with the states
+// before a run (waiting), after a failure elsewhere (not reached) and after
+// Cancel.
+type rowState string
+
+const (
+	rowWaiting    rowState = "waiting"
+	rowRunning    rowState = "running"
+	rowOK         rowState = "ok"
+	rowFailed     rowState = "failed"
+	rowSkipped    rowState = "skipped"
+	rowNotReached rowState = "not-reached"
+	rowCancelled  rowState = "cancelled"
+)
+
+// stageRow is one line of the progress list: an icon (a spinner while
+// running), the stage's name, a word for its state and the detail.
+type stageRow struct {
+	stage  smtp.Stage
+	state  rowState
+	icon   *widget.Icon
+	spin   *widget.Activity
+	name   *widget.Label
+	word   *widget.Label
+	detail *widget.Label
+	box    *fyne.Container
+}
+
+// testStages are the stages shown, in order.
+var testStages = []smtp.Stage{
+	smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO, smtp.StageAuth,
+	smtp.StageMail, smtp.StageRcpt, smtp.StageData,
+}
+
+// sendStages are the stages only a send passes (Check stops after AUTH).
+var sendStages = map[smtp.Stage]bool{smtp.StageMail: true, smtp.StageRcpt: true, smtp.StageData: true}
+
+func stageName(s smtp.Stage) string {
+	switch s {
+	case smtp.StageSetup:
+		return lang.L("Preparing")
+	case smtp.StageConnect:
+		return lang.L("Connect")
+	case smtp.StageTLS:
+		return lang.L("Encryption (TLS)")
+	case smtp.StageEHLO:
+		return lang.L("Greeting (EHLO)")
+	case smtp.StageAuth:
+		return lang.L("Sign-in (AUTH)")
+	case smtp.StageMail:
+		return lang.L("Sender (MAIL FROM)")
+	case smtp.StageRcpt:
+		return lang.L("Recipient (RCPT TO)")
+	case smtp.StageData:
+		return lang.L("Message (DATA)")
+	case smtp.StageDone:
+		return lang.L("Done")
+	}
+	return string(s)
+}
+
+// runningText is what a stage says while it runs; detail is the event's.
+func runningText(s smtp.Stage, detail string) string {
+	switch s {
+	case smtp.StageConnect:
+		return lang.L("Connecting to {{.Addr}}…", map[string]any{"Addr": detail})
+	case smtp.StageTLS:
+		return lang.L("Setting up encryption…")
+	case smtp.StageEHLO:
+		return lang.L("Introducing this computer…")
+	case smtp.StageAuth:
+		return lang.L("Signing in…")
+	case smtp.StageMail:
+		return lang.L("Giving the sender {{.From}}…", map[string]any{"From": detail})
+	case smtp.StageRcpt:
+		return lang.L("Giving the recipient {{.To}}…", map[string]any{"To": detail})
+	case smtp.StageData:
+		return lang.L("Sending the message ({{.Size}})…", map[string]any{"Size": detail})
+	}
+	return lang.L("Working…")
+}
+
+func stateWord(s rowState) string {
+	switch s {
+	case rowWaiting:
+		return lang.L("Waiting")
+	case rowRunning:
+		return lang.L("Running")
+	case rowOK:
+		return lang.L("OK")
+	case rowFailed:
+		return lang.L("Failed")
+	case rowSkipped:
+		return lang.L("Skipped")
+	case rowNotReached:
+		return lang.L("Not reached")
+	case rowCancelled:
+		return lang.L("Cancelled")
+	}
+	return string(s)
+}
+
+func newStageRow(st smtp.Stage) *stageRow {
+	r := &stageRow{stage: st, icon: widget.NewIcon(nil), spin: widget.NewActivity()}
+	r.name = widget.NewLabelWithStyle(stageName(st), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.word = widget.NewLabel("")
+	r.detail = widget.NewLabel("")
+	r.detail.Wrapping = fyne.TextWrapWord
+	r.spin.Hide()
+	icon := container.NewStack(r.icon, r.spin)
+	r.box = container.New(&fixedColumns{widths: []float32{24, 160, 100}}, icon, r.name, r.word, r.detail)
+	r.set(rowWaiting, "")
+	return r
+}
+
+// set changes the row's state; the icon and the word both say it.
+func (r *stageRow) set(state rowState, detail string) {
+	r.state = state
+	r.word.SetText(stateWord(state))
+	r.detail.SetText(detail)
+	if state == rowRunning {
+		r.icon.Hide()
+		r.spin.Show()
+		r.spin.Start()
+	} else {
+		r.spin.Stop()
+		r.spin.Hide()
+		r.icon.Show()
+	}
+	imp := widget.MediumImportance
+	switch state {
+	case rowWaiting, rowNotReached:
+		r.icon.SetResource(theme.RadioButtonIcon())
+	case rowOK:
+		r.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		imp = widget.SuccessImportance
+	case rowFailed:
+		r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
+		imp = widget.DangerImportance
+	case rowSkipped:
+		r.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
+		imp = widget.LowImportance
+	case rowCancelled:
+		r.icon.SetResource(theme.NewWarningThemedResource(theme.MediaStopIcon()))
+		imp = widget.WarningImportance
+	}
+	r.word.Importance = imp
+	r.word.Refresh()
+}
+
+// testStep is the last page: send a test message or check the connection,
+// watch each stage, read the result and the transcript.
+type testStep struct {
+	wz *wizard
+
+	recipient *field
+	sendBtn   *widget.Button
+	checkBtn  *widget.Button
+	cancelBtn *widget.Button
+	elapsed   *widget.Label
+	rows      map[smtp.Stage]*stageRow
+	rowList   *fyne.Container
+
+	result       *fyne.Container
+	resultIcon   *widget.Icon
+	resultTitle  *widget.Label
+	resultText   *widget.Label
+	resultReply  *widget.Label
+	openInbox    *widget.Button
+	fixBtn       *widget.Button
+	fixStep      string // the step fixBtn opens
+	transcript   *widget.Label
+	transcriptSc *container.Scroll
+	copyBtn      *widget.Button
+
+	running bool
+	cancel  context.CancelFunc
+	// run counts the runs, so late events of an earlier run are ignored.
+	run      int
+	started  time.Time
+	report   smtp.Report
+	lines    []string
+	checking bool
+	// recipientAuto is set while the recipient follows the From address.
+	recipientAuto bool
+}
+
+func newTestStep(wz *wizard) *testStep {
+	return &testStep{wz: wz, rows: map[smtp.Stage]*stageRow{}, recipientAuto: true}
+}
+
+func (s *testStep) view() fyne.CanvasObject {
+	wz := s.wz
+	rcpt := widget.NewEntry()
+	rcpt.SetPlaceHolder("ann@example.com")
+	s.recipient = newField(lang.L("Send to"), rcpt, "", func(t string) error {
+		if strings.TrimSpace(t) == "" {
+			return errors.New(lang.L("Enter the address to send the test message to."))
+		}
+		return smtp.ValidateAddress(t)
+	})
+	rcpt.OnChanged = func(string) {
+		if wz.loading {
+			return
+		}
+		s.recipient.touched = true
+		s.recipientAuto = false
+		s.recipient.refresh()
+		s.updateButtons()
+		wz.update()
+	}
+	rcpt.OnSubmitted = func(string) { s.onSend() }
+
+	s.sendBtn = widget.NewButtonWithIcon(lang.L("Send test email"), theme.MailSendIcon(), s.onSend)
+	s.sendBtn.Importance = widget.HighImportance
+	s.checkBtn = widget.NewButtonWithIcon(lang.L("Check connection"), theme.SearchIcon(), s.onCheck)
+	s.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), s.onCancel)
+	s.cancelBtn.Disable()
+	s.elapsed = widget.NewLabel("")
+
+	s.rowList = container.NewVBox()
+	for _, st := range testStages {
+		r := newStageRow(st)
+		s.rows[st] = r
+		s.rowList.Add(r.box)
+	}
+
+	s.resultIcon = widget.NewIcon(theme.InfoIcon())
+	s.resultTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.resultTitle.SizeName = theme.SizeNameSubHeadingText
+	s.resultText = wrapped("")
+	s.resultReply = wrapped("")
+	s.resultReply.TextStyle = fyne.TextStyle{Monospace: true}
+	s.resultReply.Selectable = true
+	s.openInbox = widget.NewButtonWithIcon(lang.L("Open the test inbox"), theme.MailComposeIcon(), func() { wz.m.profiles.onInbox() })
+	s.openInbox.Hide()
+	s.fixBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onFix)
+	s.fixBtn.Hide()
+	titleRow := container.NewBorder(nil, nil, s.resultIcon, container.NewHBox(s.fixBtn, s.openInbox), s.resultTitle)
+	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, widget.NewSeparator())
+	s.result.Hide()
+
+	s.transcript = widget.NewLabel("")
+	s.transcript.TextStyle = fyne.TextStyle{Monospace: true}
+	s.transcript.Selectable = true
+	s.transcriptSc = container.NewScroll(s.transcript)
+	s.copyBtn = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), s.onCopy)
+	s.copyBtn.Disable()
+	trHead := container.NewBorder(nil, nil,
+		widget.NewLabelWithStyle(lang.L("Transcript (passwords hidden)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.copyBtn)
+
+	actions := container.NewHBox(s.sendBtn, s.checkBtn, s.cancelBtn, s.elapsed)
+	to := container.NewBorder(nil, nil, s.recipient.label, nil, s.recipient.entry)
+	top := container.NewVBox(to, s.recipient.msgRow, actions, widget.NewSeparator())
+	// The result goes above the stages, where it is seen without scrolling.
+	rows := container.NewThemeOverride(s.rowList, compactTheme{})
+	progress := container.NewVScroll(container.NewVBox(s.result, rows))
+	trans := container.NewBorder(trHead, nil, nil, nil, s.transcriptSc)
+	split := container.NewVSplit(progress, trans)
+	split.Offset = 0.8
+	return container.NewBorder(top, nil, nil, nil, split)
+}
+
+func (s *testStep) enter() {
+	wz := s.wz
+	if s.recipientAuto {
+		_, addr, err := smtp.ParseAddress(wz.draft.From)
+		if err != nil {
+			addr = wz.draft.From
+		}
+		s.recipient.set(addr)
+	}
+	s.updateButtons()
+}
+
+func (s *testStep) valid() bool {
+	if s.recipient == nil {
+		return true
+	}
+	return s.recipient.err() == nil
+}
+
+func (s *testStep) updateButtons() {
+	ready := !s.running && s.recipient.err() == nil && !s.wz.isNew && !s.wz.dirty
+	if ready {
+		s.sendBtn.Enable()
+	} else {
+		s.sendBtn.Disable()
+	}
+	if !s.running && !s.wz.isNew && !s.wz.dirty {
+		s.checkBtn.Enable()
+	} else {
+		s.checkBtn.Disable()
+	}
+	if s.running {
+		s.cancelBtn.Enable()
+	} else {
+		s.cancelBtn.Disable()
+	}
+}
+
+func (s *testStep) onSend()  { s.start(false) }
+func (s *testStep) onCheck() { s.start(true) }
+
+// start runs a test send (or a check) in the background and returns at
+// once. Progress events and the final report come back through mainUI.ui.
+func (s *testStep) start(check bool) {
+	wz := s.wz
+	if s.running || wz.isNew || wz.dirty {
+		return
+	}
+	to := strings.TrimSpace(s.recipient.entry.Text)
+	if !check && smtp.ValidateAddress(to) != nil {
+		s.recipient.touched = true
+		s.recipient.refresh()
+		return
+	}
+	p := wz.draft
+	ctx, cancel := context.WithCancel(context.Background())
+	s.run++
+	run := s.run
+	s.running, s.cancel, s.checking = true, cancel, check
+	s.started = time.Now()
+	s.lines = nil
+	s.reset(check)
+	s.updateButtons()
+
+	m := wz.m
+	tr := smtp.NewTranscript()
+	progress := func(ev smtp.Event) {
+		m.ui(func() {
+			if s.run == run {
+				s.onEvent(ev)
+			}
+		})
+	}
+	go s.tick(ctx, run, tr)
+	go func() {
+		var rep smtp.Report
+		prepared, err := m.local.prepare(p)
+		if err != nil {
+			rep = smtp.FailedReport(p, err)
+		} else {
+			opts := smtp.Options{
+				Profile:    prepared,
+				Secret:     func() (string, error) { return m.secrets.Get(prepared.Name) },
+				Progress:   progress,
+				Transcript: tr,
+			}
+			if check {
+				rep = smtp.Check(ctx, opts).Report
+			} else {
+				rep, _ = smtp.Test(ctx, opts, []string{to})
+			}
+		}
+		m.ui(func() {
+			if s.run == run {
+				s.finish(rep, prepared)
+			}
+		})
+	}()
+}
+
+// tick updates the elapsed time and the live transcript while a run lasts.
+func (s *testStep) tick(ctx context.Context, run int, tr *smtp.Transcript) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			lines := tr.Lines()
+			s.wz.m.ui(func() {
+				if s.run == run && s.running {
+					s.showElapsed(time.Since(s.started))
+					if len(lines) != len(s.lines) {
+						s.setTranscript(lines)
+					}
+				}
+			})
+		}
+	}
+}
+
+func (s *testStep) showElapsed(d time.Duration) {
+	s.elapsed.SetText(lang.L("Elapsed: {{.Time}}", map[string]any{"Time": formatElapsed(d)}))
+}
+
+// formatElapsed is "340 ms" below a second, else "2.4 s".
+func formatElapsed(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+func (s *testStep) setTranscript(lines []string) {
+	s.lines = lines
+	s.transcript.SetText(strings.Join(lines, "\n"))
+	if len(lines) > 0 {
+		s.copyBtn.Enable()
+	} else {
+		s.copyBtn.Disable()
+	}
+	if s.running {
+		// Follow the conversation while it happens.
+		s.transcriptSc.ScrollToBottom()
+	}
+}
+
+// reset puts every row back to waiting and hides the last result.
+func (s *testStep) reset(check bool) {
+	for _, st := range testStages {
+		r := s.rows[st]
+		r.set(rowWaiting, "")
+		if check && sendStages[st] {
+			r.box.Hide()
+		} else {
+			r.box.Show()
+		}
+	}
+	s.rowList.Refresh()
+	s.result.Hide()
+	s.openInbox.Hide()
+	s.fixBtn.Hide()
+	s.showElapsed(0)
+	s.setTranscript(nil)
+}
+
+// onEvent draws one progress event.
+func (s *testStep) onEvent(ev smtp.Event) {
+	r, ok := s.rows[ev.Stage]
+	if !ok {
+		return
+	}
+	switch ev.Status {
+	case smtp.StatusRunning:
+		r.set(rowRunning, runningText(ev.Stage, ev.Detail))
+	case smtp.StatusOK:
+		d := ev.Detail
+		if d == "" {
+			d = lang.L("Done")
+		}
+		r.set(rowOK, d)
+	case smtp.StatusFailed:
+		r.set(rowFailed, ev.Detail)
+	case smtp.StatusSkipped:
+		r.set(rowSkipped, ev.Detail)
+	}
+}
+
+// finish shows the report: the result card, the final row states and the
+// transcript.
+func (s *testStep) finish(rep smtp.Report, p smtp.Profile) {
+	s.running = false
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.report = rep
+	s.showElapsed(time.Since(s.started))
+	s.setTranscript(rep.Transcript)
+	s.transcriptSc.ScrollToTop()
+
+	cancelled := rep.Kind == "canceled"
+	for _, st := range testStages {
+		r := s.rows[st]
+		switch {
+		case cancelled && (r.state == rowRunning || r.state == rowFailed):
+			r.set(rowCancelled, lang.L("Stopped by you."))
+		case r.state == rowRunning && !rep.OK:
+			r.set(rowFailed, rep.Message)
+		case r.state == rowWaiting && !rep.OK:
+			r.set(rowNotReached, "")
+		}
+	}
+
+	reply := ""
+	if rep.Message != "" {
+		reply = lang.L("Server reply:") + " " + rep.Message
+	}
+	switch {
+	case cancelled:
+		s.showResult(theme.NewWarningThemedResource(theme.MediaStopIcon()), lang.L("Cancelled"),
+			lang.L("The test was stopped before it finished. Nothing more will be sent."), "")
+	case rep.OK && s.checking:
+		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("Connection works"),
+			lang.L("Connected, encrypted and signed in. Nothing was sent."), reply)
+	case rep.OK:
+		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("Test message delivered"),
+			lang.L("The server accepted the test message for {{.To}} and replied: {{.Reply}}", map[string]any{
+				"To": strings.Join(rep.To, ", "), "Reply": rep.Message}), "")
+		if p.Preset == "local" {
+			s.openInbox.Show()
+		}
+	default:
+		title := lang.L("Failed at: {{.Stage}}", map[string]any{"Stage": stageName(rep.Stage)})
+		text := rep.Hint
+		if rep.Kind == "no-password" {
+			// The core's hint names the command line; in the window the
+			// password is entered on the Account step.
+			text = lang.L("No password is stored for this profile. Enter it on the Account step and save.")
+		}
+		s.offerFix(rep)
+		if rep.Temporary {
+			text += "\n" + lang.L("This looks temporary: trying again later may work.")
+		}
+		if rep.Code == 0 && rep.Message != "" {
+			reply = lang.L("Error:") + " " + rep.Message
+		}
+		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
+	}
+	s.updateButtons()
+}
+
+// offerFix shows a button to the step where a failure is most likely fixed.
+func (s *testStep) offerFix(rep smtp.Report) {
+	switch rep.Stage {
+	case smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO:
+		s.fixStep = stepServer
+		s.fixBtn.SetText(lang.L("Change the server settings"))
+	case smtp.StageAuth:
+		s.fixStep = stepAccount
+		s.fixBtn.SetText(lang.L("Change the sign-in details"))
+	case smtp.StageSetup:
+		if rep.Kind == "no-password" || rep.Kind == "keyring" {
+			s.fixStep = stepAccount
+			s.fixBtn.SetText(lang.L("Enter the password"))
+		} else {
+			s.fixStep = stepServer
+			s.fixBtn.SetText(lang.L("Change the server settings"))
+		}
+	case smtp.StageMail, smtp.StageData:
+		s.fixStep = stepAccount
+		s.fixBtn.SetText(lang.L("Change the sender"))
+	default:
+		s.fixStep = ""
+		s.fixBtn.Hide()
+		return
+	}
+	s.fixBtn.Show()
+}
+
+// onFix opens the step that offerFix chose.
+func (s *testStep) onFix() {
+	for i, st := range s.wz.steps {
+		if st.ID == s.fixStep {
+			s.wz.goTo(i)
+			return
+		}
+	}
+}
+
+func (s *testStep) showResult(icon fyne.Resource, title, text, reply string) {
+	s.resultIcon.SetResource(icon)
+	s.resultTitle.SetText(title)
+	s.resultText.SetText(text)
+	s.resultReply.SetText(reply)
+	if reply == "" {
+		s.resultReply.Hide()
+	} else {
+		s.resultReply.Show()
+	}
+	s.result.Show()
+	s.result.Refresh()
+}
+
+// onCancel stops the run: the context closes the connection, and the
+// report that follows says "cancelled".
+func (s *testStep) onCancel() {
+	if s.running && s.cancel != nil {
+		s.cancel()
+		s.cancelBtn.Disable()
+	}
+}
+
+func (s *testStep) onCopy() {
+	s.wz.m.app.Clipboard().SetContent(strings.Join(s.lines, "\n"))
+}
+
+// stop cancels a run in progress (the profile is being closed).
+func (s *testStep) stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.run++
+	s.running = false
+}

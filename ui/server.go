@@ -1,0 +1,494 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// serverStep is the second page: host, port, security, authentication and
+// the advanced settings, with the core's mismatch warnings inline.
+type serverStep struct {
+	wz *wizard
+
+	host     *field
+	port     *field
+	security *widget.RadioGroup
+	portNote *notice
+	usePort  *widget.Button
+	auth     *widget.Select
+
+	helo       *field
+	timeout    *field
+	caFile     *field
+	browse     *widget.Button
+	skipVerify *widget.Check
+	skipWarn   *notice
+	advanced   *widget.Accordion
+
+	warnings *fyne.Container
+
+	// suggestedPort is what usePort would set.
+	suggestedPort int
+	fileDlg       *dialog.FileDialog
+}
+
+func newServerStep(wz *wizard) *serverStep {
+	return &serverStep{wz: wz}
+}
+
+// securityLabel is how a security mode is named in the window.
+func securityLabel(s smtp.Security) string {
+	switch s {
+	case smtp.SecurityTLS:
+		return "SSL/TLS"
+	case smtp.SecuritySTARTTLS:
+		return "STARTTLS"
+	case smtp.SecurityNone:
+		return lang.L("None")
+	}
+	return string(s)
+}
+
+func securityFromLabel(l string) smtp.Security {
+	for _, s := range smtp.Securities {
+		if securityLabel(s) == l {
+			return s
+		}
+	}
+	return ""
+}
+
+// authLabel is how an authentication method is named in the window.
+func authLabel(a smtp.AuthMethod) string {
+	switch a {
+	case smtp.AuthAuto:
+		return lang.L("Automatic (recommended)")
+	case smtp.AuthPlain:
+		return "PLAIN"
+	case smtp.AuthLogin:
+		return "LOGIN"
+	case smtp.AuthCRAMMD5:
+		return "CRAM-MD5"
+	case smtp.AuthXOAUTH2:
+		return lang.L("XOAUTH2 (OAuth2 access token)")
+	case smtp.AuthNone:
+		return lang.L("None (no sign-in)")
+	}
+	return string(a)
+}
+
+func authFromLabel(l string) smtp.AuthMethod {
+	for _, a := range smtp.AuthMethods {
+		if authLabel(a) == l {
+			return a
+		}
+	}
+	return ""
+}
+
+// parsePort reads the port field.
+func parsePort(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New(lang.L("Enter the port number, usually 587 (STARTTLS) or 465 (SSL/TLS)."))
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, errors.New(lang.L("“{{.Text}}” is not a number; enter the port as digits, for example 587.", map[string]any{"Text": s}))
+	}
+	return n, smtp.ValidatePort(n)
+}
+
+// parseTimeout reads the timeout field: seconds, or a Go duration ("1m").
+// Empty means the default.
+func parseTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New(lang.L("“{{.Text}}” is not a time; enter seconds, for example 30.", map[string]any{"Text": s}))
+	}
+	return d, nil
+}
+
+func formatTimeout(d smtp.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	t := time.Duration(d)
+	if t%time.Second == 0 {
+		return strconv.Itoa(int(t / time.Second))
+	}
+	return t.String()
+}
+
+func (s *serverStep) view() fyne.CanvasObject {
+	wz := s.wz
+	hostEntry := widget.NewEntry()
+	hostEntry.SetPlaceHolder("smtp.example.com")
+	s.host = newField(lang.L("Server (host)"), hostEntry, lang.L("The outgoing mail server's name."), func(t string) error {
+		if strings.TrimSpace(t) == "" {
+			return errors.New(lang.L("Enter the server name, for example smtp.example.com."))
+		}
+		return smtp.ValidateHost(t)
+	})
+	hostEntry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		s.host.touched = true
+		wz.draft.Host = strings.TrimSpace(t)
+		s.edited(s.host)
+	}
+	hostEntry.OnSubmitted = wz.submit
+
+	portEntry := widget.NewEntry()
+	portEntry.SetPlaceHolder("587")
+	s.port = newField(lang.L("Port"), portEntry, "", func(t string) error {
+		_, err := parsePort(t)
+		return err
+	})
+	portEntry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		s.port.touched = true
+		wz.draft.Port, _ = strconv.Atoi(strings.TrimSpace(t))
+		s.portNote.box.Hide()
+		s.edited(s.port)
+	}
+	portEntry.OnSubmitted = wz.submit
+
+	s.security = widget.NewRadioGroup([]string{
+		securityLabel(smtp.SecurityTLS), securityLabel(smtp.SecuritySTARTTLS), securityLabel(smtp.SecurityNone),
+	}, s.onSecurity)
+	s.security.Horizontal = true
+	s.security.Required = true
+	s.portNote = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
+	s.usePort = widget.NewButton("", s.onUsePort)
+	s.portNote.extra.Add(container.NewHBox(s.usePort))
+	s.portNote.box.Hide()
+	secHelp := wrapped(lang.L("SSL/TLS encrypts from the first byte (usually port 465). STARTTLS connects in plain text, then switches to encryption (usually port 587). None sends everything unencrypted: only for servers on this computer or a trusted network."))
+	secHelp.SizeName = theme.SizeNameCaptionText
+
+	s.auth = widget.NewSelect(nil, s.onAuth)
+	for _, a := range smtp.AuthMethods {
+		s.auth.Options = append(s.auth.Options, authLabel(a))
+	}
+
+	heloEntry := widget.NewEntry()
+	heloEntry.SetPlaceHolder(lang.L("this computer's name"))
+	s.helo = newField(lang.L("HELO name"), heloEntry, lang.L("The name this computer gives in EHLO. Leave empty unless the server insists on a particular one."), func(t string) error {
+		p := wz.draft
+		p.HELO = t
+		return fieldError(p, "helo")
+	})
+	s.helo.optional = true
+	heloEntry.OnSubmitted = wz.submit
+	heloEntry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		s.helo.touched = true
+		wz.draft.HELO = strings.TrimSpace(t)
+		s.edited(s.helo)
+	}
+
+	toEntry := widget.NewEntry()
+	toEntry.SetPlaceHolder("30")
+	s.timeout = newField(lang.L("Timeout (seconds)"), toEntry, lang.L("How long to wait for each network step. Empty means 30 seconds."), func(t string) error {
+		d, err := parseTimeout(t)
+		if err != nil {
+			return err
+		}
+		p := wz.draft
+		p.Timeout = smtp.Duration(d)
+		return fieldError(p, "timeout")
+	})
+	s.timeout.optional = true
+	toEntry.OnSubmitted = wz.submit
+	toEntry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		s.timeout.touched = true
+		if d, err := parseTimeout(t); err == nil {
+			wz.draft.Timeout = smtp.Duration(d)
+		}
+		s.edited(s.timeout)
+	}
+
+	caEntry := widget.NewEntry()
+	caEntry.SetPlaceHolder(lang.L("system certificates"))
+	s.browse = widget.NewButtonWithIcon(lang.L("Browse…"), theme.FolderOpenIcon(), s.onBrowse)
+	s.caFile = newField(lang.L("CA certificate file (PEM)"), caEntry, lang.L("Only for a server whose certificate comes from your organisation's own CA. It replaces the system's trusted certificates for this profile."), func(t string) error {
+		p := wz.draft
+		p.CAFile = t
+		return fieldError(p, "ca_file")
+	}).withButton(s.browse)
+	s.caFile.optional = true
+	caEntry.OnSubmitted = wz.submit
+	caEntry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		s.caFile.touched = true
+		wz.draft.CAFile = strings.TrimSpace(t)
+		s.edited(s.caFile)
+	}
+
+	s.skipVerify = widget.NewCheck(lang.L("Do not verify the server's certificate (unsafe)"), s.onSkipVerify)
+	s.skipWarn = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
+	s.skipWarn.box.Hide()
+
+	advanced := container.NewVBox(
+		s.helo.object(), s.timeout.object(), s.caFile.object(), s.skipVerify, s.skipWarn.box,
+	)
+	s.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Advanced settings"), advanced))
+
+	s.warnings = container.NewVBox()
+
+	bold := fyne.TextStyle{Bold: true}
+	form := container.NewVBox(
+		s.host.object(),
+		container.NewGridWithColumns(2, s.port.object(), container.NewVBox(
+			widget.NewLabelWithStyle(lang.L("Sign-in method"), fyne.TextAlignLeading, bold), s.auth)),
+		widget.NewLabelWithStyle(lang.L("Security"), fyne.TextAlignLeading, bold),
+		s.security,
+		secHelp,
+		s.portNote.box,
+		s.warnings,
+		s.advanced,
+	)
+	return container.NewVScroll(container.NewPadded(form))
+}
+
+func (s *serverStep) enter() {
+	p := s.wz.draft
+	s.host.set(p.Host)
+	if p.Port != 0 {
+		s.port.set(strconv.Itoa(p.Port))
+	} else {
+		s.port.set("")
+	}
+	s.security.SetSelected(securityLabel(p.Security))
+	s.auth.SetSelected(authLabel(p.Auth))
+	s.helo.set(p.HELO)
+	s.timeout.set(formatTimeout(p.Timeout))
+	s.caFile.set(p.CAFile)
+	s.skipVerify.SetChecked(p.InsecureSkipVerify)
+	s.showSkipWarning()
+	if p.HELO != "" || p.Timeout != 0 || p.CAFile != "" || p.InsecureSkipVerify {
+		s.advanced.Open(0)
+	}
+	if p.Preset == "local" {
+		s.caFile.hint = lang.L("The local test inbox fills this in with its own CA when you test, so its certificate is verified like any other.")
+	}
+	s.caFile.refresh()
+	s.refreshWarnings()
+	if p.Host == "" {
+		s.wz.focus(s.host.entry)
+	}
+}
+
+// serverFields are the profile fields this step edits.
+var serverFields = []string{"host", "port", "security", "auth", "helo", "timeout", "ca_file"}
+
+// valid: every server field passes the profile's validation.
+func (s *serverStep) valid() bool {
+	p := s.wz.draft
+	p.Name = "x" // the name is the Account step's
+	for _, f := range serverFields {
+		if fieldError(p, f) != nil {
+			return false
+		}
+	}
+	if s.port != nil {
+		if _, err := parsePort(s.port.entry.Text); err != nil {
+			return false
+		}
+		if _, err := parseTimeout(s.timeout.entry.Text); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// edited refreshes a field's message, the warnings and the wizard.
+func (s *serverStep) edited(f *field) {
+	f.refresh()
+	s.refreshWarnings()
+	s.wz.changed()
+}
+
+// standardPort is the port to offer for a security mode: the preset's own
+// port for it if it lists one, else the standard port.
+func standardPort(pr smtp.Preset, sec smtp.Security) int {
+	if pr.Security == sec && pr.Port != 0 {
+		return pr.Port
+	}
+	for _, alt := range pr.AltPorts {
+		if alt.Security == sec {
+			return alt.Port
+		}
+	}
+	return sec.DefaultPort()
+}
+
+// usualPort reports whether port is a standard port of some mode (so it was
+// not chosen on purpose and may be replaced).
+func usualPort(pr smtp.Preset, port int) bool {
+	if slices.Contains([]int{25, 465, 587}, port) || port == pr.Port {
+		return true
+	}
+	for _, alt := range pr.AltPorts {
+		if alt.Port == port {
+			return true
+		}
+	}
+	return false
+}
+
+// onSecurity switches the security mode and offers its standard port: a
+// usual port is replaced at once (and the note says so), a port chosen on
+// purpose is kept and a button offers the standard one.
+func (s *serverStep) onSecurity(label string) {
+	wz := s.wz
+	if wz.loading {
+		return
+	}
+	sec := securityFromLabel(label)
+	if sec == "" || sec == wz.draft.Security {
+		return
+	}
+	wz.draft.Security = sec
+	std := standardPort(wz.preset(), sec)
+	port, err := parsePort(s.port.entry.Text)
+	switch {
+	case port == std && err == nil:
+		s.portNote.box.Hide()
+	case err != nil || usualPort(wz.preset(), port):
+		wz.draft.Port = std
+		wz.loading = true
+		s.port.set(strconv.Itoa(std))
+		wz.loading = false
+		s.portNote.set(theme.InfoIcon(), lang.L("Port changed to {{.Port}}, the usual port for {{.Security}}.", map[string]any{
+			"Port": std, "Security": securityLabel(sec)}), widget.MediumImportance)
+		s.usePort.Hide()
+		s.portNote.box.Show()
+	default:
+		s.suggestedPort = std
+		s.portNote.set(theme.InfoIcon(), lang.L("The usual port for {{.Security}} is {{.Port}}; you have {{.Current}}.", map[string]any{
+			"Port": std, "Security": securityLabel(sec), "Current": port}), widget.MediumImportance)
+		s.usePort.SetText(lang.L("Use port {{.Port}}", map[string]any{"Port": std}))
+		s.usePort.Show()
+		s.portNote.box.Show()
+	}
+	s.refreshWarnings()
+	wz.changed()
+}
+
+func (s *serverStep) onUsePort() {
+	if s.suggestedPort == 0 {
+		return
+	}
+	s.wz.draft.Port = s.suggestedPort
+	s.wz.loading = true
+	s.port.set(strconv.Itoa(s.suggestedPort))
+	s.wz.loading = false
+	s.portNote.box.Hide()
+	s.refreshWarnings()
+	s.wz.changed()
+}
+
+func (s *serverStep) onAuth(label string) {
+	if s.wz.loading {
+		return
+	}
+	if a := authFromLabel(label); a != "" && a != s.wz.draft.Auth {
+		s.wz.draft.Auth = a
+		s.refreshWarnings()
+		s.wz.changed()
+	}
+}
+
+func (s *serverStep) onSkipVerify(on bool) {
+	if s.wz.loading {
+		s.showSkipWarning()
+		return
+	}
+	s.wz.draft.InsecureSkipVerify = on
+	s.showSkipWarning()
+	s.refreshWarnings()
+	s.wz.changed()
+}
+
+func (s *serverStep) showSkipWarning() {
+	if !s.wz.draft.InsecureSkipVerify {
+		s.skipWarn.box.Hide()
+		return
+	}
+	for _, w := range s.wz.draft.Warnings(false) {
+		if w.Code == smtp.WarnSkipVerify {
+			s.skipWarn.set(theme.ErrorIcon(), lang.L("Warning:")+" "+w.Message, widget.DangerImportance)
+		}
+	}
+	s.skipWarn.box.Show()
+}
+
+// onBrowse picks the CA file with a file dialog.
+func (s *serverStep) onBrowse() {
+	s.fileDlg = dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			s.wz.m.showError(lang.L("The file could not be opened"), err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		_ = r.Close()
+		s.caFile.touched = true
+		s.caFile.entry.SetText(path)
+	}, s.wz.m.win)
+	s.fileDlg.SetFilter(storage.NewExtensionFileFilter([]string{".pem", ".crt", ".cer"}))
+	s.fileDlg.Resize(fyne.NewSize(720, 520))
+	s.fileDlg.Show()
+}
+
+// refreshWarnings shows the core's warnings for the draft (except the
+// skip-verify one, which sits under its check box in red).
+func (s *serverStep) refreshWarnings() {
+	if s.warnings == nil {
+		return
+	}
+	s.warnings.RemoveAll()
+	for _, w := range s.wz.draft.Warnings(s.wz.hasPassword()) {
+		if w.Code == smtp.WarnSkipVerify {
+			continue
+		}
+		n := newNotice(theme.WarningIcon(), lang.L("Warning:")+" "+w.Message, widget.WarningImportance)
+		s.warnings.Add(n.box)
+	}
+	s.warnings.Refresh()
+}

@@ -1,0 +1,368 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// step is one page of the guided setup. Steps are data: the wizard only
+// knows this list, so a preset can add or skip a page by changing it.
+type step struct {
+	ID    string
+	Title string
+	Intro string
+	// View builds the page; it is called once per opened profile.
+	View func() fyne.CanvasObject
+	// Enter refreshes the page from the profile each time it is shown.
+	Enter func()
+	// Valid reports whether Next may be pressed.
+	Valid func() bool
+}
+
+// Step ids.
+const (
+	stepProvider = "provider"
+	stepServer   = "server"
+	stepAccount  = "account"
+	stepTest     = "test"
+)
+
+// wizard is the guided setup of one profile, shown on the right. It edits a
+// draft copy of the profile; the Account step saves it.
+type wizard struct {
+	m        *mainUI
+	draft    smtp.Profile
+	isNew    bool   // not in the profiles file yet
+	origName string // the name it is saved under ("" while new)
+	address  string // the email address typed on the Provider step
+	password string // a password typed and not stored yet
+	dirty    bool   // changed since it was last saved
+
+	// What the keyring holds for this profile, looked up in the background.
+	secretChecked bool
+	secretStored  bool
+
+	steps   []step
+	views   []fyne.CanvasObject
+	current int
+
+	provider *providerStep
+	server   *serverStep
+	account  *accountStep
+	test     *testStep
+
+	header    *widget.Label
+	subheader *widget.Label
+	indicator []*widget.Button
+	stepIntro *widget.Label
+	body      *fyne.Container
+	back      *widget.Button
+	next      *widget.Button
+	navHint   *notice
+	root      fyne.CanvasObject
+
+	// loading is set while widgets are filled from code, so their change
+	// callbacks do not count as edits.
+	loading bool
+}
+
+func newWizard(m *mainUI, p smtp.Profile, isNew bool) *wizard {
+	wz := &wizard{m: m, draft: p, isNew: isNew, address: p.From}
+	if !isNew {
+		wz.origName = p.Name
+		if _, addr, err := smtp.ParseAddress(p.From); err == nil {
+			wz.address = addr
+		}
+	}
+	wz.provider = newProviderStep(wz)
+	wz.server = newServerStep(wz)
+	wz.account = newAccountStep(wz)
+	wz.test = newTestStep(wz)
+	wz.registerSteps()
+	wz.buildUI()
+	return wz
+}
+
+// start shows the first page: the provider for a new profile, the test for
+// a saved one (where it is most useful). Call it once root is in the window.
+func (wz *wizard) start() {
+	first := 0
+	if !wz.isNew {
+		first = len(wz.steps) - 1
+		wz.lookUpSecret()
+	}
+	wz.goTo(first)
+}
+
+// registerSteps lists the pages in order.
+func (wz *wizard) registerSteps() {
+	wz.steps = []step{
+		{
+			ID:    stepProvider,
+			Title: lang.L("Provider"),
+			Intro: lang.L("Type your email address, then check the provider below: it fills in the server settings for you. Pick “Local test inbox” to try everything on this computer without an account."),
+			View:  wz.provider.view, Enter: wz.provider.enter, Valid: wz.provider.valid,
+		},
+		{
+			ID:    stepServer,
+			Title: lang.L("Server"),
+			Intro: lang.L("These are the outgoing (SMTP) server settings. The provider's values are filled in; change them only if your provider says otherwise."),
+			View:  wz.server.view, Enter: wz.server.enter, Valid: wz.server.valid,
+		},
+		{
+			ID:    stepAccount,
+			Title: lang.L("Account"),
+			Intro: lang.L("Sign-in details and the sender shown on your messages. The password is kept in your system keyring, never in a file."),
+			View:  wz.account.view, Enter: wz.account.enter, Valid: wz.account.valid,
+		},
+		{
+			ID:    stepTest,
+			Title: lang.L("Test"),
+			Intro: lang.L("Send a test message to prove the settings work. Each stage shows as it happens."),
+			View:  wz.test.view, Enter: wz.test.enter, Valid: wz.test.valid,
+		},
+	}
+	wz.views = make([]fyne.CanvasObject, len(wz.steps))
+}
+
+func (wz *wizard) buildUI() {
+	wz.header = heading("")
+	wz.subheader = widget.NewLabel("")
+	wz.subheader.Truncation = fyne.TextTruncateEllipsis
+
+	steps := container.NewHBox()
+	for i, st := range wz.steps {
+		i := i
+		b := widget.NewButton(fmt.Sprintf("%d. %s", i+1, st.Title), func() { wz.onStep(i) })
+		b.Importance = widget.LowImportance
+		wz.indicator = append(wz.indicator, b)
+		if i > 0 {
+			steps.Add(widget.NewIcon(theme.NavigateNextIcon()))
+		}
+		steps.Add(b)
+	}
+	wz.stepIntro = wrapped("")
+
+	wz.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), wz.onBack)
+	wz.next = widget.NewButtonWithIcon(lang.L("Next"), theme.NavigateNextIcon(), wz.onNext)
+	wz.next.IconPlacement = widget.ButtonIconTrailingText
+	wz.next.Importance = widget.HighImportance
+	wz.navHint = newNotice(theme.WarningIcon(), "", widget.WarningImportance)
+
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, wz.header, nil, wz.subheader),
+		steps,
+		widget.NewSeparator(),
+		wz.stepIntro,
+	)
+	wz.body = container.NewStack()
+	nav := container.NewBorder(nil, nil, wz.back, wz.next, wz.navHint.box)
+	wz.root = container.NewPadded(container.NewBorder(top, container.NewVBox(widget.NewSeparator(), nav), nil, nil, wz.body))
+}
+
+// title names the profile in the header and in dialogs.
+func (wz *wizard) title() string {
+	if wz.isNew {
+		return draftTitle(wz.draft)
+	}
+	return wz.origName
+}
+
+// goTo shows step i.
+func (wz *wizard) goTo(i int) {
+	if i < 0 || i >= len(wz.steps) {
+		return
+	}
+	wz.current = i
+	st := wz.steps[i]
+	if wz.views[i] == nil {
+		wz.loading = true
+		wz.views[i] = st.View()
+		wz.loading = false
+	}
+	wz.stepIntro.SetText(st.Intro)
+	wz.body.Objects = []fyne.CanvasObject{wz.views[i]}
+	wz.body.Refresh()
+	if st.Enter != nil {
+		wz.loading = true
+		st.Enter()
+		wz.loading = false
+	}
+	wz.update()
+}
+
+// focus puts the keyboard focus on the first field a step needs, so typing
+// can start at once.
+func (wz *wizard) focus(obj fyne.Focusable) {
+	if wz.m.wizard != wz {
+		return
+	}
+	if c := wz.m.win.Canvas(); c != nil {
+		c.Focus(obj)
+	}
+}
+
+// changed is called by the steps after every edit the person makes.
+func (wz *wizard) changed() {
+	if wz.loading {
+		return
+	}
+	wz.dirty = true
+	wz.update()
+}
+
+// update refreshes the header, the step indicator and the Back/Next buttons.
+func (wz *wizard) update() {
+	wz.header.SetText(wz.title())
+	if wz.isNew {
+		wz.m.profiles.updateDraft(wz.draft)
+	}
+	sub := describe(wz.draft)
+	if pr, ok := smtp.PresetByID(wz.draft.Preset); ok {
+		sub = pr.Name + " · " + sub
+	}
+	wz.subheader.SetText(sub)
+
+	for i, b := range wz.indicator {
+		switch {
+		case i == wz.current:
+			b.Importance = widget.HighImportance
+			b.SetIcon(theme.RadioButtonCheckedIcon())
+		case i < wz.current || wz.reachable(i) && wz.steps[i].Valid():
+			b.Importance = widget.LowImportance
+			b.SetIcon(theme.ConfirmIcon())
+		default:
+			b.Importance = widget.LowImportance
+			b.SetIcon(theme.RadioButtonIcon())
+		}
+		if i == wz.current || wz.reachable(i) {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+		b.Refresh()
+	}
+
+	if wz.current == 0 {
+		wz.back.Disable()
+	} else {
+		wz.back.Enable()
+	}
+	last := wz.current == len(wz.steps)-1
+	if last {
+		wz.next.Hide()
+	} else {
+		wz.next.Show()
+	}
+	if wz.steps[wz.current].ID == stepAccount {
+		wz.next.SetText(lang.L("Save and continue"))
+	} else {
+		wz.next.SetText(lang.L("Next"))
+	}
+	valid := wz.steps[wz.current].Valid()
+	busy := wz.account.busy
+	if valid && !busy {
+		wz.next.Enable()
+	} else {
+		wz.next.Disable()
+	}
+	switch {
+	case last || valid:
+		wz.navHint.box.Hide()
+	default:
+		wz.navHint.set(theme.WarningIcon(), lang.L("Complete the fields marked above to continue."), widget.WarningImportance)
+		wz.navHint.box.Show()
+	}
+}
+
+// reachable reports whether step i may be opened: every step before it is
+// valid, and the test needs the profile saved.
+func (wz *wizard) reachable(i int) bool {
+	for j := 0; j < i; j++ {
+		if !wz.steps[j].Valid() {
+			return false
+		}
+	}
+	if wz.steps[i].ID == stepTest && (wz.isNew || wz.dirty) {
+		return false
+	}
+	return true
+}
+
+func (wz *wizard) onStep(i int) {
+	if i == wz.current || !wz.reachable(i) {
+		return
+	}
+	wz.goTo(i)
+}
+
+func (wz *wizard) onBack() {
+	wz.goTo(wz.current - 1)
+}
+
+// onNext goes to the next step; on the Account step it saves first and
+// moves on once the profile (and the password) are stored.
+func (wz *wizard) onNext() {
+	if wz.current >= len(wz.steps)-1 || !wz.steps[wz.current].Valid() || wz.account.busy {
+		return
+	}
+	if wz.steps[wz.current].ID == stepAccount {
+		wz.account.onSave(func() { wz.goTo(wz.current + 1) })
+		return
+	}
+	wz.goTo(wz.current + 1)
+}
+
+// submit is the Enter key in a field: the same as Next.
+func (wz *wizard) submit(string) {
+	wz.onNext()
+}
+
+// preset is the preset the draft uses (custom if unknown).
+func (wz *wizard) preset() smtp.Preset {
+	if p, ok := smtp.PresetByID(wz.draft.Preset); ok {
+		return p
+	}
+	p, _ := smtp.PresetByID("custom")
+	return p
+}
+
+// hasPassword reports whether a password is stored or typed.
+func (wz *wizard) hasPassword() bool {
+	return wz.secretStored || wz.password != ""
+}
+
+// lookUpSecret asks the secret store, in the background, whether a password
+// is stored for the profile (the keyring may take a while to answer).
+func (wz *wizard) lookUpSecret() {
+	name := wz.origName
+	go func() {
+		_, err := wz.m.secrets.Get(name)
+		stored := err == nil
+		checked := err == nil || errors.Is(err, smtp.ErrSecretNotFound)
+		wz.m.ui(func() {
+			if wz.origName != name {
+				return
+			}
+			wz.secretChecked, wz.secretStored = checked, stored
+			wz.account.secretKnown()
+			wz.server.refreshWarnings()
+			wz.update()
+		})
+	}()
+}
+
+// close stops anything the wizard runs (a test in progress).
+func (wz *wizard) close() {
+	wz.test.stop()
+}
