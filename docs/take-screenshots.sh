@@ -8,9 +8,10 @@
 # last run, which has no keyring on purpose to show the session-only choice.
 #
 # Needs: Xvfb, xdotool, ImageMagick's import; dbus-run-session and
-# gnome-keyring-daemon for scripts/with-keyring.sh. Nothing leaves the
-# machine except the Gmail DNS look-up of step 4 (which fails offline, and
-# that failure is what the screenshot shows).
+# gnome-keyring-daemon for scripts/with-keyring.sh; unshare and ip (util-linux,
+# iproute2) and root. The app runs in a private network namespace with only
+# loopback, so nothing can leave the machine: the Gmail profile of step 4
+# fails to reach its server, and that failure is what the screenshot shows.
 set -euo pipefail
 bin=$(realpath "${1:?usage: take-screenshots.sh BINARY OUTDIR}")
 out=$(realpath -m "${2:?usage: take-screenshots.sh BINARY OUTDIR}")
@@ -34,10 +35,12 @@ for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 start() {
 	local theme=$1 keyring=$2 cfg=$3
 	mkdir -p "$tmp/home"
+	# isolated CMD...: runs CMD with loopback as the only network.
+	local isolated=(unshare -n sh -c 'ip link set lo up && exec "$@"' isolated)
 	if [ "$keyring" = yes ]; then
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid bash "$here/scripts/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" bash "$here/scripts/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
 	else
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid env -u DBUS_SESSION_BUS_ADDRESS \
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" env -u DBUS_SESSION_BUS_ADDRESS \
 			XDG_RUNTIME_DIR=$tmp "$bin" >"$tmp/app.log" 2>&1 &
 	fi
 	app=$!
