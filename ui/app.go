@@ -1,7 +1,7 @@
 //go:build !nogui
 
 // Package ui is the window of SMTP Configurator: the profile list, the guided
-// setup of a profile, the test send and the local test inbox. All settings,
+// setup of a profile, the test send, the outbox and the local test inbox. All settings,
 // validation and network work live in package smtp; this package draws them.
 //
 // Threads: widgets are only touched on the Fyne thread. Network and keyring
@@ -172,6 +172,9 @@ type mainUI struct {
 	inbox    *inboxView
 	local    *localInbox
 
+	outbox     *outbox
+	outboxView *outboxView
+
 	right   *fyne.Container
 	content fyne.CanvasObject
 
@@ -202,9 +205,11 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	m.secrets = smtp.LayeredSecrets{Session: m.session, Persistent: persistent}
 	m.store = smtp.NewStore(m.dir)
 	m.local = newLocalInbox(m)
+	m.outbox = newOutbox(m)
 
 	m.right = container.NewStack()
 	m.inbox = newInboxView(m)
+	m.outboxView = newOutboxView(m)
 	m.profiles = newProfilesView(m)
 	split := container.NewHSplit(m.profiles.root, m.right)
 	split.Offset = 0.26
@@ -231,7 +236,17 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	// take the keyboard focus.
 	w.SetContent(m.content)
 	m.profiles.load(p.String(prefLastProfile))
+	// The outbox's worker delivers waiting messages while the window is
+	// open. If the outbox cannot be opened, its view says why.
+	m.outbox.start()
+	m.outboxView.refresh()
+	m.profiles.updateOutboxButton()
 	return m
+}
+
+// showing reports whether obj is the view on the right.
+func (m *mainUI) showing(obj fyne.CanvasObject) bool {
+	return len(m.right.Objects) == 1 && m.right.Objects[0] == obj
 }
 
 // ui runs fn on the UI thread. It is the one way goroutines change widgets.
@@ -265,6 +280,10 @@ func (m *mainUI) showError(title string, err error) {
 func (m *mainUI) showView(obj fyne.CanvasObject) {
 	m.right.Objects = []fyne.CanvasObject{obj}
 	m.right.Refresh()
+	if m.profiles != nil {
+		m.profiles.updateInboxButton()
+		m.profiles.updateOutboxButton()
+	}
 }
 
 // buildMenu sets the main menu. Its shortcuts work wherever the keyboard
@@ -284,10 +303,12 @@ func (m *mainUI) buildMenu() {
 	quit.Shortcut = key(fyne.KeyQ)
 	inbox := fyne.NewMenuItem(lang.L("Test inbox"), pv.onInbox)
 	inbox.Shortcut = key(fyne.KeyI)
+	outbox := fyne.NewMenuItem(lang.L("Outbox"), pv.onOutbox)
+	outbox.Shortcut = key(fyne.KeyO)
 	about := fyne.NewMenuItem(lang.L("About SMTP Configurator"), m.onAbout)
 	m.menu = fyne.NewMainMenu(
 		fyne.NewMenu(lang.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), quit),
-		fyne.NewMenu(lang.L("View"), inbox),
+		fyne.NewMenu(lang.L("View"), inbox, outbox),
 		fyne.NewMenu(lang.L("Help"), about),
 	)
 	m.win.SetMainMenu(m.menu)
@@ -327,12 +348,14 @@ func (m *mainUI) rememberWindowSize() {
 	}
 }
 
-// shutdown cancels running tests and stops the test inbox.
+// shutdown cancels running tests, stops the outbox's worker and the test
+// inbox.
 func (m *mainUI) shutdown() {
 	m.closeOnce.Do(func() {
 		if m.wizard != nil {
 			m.wizard.close()
 		}
+		m.outbox.close()
 		m.local.close()
 	})
 }

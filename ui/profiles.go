@@ -29,7 +29,8 @@ type profileItem struct {
 type profilesView struct {
 	m     *mainUI
 	items []profileItem
-	// selected is the index of the open item, -1 for none (inbox shown).
+	// selected is the index of the open item, -1 for none (the test inbox
+	// or the outbox shown).
 	selected int
 
 	list      *widget.List
@@ -38,6 +39,7 @@ type profilesView struct {
 	renameBtn *widget.Button
 	deleteBtn *widget.Button
 	inboxBtn  *widget.Button
+	outboxBtn *widget.Button
 	root      fyne.CanvasObject
 
 	// ignoreSelect is set while the list is selected from code.
@@ -90,13 +92,15 @@ func (v *profilesView) buildUI() {
 	v.deleteBtn = widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), v.onDelete)
 	v.inboxBtn = widget.NewButtonWithIcon(lang.L("Test inbox"), theme.MailComposeIcon(), v.onInbox)
 	v.inboxBtn.Alignment = widget.ButtonAlignLeading
+	v.outboxBtn = widget.NewButtonWithIcon(lang.L("Outbox"), theme.UploadIcon(), v.onOutbox)
+	v.outboxBtn.Alignment = widget.ButtonAlignLeading
 
 	top := container.NewVBox(
 		heading(lang.L("Profiles")),
 		container.NewGridWithColumns(2, v.newBtn, v.dupBtn, v.renameBtn, v.deleteBtn),
 		widget.NewSeparator(),
 	)
-	bottom := container.NewVBox(widget.NewSeparator(), v.inboxBtn)
+	bottom := container.NewVBox(widget.NewSeparator(), v.inboxBtn, v.outboxBtn)
 	v.root = container.NewBorder(top, bottom, nil, nil, v.list)
 	v.updateButtons()
 }
@@ -222,12 +226,37 @@ func (v *profilesView) updateInboxButton() {
 	} else {
 		v.inboxBtn.SetText(lang.L("Test inbox"))
 	}
-	if v.selected < 0 {
+	if v.m.showing(v.m.inbox.root) {
 		v.inboxBtn.Importance = widget.HighImportance
 	} else {
 		v.inboxBtn.Importance = widget.MediumImportance
 	}
 	v.inboxBtn.Refresh()
+}
+
+// updateOutboxButton shows how many messages wait in the outbox (UI thread).
+func (v *profilesView) updateOutboxButton() {
+	if v.outboxBtn == nil || v.m.outbox == nil {
+		return
+	}
+	n := v.m.outbox.counts.Waiting()
+	switch {
+	case !v.m.outbox.available():
+		v.outboxBtn.SetIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
+		v.outboxBtn.SetText(lang.L("Outbox"))
+	case n > 0:
+		v.outboxBtn.SetIcon(theme.UploadIcon())
+		v.outboxBtn.SetText(lang.L("Outbox ({{.Count}})", map[string]any{"Count": n}))
+	default:
+		v.outboxBtn.SetIcon(theme.UploadIcon())
+		v.outboxBtn.SetText(lang.L("Outbox"))
+	}
+	if v.m.showing(v.m.outboxView.root) {
+		v.outboxBtn.Importance = widget.HighImportance
+	} else {
+		v.outboxBtn.Importance = widget.MediumImportance
+	}
+	v.outboxBtn.Refresh()
 }
 
 // onSelected opens the chosen profile, asking first if the open one has
@@ -517,6 +546,17 @@ func (v *profilesView) afterRemoval() {
 
 // onInbox shows the local test inbox on the right.
 func (v *profilesView) onInbox() {
+	v.leaveProfile(v.m.inbox.show)
+}
+
+// onOutbox shows the outbox on the right.
+func (v *profilesView) onOutbox() {
+	v.leaveProfile(v.m.outboxView.show)
+}
+
+// leaveProfile closes the open profile (asking first if it has unsaved
+// changes) and then calls show.
+func (v *profilesView) leaveProfile(show func()) {
 	v.confirmDiscard(func(ok bool) {
 		if !ok {
 			return
@@ -526,6 +566,6 @@ func (v *profilesView) onInbox() {
 			v.m.wizard.close()
 			v.m.wizard = nil
 		}
-		v.m.inbox.show()
+		show()
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/queue"
 )
 
 // rowState is what a stage row shows. It extends smtp.Status with the states
@@ -187,6 +188,11 @@ type testStep struct {
 	resultText   *widget.Label
 	resultReply  *widget.Label
 	openInbox    *widget.Button
+	queuedIcon   *widget.Icon
+	queuedText   *widget.Label
+	queuedMore   *widget.Label
+	openOutbox   *widget.Button
+	queuedRow    *fyne.Container
 	fixBtn       *widget.Button
 	fixStep      string // the step fixBtn opens
 	transcript   *widget.Label
@@ -257,7 +263,14 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.fixBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onFix)
 	s.fixBtn.Hide()
 	titleRow := container.NewBorder(nil, nil, s.resultIcon, container.NewHBox(s.fixBtn, s.openInbox), s.resultTitle)
-	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, widget.NewSeparator())
+	s.queuedIcon = widget.NewIcon(theme.HistoryIcon())
+	s.queuedText = wrapped("")
+	s.queuedText.TextStyle = fyne.TextStyle{Bold: true}
+	s.queuedMore = wrapped("")
+	s.openOutbox = widget.NewButtonWithIcon(lang.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.profiles.onOutbox() })
+	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
+	s.queuedRow.Hide()
+	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
 	s.result.Hide()
 
 	s.transcript = widget.NewLabel("")
@@ -358,6 +371,7 @@ func (s *testStep) start(check bool) {
 	go s.tick(ctx, run, tr)
 	go func() {
 		var rep smtp.Report
+		var q queuedTest
 		prepared, err := m.local.prepare(p)
 		if err != nil {
 			rep = smtp.FailedReport(p, err)
@@ -371,12 +385,18 @@ func (s *testStep) start(check bool) {
 			if check {
 				rep = smtp.Check(ctx, opts).Report
 			} else {
-				rep, _ = smtp.Test(ctx, opts, []string{to})
+				var msg *smtp.TestMessage
+				rep, msg = smtp.Test(ctx, opts, []string{to})
+				if !rep.OK && rep.Temporary && msg != nil {
+					// Kept in the outbox and sent again by itself.
+					q.tried = true
+					q.entry, q.err = m.outbox.enqueueTest(prepared.Name, rep, msg)
+				}
 			}
 		}
 		m.ui(func() {
 			if s.run == run {
-				s.finish(rep, prepared)
+				s.finish(rep, prepared, q)
 			}
 		})
 	}()
@@ -443,6 +463,7 @@ func (s *testStep) reset(check bool) {
 	}
 	s.rowList.Refresh()
 	s.result.Hide()
+	s.queuedRow.Hide()
 	s.openInbox.Hide()
 	s.fixBtn.Hide()
 	s.showElapsed(0)
@@ -471,9 +492,17 @@ func (s *testStep) onEvent(ev smtp.Event) {
 	}
 }
 
+// queuedTest is what became of a test message that failed temporarily:
+// put in the outbox (entry), or not (err).
+type queuedTest struct {
+	tried bool
+	entry queue.Entry
+	err   error
+}
+
 // finish shows the report: the result card, the final row states and the
 // transcript.
-func (s *testStep) finish(rep smtp.Report, p smtp.Profile) {
+func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 	s.running = false
 	if s.cancel != nil {
 		s.cancel()
@@ -523,15 +552,44 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile) {
 			text = lang.L("No password is stored for this profile. Enter it on the Account step and save.")
 		}
 		s.offerFix(rep)
-		if rep.Temporary {
+		if rep.Temporary && !q.tried {
 			text += "\n" + lang.L("This looks temporary: trying again later may work.")
 		}
 		if rep.Code == 0 && rep.Message != "" {
 			reply = lang.L("Error:") + " " + rep.Message
 		}
 		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
+		s.showQueued(q)
 	}
 	s.updateButtons()
+}
+
+// showQueued says whether the failed test message waits in the outbox.
+func (s *testStep) showQueued(q queuedTest) {
+	if !q.tried {
+		return
+	}
+	if q.err == nil {
+		s.queuedIcon.SetResource(theme.NewWarningThemedResource(theme.HistoryIcon()))
+		s.queuedText.Importance = widget.MediumImportance
+		s.queuedText.SetText(lang.L("Queued: will retry at {{.Time}}", map[string]any{"Time": clockTime(q.entry.NextAttempt, time.Now())}))
+		s.queuedMore.SetText(lang.L("The message waits in the outbox and is sent by itself while this window is open."))
+		s.queuedMore.Show()
+		s.openOutbox.Show()
+	} else {
+		s.queuedIcon.SetResource(theme.NewErrorThemedResource(theme.WarningIcon()))
+		s.queuedText.Importance = widget.DangerImportance
+		s.queuedText.SetText(lang.L("Not queued: the message could not be put in the outbox, so it will not be retried."))
+		s.queuedMore.SetText(problemText(q.err))
+		s.queuedMore.Show()
+		if s.wz.m.outbox.available() {
+			s.openOutbox.Hide()
+		} else {
+			s.openOutbox.Show() // the Outbox view explains the problem
+		}
+	}
+	s.queuedRow.Show()
+	s.result.Refresh()
 }
 
 // offerFix shows a button to the step where a failure is most likely fixed.
