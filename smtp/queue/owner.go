@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // owner identifies a runner holding leases: the host, the boot (so PIDs of
@@ -28,14 +29,16 @@ const (
 	gone
 )
 
-var selfOwner = func() owner {
+// selfOwner is worked out on first use, not at start-up: commands that
+// never touch the outbox (most of them) should not pay for reading /proc.
+var selfOwner = sync.OnceValue(func() owner {
 	h, _ := os.Hostname()
 	o := owner{Host: h, PID: os.Getpid(), Boot: bootID(), NS: pidNamespace()}
 	o.Start, _ = processStart(o.PID)
 	return o
-}()
+})
 
-func self() owner { return selfOwner }
+func self() owner { return selfOwner() }
 
 // String is how the owner is stored: "host=H boot=B ns=N pid=P start=S".
 func (o owner) String() string {
