@@ -9,7 +9,7 @@ BIN := bin
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev
 # The keyring tests talk to a real Secret Service inside a private D-Bus session.
-TEST_PKGS := $(BUILD_PKGS) dbus dbus-bin gnome-keyring libsecret-tools
+TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools
 
 .PHONY: all run build build-nogui test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean
 

@@ -16,7 +16,8 @@ if ! command -v apt-get >/dev/null; then
 fi
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=()
-elif command -v sudo >/dev/null && sudo -n true 2>/dev/null || [ -t 0 ]; then
+elif command -v sudo >/dev/null && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
+	# Passwordless sudo, or a terminal where sudo can ask for the password.
 	SUDO=(sudo)
 else
 	echo "Missing packages: ${missing[*]}." >&2
