@@ -170,6 +170,8 @@ func (r *runner) dispatch(args []string) error {
 		return r.test(rest)
 	case "queue":
 		return r.queue(rest)
+	case "detect":
+		return r.detect(rest)
 	}
 	return usagef("unknown command %q", cmd)
 }
@@ -263,6 +265,7 @@ Usage:
   smtpconf queue run [--json]               try every due message now, then exit
   smtpconf queue retry ID|--all             make deferred or failed messages due now
   smtpconf queue delete ID                  remove a message from the outbox
+  smtpconf detect EMAIL [--json] [--dns-server HOST:PORT] [--timeout DURATION]
 
 Global flags:
   --config-dir DIR    where profiles and the outbox live (default:

@@ -1,0 +1,110 @@
+package cli_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// startZoneDNS answers from records (zone-file syntax) on 127.0.0.1 and
+// gives NXDOMAIN for every other name, so the binary never asks a real resolver.
+func startZoneDNS(t *testing.T, records ...string) string {
+	t.Helper()
+	zone := map[string][]dns.RR{}
+	for _, s := range records {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zone[strings.ToLower(rr.Header().Name)] = append(zone[strings.ToLower(rr.Header().Name)], rr)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(req)
+		if len(req.Question) == 1 {
+			q := req.Question[0]
+			rrs, ok := zone[strings.ToLower(q.Name)]
+			if !ok {
+				m.Rcode = dns.RcodeNameError
+			}
+			for _, rr := range rrs {
+				if rr.Header().Rrtype == q.Qtype {
+					m.Answer = append(m.Answer, rr)
+				}
+			}
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+type detectJSON struct {
+	OK       bool     `json:"ok"`
+	Source   string   `json:"source"`
+	Host     string   `json:"host"`
+	Port     int      `json:"port"`
+	Security string   `json:"security"`
+	Auth     string   `json:"auth"`
+	Username string   `json:"username"`
+	Evidence []string `json:"evidence"`
+}
+
+func TestDetectCommand(t *testing.T) {
+	nx := startZoneDNS(t)
+	mx := startZoneDNS(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		ok       bool
+		source   string
+		host     string
+		username string
+	}{
+		{"preset, no network", []string{"detect", "user@gmail.com", "--json", "--dns-server", nx},
+			0, true, "preset", "smtp.gmail.com", "user@gmail.com"},
+		{"MX through --dns-server", []string{"detect", "--json", "ann@example.test", "--dns-server", mx, "--timeout", "5s"},
+			0, true, "mx", "smtp.gmail.com", "ann@example.test"},
+		{"nothing found", []string{"detect", "ann@example.test", "--json", "--dns-server", nx, "--timeout", "5s"},
+			3, false, "", "", ""},
+		{"invalid address", []string{"detect", "not-an-address", "--json", "--dns-server", nx},
+			2, false, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := run(t, t.TempDir(), "", nil, tc.args...)
+			if res.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.code, tc.code, res.stdout, res.stderr)
+			}
+			var v detectJSON
+			decode(t, res, &v)
+			if v.OK != tc.ok || v.Source != tc.source || v.Host != tc.host || v.Username != tc.username || v.Auth != "auto" {
+				t.Errorf("got %+v", v)
+			}
+			if v.Evidence == nil {
+				t.Errorf("evidence missing: %s", res.stdout)
+			}
+		})
+	}
+}
+
+func TestDetectUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"detect"},
+		{"detect", "a@b.test", "c@d.test"},
+		{"detect", "a@b.test", "--dns-server", "nonsense"},
+		{"detect", "a@b.test", "--timeout", "0s"},
+	} {
+		if res := run(t, t.TempDir(), "", nil, args...); res.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %s)", args, res.code, res.stderr)
+		}
+	}
+}
