@@ -244,6 +244,8 @@ func (s *accountStep) enter() {
 	if s.usernameAuto && wz.draft.Auth != smtp.AuthNone {
 		if pr.Username != "" {
 			wz.draft.Username = pr.Username
+		} else if u := wz.provider.detectedUsername(); u != "" {
+			wz.draft.Username = u
 		} else {
 			wz.draft.Username = wz.address
 		}

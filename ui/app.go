@@ -32,6 +32,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/detect"
 )
 
 // AppID is the reverse-DNS id of the app (FyneApp.toml, preferences, desktop file).
@@ -69,6 +70,10 @@ type Deps struct {
 	// Do runs a function on the UI thread; nil means fyne.Do. Tests set it
 	// to a queue they drain, which behaves like the real event loop.
 	Do func(func())
+	// Detector finds the settings for an address; nil means one with the
+	// default options (system resolver, Thunderbird's ISPDB). One serves
+	// the whole session, so its answers are cached per domain.
+	Detector *detect.Detector
 }
 
 var translationsOnce sync.Once
@@ -166,6 +171,8 @@ type mainUI struct {
 	store   *smtp.Store
 	secrets smtp.LayeredSecrets
 	session *smtp.SessionSecrets
+	// detector is the session's settings detection (one cache for all profiles).
+	detector *detect.Detector
 
 	profiles *profilesView
 	wizard   *wizard
@@ -191,7 +198,10 @@ type mainUI struct {
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	loadTranslations()
-	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session}
+	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session, detector: deps.Detector}
+	if m.detector == nil {
+		m.detector = detect.New(detect.Options{})
+	}
 	if m.do == nil {
 		m.do = fyne.Do
 	}

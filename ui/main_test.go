@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/detect"
 )
 
 // logTail collects everything written to the standard logger (Fyne logs
@@ -114,6 +117,9 @@ type harness struct {
 	dir     string
 	keyring smtp.SecretStore
 	session *smtp.SessionSecrets
+	// detector finds settings; by default one that reaches nothing but
+	// closed ports on 127.0.0.1 (so it finds nothing, quickly).
+	detector *detect.Detector
 }
 
 type harnessOption func(*harness)
@@ -121,6 +127,30 @@ type harnessOption func(*harness)
 // withKeyring replaces the in-memory keyring (e.g. with a broken one).
 func withKeyring(s smtp.SecretStore) harnessOption {
 	return func(h *harness) { h.keyring = s }
+}
+
+// withDetector uses a detector made with opts.
+func withDetector(opts detect.Options) harnessOption {
+	return func(h *harness) { h.detector = detect.New(opts) }
+}
+
+// offlineDetectOptions are detector options that never leave 127.0.0.1:
+// every DNS query and every well-known port goes to a closed local port.
+func offlineDetectOptions(t testing.TB) detect.Options {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return detect.Options{
+		DNSServer: net.JoinHostPort("127.0.0.1", strconv.Itoa(cp)),
+		ISPDBBase: "-",
+		NoProbe:   true,
+		Timeout:   3 * time.Second,
+		PortMap:   map[int]int{25: cp, 80: cp, 443: cp, 465: cp, 587: cp},
+	}
 }
 
 // withDir uses an existing config directory.
@@ -140,6 +170,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if h.app == nil {
 		h.app = test.NewTempApp(t)
 	}
+	if h.detector == nil {
+		h.detector = detect.New(offlineDetectOptions(t))
+	}
 	h.open()
 	return h
 }
@@ -147,7 +180,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // open builds the window (again, for restart tests).
 func (h *harness) open() {
 	h.win = h.app.NewWindow("")
-	h.m = newMainUI(h.app, h.win, Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do})
+	h.m = newMainUI(h.app, h.win, Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do, Detector: h.detector})
 	m, q := h.m, h.q
 	h.t.Cleanup(func() {
 		m.shutdown()

@@ -34,10 +34,17 @@ type providerStep struct {
 	auto bool
 	// ignoreSelect is set while the list is selected from code.
 	ignoreSelect bool
+	// handPicked is set once the person picked a provider in the list (or
+	// the profile was saved before): detection then keeps the provider and
+	// fills in only a new profile's hand-picked Custom server.
+	handPicked bool
+
+	det     detection
+	detLine *detectLine
 }
 
 func newProviderStep(wz *wizard) *providerStep {
-	s := &providerStep{wz: wz}
+	s := &providerStep{wz: wz, handPicked: !wz.isNew}
 	// The two choices that are not a provider come first: the local test
 	// inbox (what a first try should use) and "Custom server".
 	all := smtp.Presets()
@@ -109,8 +116,12 @@ func (s *providerStep) view() fyne.CanvasObject {
 
 	s.chosen = newNotice(theme.ConfirmIcon(), "", widget.MediumImportance)
 
+	s.detLine = newDetectLine()
+	s.detLine.show(s.det.state, s.det.text)
+
 	top := container.NewVBox(
 		s.address.object(),
+		s.detLine.box,
 		widget.NewLabelWithStyle(lang.L("Provider"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.search,
 	)
@@ -161,6 +172,7 @@ func (s *providerStep) onAddress(text string) {
 		}
 		s.auto = false
 	}
+	s.scheduleDetect()
 	s.wz.changed()
 }
 
@@ -203,6 +215,7 @@ func (s *providerStep) onSelected(id widget.ListItemID) {
 	pr := s.shown[id]
 	m, ok := smtp.PresetForAddress(s.wz.address)
 	s.auto = ok && m.ID == pr.ID
+	s.handPicked = true
 	if pr.ID != s.wz.draft.Preset {
 		s.choose(pr)
 		s.wz.changed()

@@ -42,6 +42,11 @@ type serverStep struct {
 
 	warnings *fyne.Container
 
+	// byHand records the fields the person edited, which a late
+	// detection result must not overwrite.
+	byHand  struct{ host, port, security, auth bool }
+	detLine *detectLine
+
 	// suggestedPort is what usePort would set.
 	suggestedPort int
 	fileDlg       *dialog.FileDialog
@@ -157,6 +162,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 			return
 		}
 		s.host.touched = true
+		s.byHand.host = true
 		wz.draft.Host = strings.TrimSpace(t)
 		s.edited(s.host)
 	}
@@ -173,6 +179,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 			return
 		}
 		s.port.touched = true
+		s.byHand.port = true
 		wz.draft.Port, _ = strconv.Atoi(strings.TrimSpace(t))
 		s.portNote.box.Hide()
 		s.edited(s.port)
@@ -268,8 +275,13 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	s.warnings = container.NewVBox()
 
+	pd := wz.provider.det
+	s.detLine = newDetectLine()
+	s.detLine.show(pd.state, pd.text)
+
 	bold := fyne.TextStyle{Bold: true}
 	form := container.NewVBox(
+		s.detLine.box,
 		s.host.object(),
 		container.NewGridWithColumns(2, s.port.object(), container.NewVBox(
 			widget.NewLabelWithStyle(lang.L("Sign-in method"), fyne.TextAlignLeading, bold), s.auth)),
@@ -283,7 +295,21 @@ func (s *serverStep) view() fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(form))
 }
 
-func (s *serverStep) enter() {
+// fill shows the draft's host, port, security and sign-in method, after
+// detection changed them; nothing if the page was not built yet.
+func (s *serverStep) fill() {
+	if s.host == nil {
+		return
+	}
+	wz := s.wz
+	loading := wz.loading
+	wz.loading = true
+	s.fillFields()
+	wz.loading = loading
+	s.refreshWarnings()
+}
+
+func (s *serverStep) fillFields() {
 	p := s.wz.draft
 	s.host.set(p.Host)
 	if p.Port != 0 {
@@ -293,6 +319,11 @@ func (s *serverStep) enter() {
 	}
 	s.security.SetSelected(securityLabel(p.Security))
 	s.auth.SetSelected(authLabel(p.Auth))
+}
+
+func (s *serverStep) enter() {
+	p := s.wz.draft
+	s.fillFields()
 	s.helo.set(p.HELO)
 	s.timeout.set(formatTimeout(p.Timeout))
 	s.caFile.set(p.CAFile)
@@ -381,6 +412,7 @@ func (s *serverStep) onSecurity(label string) {
 	if sec == "" || sec == wz.draft.Security {
 		return
 	}
+	s.byHand.security = true
 	wz.draft.Security = sec
 	std := standardPort(wz.preset(), sec)
 	port, err := parsePort(s.port.entry.Text)
@@ -426,6 +458,7 @@ func (s *serverStep) onAuth(label string) {
 		return
 	}
 	if a := authFromLabel(label); a != "" && a != s.wz.draft.Auth {
+		s.byHand.auth = true
 		s.wz.draft.Auth = a
 		s.refreshWarnings()
 		s.wz.changed()

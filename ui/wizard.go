@@ -316,6 +316,11 @@ func (wz *wizard) onNext() {
 	if wz.current >= len(wz.steps)-1 || !wz.steps[wz.current].Valid() || wz.account.busy {
 		return
 	}
+	if wz.steps[wz.current].ID == stepProvider {
+		// Detection that has not run for this address starts now; its
+		// answer fills in the Server step when it comes.
+		wz.provider.detectNow()
+	}
 	if wz.steps[wz.current].ID == stepAccount {
 		wz.account.onSave(func() { wz.goTo(wz.current + 1) })
 		return
@@ -362,7 +367,8 @@ func (wz *wizard) lookUpSecret() {
 	}()
 }
 
-// close stops anything the wizard runs (a test in progress).
+// close stops anything the wizard runs (a test in progress, a detection).
 func (wz *wizard) close() {
 	wz.test.stop()
+	wz.provider.stopDetect()
 }

@@ -1,0 +1,336 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/detect"
+)
+
+// detectDelay is how long after the last keystroke in the address field
+// detection starts.
+var detectDelay = 600 * time.Millisecond
+
+// detectState is what the detection line shows.
+type detectState int
+
+const (
+	detectIdle    detectState = iota // nothing shown
+	detectRunning                    // spinner and "Looking up…"
+	detectFound                      // where the settings came from
+	detectNone                       // nothing found
+)
+
+// detectLine is a spinner or an icon beside a wrapped text: the state of
+// the settings detection, shown on the Provider and Server steps.
+type detectLine struct {
+	spin *widget.Activity
+	icon *widget.Icon
+	text *widget.Label
+	box  *fyne.Container
+}
+
+func newDetectLine() *detectLine {
+	l := &detectLine{spin: widget.NewActivity(), icon: widget.NewIcon(theme.InfoIcon()), text: wrapped("")}
+	l.box = container.NewBorder(nil, nil, container.NewCenter(container.NewStack(l.spin, l.icon)), nil, l.text)
+	l.box.Hide()
+	return l
+}
+
+func (l *detectLine) show(state detectState, text string) {
+	switch state {
+	case detectIdle:
+		l.spin.Stop()
+		l.box.Hide()
+		return
+	case detectRunning:
+		l.icon.Hide()
+		l.spin.Show()
+		l.spin.Start()
+	case detectFound:
+		l.spin.Stop()
+		l.spin.Hide()
+		l.icon.SetResource(theme.SearchIcon())
+		l.icon.Show()
+	case detectNone:
+		l.spin.Stop()
+		l.spin.Hide()
+		l.icon.SetResource(theme.InfoIcon())
+		l.icon.Show()
+	}
+	l.text.SetText(text)
+	l.box.Show()
+}
+
+// detection is the provider step's state of the settings detection. It is
+// only touched on the UI thread.
+type detection struct {
+	timer  *time.Timer
+	cancel context.CancelFunc
+	// gen counts address changes; a result of an older generation is stale.
+	gen int
+	// ranFor is the address of the running or last finished detection.
+	ranFor string
+	state  detectState
+	text   string
+	// username is the detected user name for ranFor ("" if none).
+	username string
+}
+
+// detectable reports whether an address needs detection: it is valid and no
+// preset knows its domain (a preset is chosen at once, without network).
+func detectable(addr string) bool {
+	if validateAddress(addr) != nil {
+		return false
+	}
+	_, ok := smtp.PresetForAddress(addr)
+	return !ok
+}
+
+// stopDetect cancels a pending or running detection; its result, if it
+// still arrives, is ignored.
+func (s *providerStep) stopDetect() {
+	s.det.gen++
+	if s.det.timer != nil {
+		s.det.timer.Stop()
+		s.det.timer = nil
+	}
+	if s.det.cancel != nil {
+		s.det.cancel()
+		s.det.cancel = nil
+	}
+}
+
+// scheduleDetect is called after every change of the address: it cancels
+// what runs and starts detection detectDelay after the last change.
+func (s *providerStep) scheduleDetect() {
+	s.stopDetect()
+	s.det.ranFor = ""
+	s.det.username = ""
+	s.setDetect(detectIdle, "")
+	addr := s.wz.address
+	if !detectable(addr) {
+		return
+	}
+	gen := s.det.gen
+	m := s.wz.m
+	s.det.timer = time.AfterFunc(detectDelay, func() {
+		m.ui(func() {
+			if s.det.gen == gen && s.wz.address == addr {
+				s.det.timer = nil
+				s.startDetect()
+			}
+		})
+	})
+}
+
+// detectNow starts detection at once (Next was pressed) unless it already
+// ran or runs for the address.
+func (s *providerStep) detectNow() {
+	addr := s.wz.address
+	if !detectable(addr) || s.det.ranFor == addr {
+		return
+	}
+	s.stopDetect()
+	s.startDetect()
+}
+
+// startDetect runs the session's detector for the address in a goroutine.
+func (s *providerStep) startDetect() {
+	wz := s.wz
+	addr := wz.address
+	det := wz.m.detector
+	if det == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.det.cancel = cancel
+	s.det.ranFor = addr
+	gen := s.det.gen
+	s.setDetect(detectRunning, lang.L("Looking up the settings for {{.Domain}}…", map[string]any{"Domain": domainOf(addr)}))
+	go func() {
+		r, err := det.Detect(ctx, addr)
+		cancel()
+		wz.m.ui(func() {
+			if s.det.gen != gen || wz.m.wizard != wz {
+				return
+			}
+			s.det.cancel = nil
+			s.applyDetected(addr, r, err)
+		})
+	}()
+}
+
+// domainOf is the part of an address after the @.
+func domainOf(addr string) string {
+	if _, a, err := smtp.ParseAddress(addr); err == nil {
+		addr = a
+	}
+	return addr[strings.LastIndexByte(addr, '@')+1:]
+}
+
+// setDetect shows the detection state on the Provider and Server steps.
+func (s *providerStep) setDetect(state detectState, text string) {
+	s.det.state, s.det.text = state, text
+	if s.detLine != nil {
+		s.detLine.show(state, text)
+	}
+	if l := s.wz.server.detLine; l != nil {
+		l.show(state, text)
+	}
+}
+
+// applyDetected puts a detection result in the draft, unless the person
+// chose a provider or typed server settings themselves.
+func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
+	wz := s.wz
+	if err != nil || !r.OK || r.Source == detect.SourcePreset {
+		if err == nil && r.OK {
+			s.setDetect(detectIdle, "")
+			return
+		}
+		s.setDetect(detectNone, lang.L("No settings found automatically; pick your provider or enter the server yourself."))
+		if !s.handPicked && !wz.server.byHand.host && wz.draft.Preset == "custom" && wz.draft.Host != "" {
+			// The server came with an earlier address (its provider, or
+			// detection) and was not typed: it does not fit this one.
+			wz.draft.Host = ""
+			wz.server.fill()
+			wz.changed()
+		}
+		return
+	}
+	text := detectSourceText(addr, r)
+	if !r.Verified && r.Security != smtp.SecurityNone {
+		text += " " + lang.L("(certificate not verified)")
+	}
+	if s.handPicked && !(wz.isNew && wz.draft.Preset == "custom") {
+		// A provider picked by hand (or saved before) stays; only a
+		// hand-picked Custom server of a new profile is filled in.
+		text += " " + lang.L("Your own choice of provider was kept.")
+		s.setDetect(detectFound, displayText(text))
+		return
+	}
+	bh := wz.server.byHand
+	edited := bh.host || bh.port || bh.security || bh.auth
+	pr, ok := smtp.PresetByID(r.PresetID)
+	if !ok || r.Source != detect.SourceMX || edited || s.handPicked {
+		// A preset would replace the server typed by hand, or the
+		// Custom server picked by hand.
+		pr, _ = smtp.PresetByID("custom")
+	}
+	if pr.ID != wz.draft.Preset {
+		s.choose(pr)
+	}
+	// Like a preset matched by the domain: another address may replace it.
+	s.auto = pr.ID != "custom"
+	if pr.ID == "custom" {
+		if !bh.host {
+			wz.draft.Host = r.Host
+		}
+		if !bh.port && r.Port != 0 {
+			wz.draft.Port = r.Port
+		}
+		if !bh.security && r.Security != "" {
+			wz.draft.Security = r.Security
+		}
+		if !bh.auth && r.Auth != "" {
+			wz.draft.Auth = r.Auth
+		}
+	}
+	if edited {
+		text += " " + lang.L("The server settings you typed were kept.")
+	}
+	if r.Username != "" && r.Username != addr && wz.account.usernameAuto {
+		s.det.username = r.Username
+	}
+	s.setDetect(detectFound, displayText(text))
+	wz.server.fill()
+	wz.changed()
+}
+
+// detectedUsername is the user name detection suggests for the address
+// ("" if none).
+func (s *providerStep) detectedUsername() string {
+	if s.det.ranFor != s.wz.address {
+		return ""
+	}
+	return s.det.username
+}
+
+// detectSourceText says where a detected answer came from.
+func detectSourceText(addr string, r detect.Result) string {
+	domain := domainOf(addr)
+	server := fmt.Sprintf("%s:%d · %s", r.Host, r.Port, securityLabel(r.Security))
+	switch r.Source {
+	case detect.SourceSRV:
+		return lang.L("Found in {{.Domain}}'s DNS (SRV record): {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+	case detect.SourceAutoconfig:
+		if fromISPDB(r) {
+			return lang.L("Found in the ISPDB entry for {{.Domain}}: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+		}
+		return lang.L("Found in {{.Domain}}'s autoconfig file: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+	case detect.SourceMX:
+		mx := mxHost(r)
+		if pr, ok := smtp.PresetByID(r.PresetID); ok {
+			return lang.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": pr.Name})
+		}
+		return lang.L("Matched MX {{.MX}} → {{.Server}}", map[string]any{"MX": mx, "Server": server})
+	case detect.SourceProbe:
+		hp := r.Host + ":" + strconv.Itoa(r.Port)
+		if r.Security == smtp.SecurityNone {
+			return lang.L("Probed: {{.Server}} answered without encryption", map[string]any{"Server": hp})
+		}
+		sec := "TLS"
+		if r.Security == smtp.SecuritySTARTTLS {
+			sec = "STARTTLS"
+		}
+		return lang.L("Probed: {{.Server}} answered with {{.Security}}", map[string]any{"Server": hp, "Security": sec})
+	}
+	return lang.L("Found automatically: {{.Server}}", map[string]any{"Server": server})
+}
+
+// fromISPDB reports whether an autoconfig answer came from the ISPDB rather
+// than the provider's own file.
+func fromISPDB(r detect.Result) bool {
+	gives := fmt.Sprintf(" gives %s:%d ", r.Host, r.Port)
+	isp := false
+	for _, e := range r.Evidence {
+		if !strings.Contains(e, gives) {
+			continue
+		}
+		if strings.HasPrefix(e, "autoconfig: ") {
+			return false
+		}
+		if strings.HasPrefix(e, "ISPDB: ") {
+			isp = true
+		}
+	}
+	return isp
+}
+
+// mxHost is the MX host named in the evidence of an MX answer.
+func mxHost(r detect.Result) string {
+	for _, e := range r.Evidence {
+		rest, ok := strings.CutPrefix(e, "mx: ")
+		if !ok {
+			continue
+		}
+		if _, after, ok := strings.Cut(rest, " -> "); ok {
+			host, _, _ := strings.Cut(after, " ")
+			return host
+		}
+	}
+	return "?"
+}
