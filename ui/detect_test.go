@@ -5,6 +5,7 @@ package ui
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/smtpconf/smtpconf/internal/dnstest"
 	"io"
 	"log"
 	"net"
@@ -12,70 +13,13 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
 )
-
-// testDNS is a DNS server on 127.0.0.1 answering from a fixed zone; names
-// not in it get NXDOMAIN and nothing is ever forwarded. Answers for names
-// ending in a key of delay are sent that much later.
-type testDNS struct {
-	addr    string
-	queries atomic.Int64
-}
-
-func startTestDNS(t *testing.T, delay map[string]time.Duration, records ...string) *testDNS {
-	t.Helper()
-	zone := map[string][]dns.RR{}
-	for _, r := range records {
-		rr, err := dns.NewRR(r)
-		if err != nil {
-			t.Fatalf("record %q: %v", r, err)
-		}
-		name := strings.ToLower(rr.Header().Name)
-		zone[name] = append(zone[name], rr)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &testDNS{addr: pc.LocalAddr().String()}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-		s.queries.Add(1)
-		m := new(dns.Msg)
-		m.SetReply(req)
-		m.Authoritative = true
-		if len(req.Question) == 1 {
-			q := req.Question[0]
-			name := strings.ToLower(q.Name)
-			for suffix, d := range delay {
-				if strings.HasSuffix(name, suffix) {
-					time.Sleep(d)
-				}
-			}
-			rrs, ok := zone[name]
-			if !ok {
-				m.Rcode = dns.RcodeNameError
-			}
-			for _, rr := range rrs {
-				if rr.Header().Rrtype == q.Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return s
-}
 
 // detectOptions send every DNS query to dnsAddr and every well-known port
 // to a closed port on 127.0.0.1; tests map the ports they serve.
@@ -98,10 +42,10 @@ func detectLineShows(l *detectLine, running bool, text string) bool {
 
 func TestDetectFromSRVFillsServerStep(t *testing.T) {
 	s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: []string{"mx1.example.test"}})
-	d := startTestDNS(t, map[string]time.Duration{"example.test.": 150 * time.Millisecond},
+	d := dnstest.StartDelayed(t, map[string]time.Duration{"example.test.": 150 * time.Millisecond},
 		fmt.Sprintf("_submissions._tcp.example.test. 60 IN SRV 0 1 %d mx1.example.test.", s.Port),
 		"mx1.example.test. 60 IN A 127.0.0.1")
-	h := newHarness(t, withDetector(detectOptions(t, d.addr, s.CA)))
+	h := newHarness(t, withDetector(detectOptions(t, d.Addr, s.CA)))
 	wz := h.wizard()
 	ps := wz.provider
 
@@ -177,9 +121,9 @@ func startAutoconfig(t *testing.T, ca *smtptest.CA, host, body string) int {
 func TestDetectOnNextFromAutoconfigAndUsername(t *testing.T) {
 	ca := smtptest.NewCA(t)
 	port := startAutoconfig(t, ca, "autoconfig.auto.test", uiAutoconfigXML)
-	d := startTestDNS(t, map[string]time.Duration{"auto.test.": 150 * time.Millisecond},
+	d := dnstest.StartDelayed(t, map[string]time.Duration{"auto.test.": 150 * time.Millisecond},
 		"autoconfig.auto.test. 60 IN A 127.0.0.1")
-	o := detectOptions(t, d.addr, ca)
+	o := detectOptions(t, d.Addr, ca)
 	o.PortMap[443] = port
 	h := newHarness(t, withDetector(o))
 	wz := h.wizard()
@@ -208,7 +152,7 @@ func TestDetectOnNextFromAutoconfigAndUsername(t *testing.T) {
 	if got := wz.account.username.entry.Text; got != "ann" {
 		t.Errorf("user name = %q, want the autoconfig file's %%EMAILLOCALPART%% (ann)", got)
 	}
-	if d.queries.Load() == 0 {
+	if d.Queries() == 0 {
 		t.Error("the injected DNS server was never asked")
 	}
 }
@@ -216,9 +160,9 @@ func TestDetectOnNextFromAutoconfigAndUsername(t *testing.T) {
 func TestDetectDoesNotOverwriteHandEdits(t *testing.T) {
 	ca := smtptest.NewCA(t)
 	port := startAutoconfig(t, ca, "autoconfig.auto.test", uiAutoconfigXML)
-	d := startTestDNS(t, map[string]time.Duration{"auto.test.": 400 * time.Millisecond},
+	d := dnstest.StartDelayed(t, map[string]time.Duration{"auto.test.": 400 * time.Millisecond},
 		"autoconfig.auto.test. 60 IN A 127.0.0.1")
-	o := detectOptions(t, d.addr, ca)
+	o := detectOptions(t, d.Addr, ca)
 	o.PortMap[443] = port
 	h := newHarness(t, withDetector(o))
 	wz := h.wizard()
@@ -242,12 +186,12 @@ func TestDetectDoesNotOverwriteHandEdits(t *testing.T) {
 
 func TestTypingMoreCancelsEarlierDetection(t *testing.T) {
 	s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: []string{"mx.slow.test", "mx.fast.test"}})
-	d := startTestDNS(t, map[string]time.Duration{"slow.test.": 500 * time.Millisecond},
+	d := dnstest.StartDelayed(t, map[string]time.Duration{"slow.test.": 500 * time.Millisecond},
 		fmt.Sprintf("_submissions._tcp.slow.test. 60 IN SRV 0 1 %d mx.slow.test.", s.Port),
 		"mx.slow.test. 60 IN A 127.0.0.1",
 		fmt.Sprintf("_submissions._tcp.fast.test. 60 IN SRV 0 1 %d mx.fast.test.", s.Port),
 		"mx.fast.test. 60 IN A 127.0.0.1")
-	h := newHarness(t, withDetector(detectOptions(t, d.addr, s.CA)))
+	h := newHarness(t, withDetector(detectOptions(t, d.Addr, s.CA)))
 	wz := h.wizard()
 	ps := wz.provider
 
@@ -279,8 +223,8 @@ func TestTypingMoreCancelsEarlierDetection(t *testing.T) {
 }
 
 func TestDetectNothingFoundAndPresetNeedsNoNetwork(t *testing.T) {
-	d := startTestDNS(t, nil)
-	h := newHarness(t, withDetector(detectOptions(t, d.addr, nil)))
+	d := dnstest.StartDelayed(t, nil)
+	h := newHarness(t, withDetector(detectOptions(t, d.Addr, nil)))
 	wz := h.wizard()
 	ps := wz.provider
 
@@ -290,8 +234,8 @@ func TestDetectNothingFoundAndPresetNeedsNoNetwork(t *testing.T) {
 	}
 	time.Sleep(detectDelay + 100*time.Millisecond)
 	h.q.drain()
-	if ps.detLine.box.Visible() || d.queries.Load() != 0 {
-		t.Fatalf("a preset domain started detection (line %q, %d DNS queries)", ps.detLine.text.Text, d.queries.Load())
+	if ps.detLine.box.Visible() || d.Queries() != 0 {
+		t.Fatalf("a preset domain started detection (line %q, %d DNS queries)", ps.detLine.text.Text, d.Queries())
 	}
 
 	typeInto(ps.address.entry, "ann@nothing.test")
@@ -310,10 +254,10 @@ func TestDetectMXPresetAndUnverifiedProbe(t *testing.T) {
 	// A probe answer whose certificate comes from a CA the detector does
 	// not trust.
 	s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: []string{"smtp.probe.test"}})
-	d := startTestDNS(t, nil,
+	d := dnstest.StartDelayed(t, nil,
 		"mxed.test. 60 IN MX 10 aspmx.l.google.com.",
 		"smtp.probe.test. 60 IN A 127.0.0.1")
-	o := detectOptions(t, d.addr, smtptest.NewCA(t))
+	o := detectOptions(t, d.Addr, smtptest.NewCA(t))
 	o.NoProbe = false
 	o.PortMap[465] = s.Port
 	h := newHarness(t, withDetector(o))
@@ -340,8 +284,8 @@ func TestDetectMXPresetAndUnverifiedProbe(t *testing.T) {
 func TestDetectRespectsHandPickedProvider(t *testing.T) {
 	ca := smtptest.NewCA(t)
 	port := startAutoconfig(t, ca, "autoconfig.auto.test", uiAutoconfigXML)
-	d := startTestDNS(t, nil, "autoconfig.auto.test. 60 IN A 127.0.0.1")
-	o := detectOptions(t, d.addr, ca)
+	d := dnstest.StartDelayed(t, nil, "autoconfig.auto.test. 60 IN A 127.0.0.1")
+	o := detectOptions(t, d.Addr, ca)
 	o.PortMap[443] = port
 	h := newHarness(t, withDetector(o))
 	wz := h.wizard()

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"github.com/smtpconf/smtpconf/internal/dnstest"
 	"slices"
 	"testing"
 	"time"
@@ -20,8 +21,8 @@ func BenchmarkProbe(b *testing.B) {
 		ca := smtptest.NewCA(b)
 		stalled := smtptest.Start(b, smtptest.Config{Mode: smtptest.ImplicitTLS, CA: ca, CertHosts: names, StallGreeting: true})
 		sub := smtptest.Start(b, smtptest.Config{Mode: smtptest.STARTTLS, CA: ca, CertHosts: names})
-		d := startDNS(b, "smtp.example.test. 60 IN A 127.0.0.1", "mail.example.test. 60 IN A 127.0.0.1", "example.test. 60 IN A 127.0.0.1")
-		o := testOptions(b, d.addr, ca)
+		d := dnstest.Start(b, "smtp.example.test. 60 IN A 127.0.0.1", "mail.example.test. 60 IN A 127.0.0.1", "example.test. 60 IN A 127.0.0.1")
+		o := testOptions(b, d.Addr, ca)
 		o.Timeout = 2 * time.Second
 		o.PortMap[465], o.PortMap[587] = stalled.Port, sub.Port
 		benchDetect(b, o, 587)
@@ -32,8 +33,8 @@ func BenchmarkProbe(b *testing.B) {
 			s := smtptest.Start(b, smtptest.Config{Mode: mode, CA: ca, CertHosts: names})
 			return slowProxy(b, s.Addr, 300*time.Millisecond)
 		}
-		d := startDNS(b, "smtp.example.test. 60 IN A 127.0.0.1")
-		o := testOptions(b, d.addr, ca)
+		d := dnstest.Start(b, "smtp.example.test. 60 IN A 127.0.0.1")
+		o := testOptions(b, d.Addr, ca)
 		o.PortMap[465], o.PortMap[587], o.PortMap[25] = slow(smtptest.ImplicitTLS), slow(smtptest.STARTTLS), slow(smtptest.STARTTLS)
 		benchDetect(b, o, 465)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smtpconf/smtpconf/internal/dnstest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -65,7 +66,7 @@ func TestDetect(t *testing.T) {
 			name:  "preset by domain, no network",
 			email: "user@gmail.com",
 			setup: func(t *testing.T) Options {
-				return testOptions(t, startSilentDNS(t), nil)
+				return testOptions(t, dnstest.StartSilent(t), nil)
 			},
 			want: want{ok: true, source: SourcePreset, host: "smtp.gmail.com", port: 465, security: smtp.SecurityTLS,
 				auth: smtp.AuthAuto, username: "user@gmail.com", verified: true, evidence: []string{"gmail"}},
@@ -74,8 +75,8 @@ func TestDetect(t *testing.T) {
 			name:  "MX base domain maps to a preset",
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
-				d := startDNS(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
-				return testOptions(t, d.addr, nil)
+				d := dnstest.Start(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
+				return testOptions(t, d.Addr, nil)
 			},
 			want: want{ok: true, source: SourceMX, host: "smtp.gmail.com", port: 465, security: smtp.SecurityTLS,
 				auth: smtp.AuthAuto, username: "ann@example.test", verified: true,
@@ -86,10 +87,10 @@ func TestDetect(t *testing.T) {
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
 				s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: []string{"mx1.example.test"}})
-				d := startDNS(t,
+				d := dnstest.Start(t,
 					fmt.Sprintf("_submissions._tcp.example.test. 60 IN SRV 0 1 %d mx1.example.test.", s.Port),
 					"mx1.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, s.CA)
+				o := testOptions(t, d.Addr, s.CA)
 				return o
 			},
 			want: want{ok: true, source: SourceSRV, host: "mx1.example.test", security: smtp.SecurityTLS,
@@ -101,10 +102,10 @@ func TestDetect(t *testing.T) {
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
 				s := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, CertHosts: []string{"mx1.example.test"}})
-				d := startDNS(t,
+				d := dnstest.Start(t,
 					fmt.Sprintf("_submission._tcp.example.test. 60 IN SRV 0 1 %d mx1.example.test.", s.Port),
 					"mx1.example.test. 60 IN A 127.0.0.1")
-				return testOptions(t, d.addr, s.CA)
+				return testOptions(t, d.Addr, s.CA)
 			},
 			want: want{ok: true, source: SourceSRV, host: "mx1.example.test", security: smtp.SecuritySTARTTLS,
 				auth: smtp.AuthAuto, username: "ann@example.test", verified: true},
@@ -115,8 +116,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				ca := smtptest.NewCA(t)
 				port := startHTTPS(t, ca, serveXML(autoconfigXML), "autoconfig.example.test")
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -130,8 +131,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				ca := smtptest.NewCA(t)
 				port := startHTTPS(t, ca, serveXML(strings.ReplaceAll(autoconfigXML, "%EMAILLOCALPART%", "%EMAILADDRESS%")), "ispdb.test")
-				d := startDNS(t, "ispdb.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "ispdb.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -144,8 +145,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				ca := smtptest.NewCA(t)
 				port := startHTTPS(t, ca, serveXML("<clientConfig><emailProvider><outgoingServer type=\"smtp\">"), "autoconfig.example.test")
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -158,8 +159,8 @@ func TestDetect(t *testing.T) {
 				ca := smtptest.NewCA(t)
 				big := strings.Replace(autoconfigXML, "<domain>", "<!--"+strings.Repeat("x", maxConfigBytes)+"--><domain>", 1)
 				port := startHTTPS(t, ca, serveXML(big), "autoconfig.example.test")
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -171,8 +172,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				ca := smtptest.NewCA(t)
 				port := startHTTPS(t, ca, http.RedirectHandler("http://autoconfig.example.test/mail/config-v1.1.xml", http.StatusFound), "autoconfig.example.test")
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -184,8 +185,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				ca := smtptest.NewCA(t)
 				port := startHTTPS(t, ca, http.RedirectHandler("https://autoconfig.example.test/mail/config-v1.1.xml", http.StatusFound), "autoconfig.example.test")
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -198,12 +199,12 @@ func TestDetect(t *testing.T) {
 				ca := smtptest.NewCA(t)
 				s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CA: ca, CertHosts: []string{"srv.example.test"}})
 				port := startHTTPS(t, ca, serveXML(autoconfigXML), "autoconfig.example.test")
-				d := startDNS(t,
+				d := dnstest.Start(t,
 					fmt.Sprintf("_submissions._tcp.example.test. 60 IN SRV 0 1 %d srv.example.test.", s.Port),
 					"srv.example.test. 60 IN A 127.0.0.1",
 					"autoconfig.example.test. 60 IN A 127.0.0.1",
 					"example.test. 60 IN MX 10 aspmx.l.google.com.")
-				o := testOptions(t, d.addr, ca)
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -217,11 +218,11 @@ func TestDetect(t *testing.T) {
 				ca := smtptest.NewCA(t)
 				s := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: []string{"srv.example.test"}}) // its own CA: not trusted
 				port := startHTTPS(t, ca, serveXML(autoconfigXML), "autoconfig.example.test")
-				d := startDNS(t,
+				d := dnstest.Start(t,
 					fmt.Sprintf("_submissions._tcp.example.test. 60 IN SRV 0 1 %d srv.example.test.", s.Port),
 					"srv.example.test. 60 IN A 127.0.0.1",
 					"autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -237,10 +238,10 @@ func TestDetect(t *testing.T) {
 				untrusted := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CertHosts: names}) // own CA
 				sub := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, CA: ca, CertHosts: names})
 				plain := smtptest.Start(t, smtptest.Config{Mode: smtptest.Plain})
-				d := startDNS(t,
+				d := dnstest.Start(t,
 					"mail.example.test. 60 IN A 127.0.0.1",
 					"example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, ca)
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[465], o.PortMap[587], o.PortMap[25] = untrusted.Port, sub.Port, plain.Port
 				return o
 			},
@@ -253,8 +254,8 @@ func TestDetect(t *testing.T) {
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
 				plain := smtptest.Start(t, smtptest.Config{Mode: smtptest.Plain})
-				d := startDNS(t, "example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, nil)
+				d := dnstest.Start(t, "example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, nil)
 				o.PortMap[587] = plain.Port
 				return o
 			},
@@ -269,8 +270,8 @@ func TestDetect(t *testing.T) {
 				h := http.NewServeMux()
 				h.Handle("/v1.1/hoster.test", serveXML(strings.ReplaceAll(autoconfigXML, "smtp.%EMAILDOMAIN%", "out.hoster.test")))
 				port := startHTTPS(t, ca, h, "ispdb.test")
-				d := startDNS(t, "ispdb.test. 60 IN A 127.0.0.1", "example.test. 60 IN MX 10 mx2.hoster.test.")
-				o := testOptions(t, d.addr, ca)
+				d := dnstest.Start(t, "ispdb.test. 60 IN A 127.0.0.1", "example.test. 60 IN MX 10 mx2.hoster.test.")
+				o := testOptions(t, d.Addr, ca)
 				o.PortMap[443] = port
 				return o
 			},
@@ -284,8 +285,8 @@ func TestDetect(t *testing.T) {
 			setup: func(t *testing.T) Options {
 				srv := httptest.NewServer(serveXML(autoconfigXML))
 				t.Cleanup(srv.Close)
-				d := startDNS(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
-				o := testOptions(t, d.addr, nil)
+				d := dnstest.Start(t, "autoconfig.example.test. 60 IN A 127.0.0.1")
+				o := testOptions(t, d.Addr, nil)
 				o.AllowHTTP = true
 				o.PortMap[80] = srv.Listener.Addr().(*net.TCPAddr).Port
 				return o
@@ -298,8 +299,8 @@ func TestDetect(t *testing.T) {
 			name:  "SRV target . means no service",
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
-				d := startDNS(t, "_submissions._tcp.example.test. 60 IN SRV 0 0 0 .")
-				return testOptions(t, d.addr, nil)
+				d := dnstest.Start(t, "_submissions._tcp.example.test. 60 IN SRV 0 0 0 .")
+				return testOptions(t, d.Addr, nil)
 			},
 			want: want{ok: false, auth: smtp.AuthAuto, evidence: []string{"service is not offered"}},
 		},
@@ -307,7 +308,7 @@ func TestDetect(t *testing.T) {
 			name:  "nothing found",
 			email: "ann@example.test",
 			setup: func(t *testing.T) Options {
-				return testOptions(t, startDNS(t).addr, nil)
+				return testOptions(t, dnstest.Start(t).Addr, nil)
 			},
 			want: want{ok: false, auth: smtp.AuthAuto, evidence: []string{"srv: _submissions._tcp.example.test: no such name", "nothing found"}},
 		},
@@ -335,12 +336,12 @@ func TestDetect(t *testing.T) {
 }
 
 func TestPresetUsesNoNetwork(t *testing.T) {
-	d := startDNS(t)
-	r := detect(t, "someone@qq.com", testOptions(t, d.addr, nil))
+	d := dnstest.Start(t)
+	r := detect(t, "someone@qq.com", testOptions(t, d.Addr, nil))
 	if !r.OK || r.Source != SourcePreset || r.PresetID != "qq" {
 		t.Fatalf("got %+v", r)
 	}
-	if n := d.queries.Load(); n != 0 {
+	if n := d.Queries(); n != 0 {
 		t.Errorf("%d DNS queries for a preset domain, want 0", n)
 	}
 }
@@ -354,22 +355,22 @@ func TestInvalidAddress(t *testing.T) {
 }
 
 func TestAddressLiteral(t *testing.T) {
-	r := detect(t, "ann@[192.0.2.1]", testOptions(t, startSilentDNS(t), nil))
+	r := detect(t, "ann@[192.0.2.1]", testOptions(t, dnstest.StartSilent(t), nil))
 	if r.OK || !hasEvidence(r, "address literal") {
 		t.Errorf("got %+v", r)
 	}
 }
 
 func TestIDNDomain(t *testing.T) {
-	d := startDNS(t, "xn--bcher-kva.test. 60 IN MX 10 aspmx.l.google.com.")
-	r := detect(t, "ann@bücher.test", testOptions(t, d.addr, nil))
+	d := dnstest.Start(t, "xn--bcher-kva.test. 60 IN MX 10 aspmx.l.google.com.")
+	r := detect(t, "ann@bücher.test", testOptions(t, d.Addr, nil))
 	if !r.OK || r.Source != SourceMX || !hasEvidence(r, "xn--bcher-kva.test") {
 		t.Errorf("got %+v", r)
 	}
 }
 
 func TestOverallTimeoutHolds(t *testing.T) {
-	o := testOptions(t, startSilentDNS(t), nil)
+	o := testOptions(t, dnstest.StartSilent(t), nil)
 	o.Timeout = 300 * time.Millisecond
 	start := time.Now()
 	r := detect(t, "ann@example.test", o)
@@ -382,18 +383,18 @@ func TestOverallTimeoutHolds(t *testing.T) {
 }
 
 func TestCachePerDomain(t *testing.T) {
-	dnsSrv := startDNS(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
-	det := New(testOptions(t, dnsSrv.addr, nil))
+	dnsSrv := dnstest.Start(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
+	det := New(testOptions(t, dnsSrv.Addr, nil))
 	r1, err := det.Detect(context.Background(), "ann@example.test")
 	if err != nil || !r1.OK {
 		t.Fatalf("first: %+v, %v", r1, err)
 	}
-	before := dnsSrv.queries.Load()
+	before := dnsSrv.Queries()
 	r2, err := det.Detect(context.Background(), "bob@example.test")
 	if err != nil || !r2.OK || r2.Host != r1.Host || r2.Username != "bob@example.test" {
 		t.Fatalf("second: %+v, %v", r2, err)
 	}
-	if dnsSrv.queries.Load() != before {
+	if dnsSrv.Queries() != before {
 		t.Errorf("the second detection asked DNS again")
 	}
 	if !hasEvidence(r2, "cache:") {
@@ -411,8 +412,8 @@ func TestProbeLatency(t *testing.T) {
 		names := []string{"smtp.example.test", "mail.example.test", "example.test"}
 		stalled := smtptest.Start(t, smtptest.Config{Mode: smtptest.ImplicitTLS, CA: ca, CertHosts: names, StallGreeting: true})
 		sub := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, CA: ca, CertHosts: names})
-		d := startDNS(t, "smtp.example.test. 60 IN A 127.0.0.1")
-		o := testOptions(t, d.addr, ca)
+		d := dnstest.Start(t, "smtp.example.test. 60 IN A 127.0.0.1")
+		o := testOptions(t, d.Addr, ca)
 		o.Timeout = 1500 * time.Millisecond
 		o.PortMap[465], o.PortMap[587] = stalled.Port, sub.Port
 		start := time.Now()
@@ -432,8 +433,8 @@ func TestProbeLatency(t *testing.T) {
 			s := smtptest.Start(t, smtptest.Config{Mode: mode, CA: ca, CertHosts: names})
 			return slowProxy(t, s.Addr, 300*time.Millisecond)
 		}
-		d := startDNS(t, "smtp.example.test. 60 IN A 127.0.0.1")
-		o := testOptions(t, d.addr, ca)
+		d := dnstest.Start(t, "smtp.example.test. 60 IN A 127.0.0.1")
+		o := testOptions(t, d.Addr, ca)
 		o.PortMap[465], o.PortMap[587], o.PortMap[25] = slow(smtptest.ImplicitTLS), slow(smtptest.STARTTLS), slow(smtptest.STARTTLS)
 		start := time.Now()
 		r := detect(t, "ann@example.test", o)
@@ -448,8 +449,8 @@ func TestProbeLatency(t *testing.T) {
 }
 
 func TestConcurrentDetections(t *testing.T) {
-	dnsSrv := startDNS(t, "example.test. 60 IN MX 10 aspmx.l.google.com.", "other.test. 60 IN MX 10 mx1.qq.com.")
-	det := New(testOptions(t, dnsSrv.addr, nil))
+	dnsSrv := dnstest.Start(t, "example.test. 60 IN MX 10 aspmx.l.google.com.", "other.test. 60 IN MX 10 mx1.qq.com.")
+	det := New(testOptions(t, dnsSrv.Addr, nil))
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)

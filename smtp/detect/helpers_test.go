@@ -10,81 +10,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"github.com/smtpconf/smtpconf/internal/smtptest"
 )
-
-// dnsServer is a DNS server on 127.0.0.1 answering from a fixed zone; names
-// not in it get NXDOMAIN. Nothing is ever forwarded.
-type dnsServer struct {
-	addr    string
-	queries atomic.Int64
-}
-
-// startDNS parses records in zone-file syntax ("a.test. 60 IN A 127.0.0.1").
-func startDNS(t testing.TB, records ...string) *dnsServer {
-	t.Helper()
-	zone := map[string][]dns.RR{}
-	for _, r := range records {
-		rr, err := dns.NewRR(r)
-		if err != nil {
-			t.Fatalf("record %q: %v", r, err)
-		}
-		name := strings.ToLower(rr.Header().Name)
-		zone[name] = append(zone[name], rr)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &dnsServer{addr: pc.LocalAddr().String()}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-		s.queries.Add(1)
-		m := new(dns.Msg)
-		m.SetReply(req)
-		m.Authoritative = true
-		if len(req.Question) == 1 {
-			q := req.Question[0]
-			rrs, ok := zone[strings.ToLower(q.Name)]
-			if !ok {
-				m.Rcode = dns.RcodeNameError
-			}
-			for _, rr := range rrs {
-				if rr.Header().Rrtype == q.Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return s
-}
-
-// startSilentDNS reads queries on 127.0.0.1 and never answers.
-func startSilentDNS(t testing.TB) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				return
-			}
-		}
-	}()
-	return pc.LocalAddr().String()
-}
 
 // closedPort is a port on 127.0.0.1 where nothing listens.
 func closedPort(t testing.TB) int {

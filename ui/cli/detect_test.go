@@ -1,50 +1,9 @@
 package cli_test
 
 import (
-	"net"
-	"strings"
+	"github.com/smtpconf/smtpconf/internal/dnstest"
 	"testing"
-
-	"github.com/miekg/dns"
 )
-
-// startZoneDNS answers from records (zone-file syntax) on 127.0.0.1 and
-// gives NXDOMAIN for every other name, so the binary never asks a real resolver.
-func startZoneDNS(t *testing.T, records ...string) string {
-	t.Helper()
-	zone := map[string][]dns.RR{}
-	for _, s := range records {
-		rr, err := dns.NewRR(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zone[strings.ToLower(rr.Header().Name)] = append(zone[strings.ToLower(rr.Header().Name)], rr)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(req)
-		if len(req.Question) == 1 {
-			q := req.Question[0]
-			rrs, ok := zone[strings.ToLower(q.Name)]
-			if !ok {
-				m.Rcode = dns.RcodeNameError
-			}
-			for _, rr := range rrs {
-				if rr.Header().Rrtype == q.Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return pc.LocalAddr().String()
-}
 
 type detectJSON struct {
 	OK       bool     `json:"ok"`
@@ -58,8 +17,8 @@ type detectJSON struct {
 }
 
 func TestDetectCommand(t *testing.T) {
-	nx := startZoneDNS(t)
-	mx := startZoneDNS(t, "example.test. 60 IN MX 10 aspmx.l.google.com.")
+	nx := dnstest.Start(t).Addr
+	mx := dnstest.Start(t, "example.test. 60 IN MX 10 aspmx.l.google.com.").Addr
 	tests := []struct {
 		name     string
 		args     []string
