@@ -95,3 +95,21 @@ func StartSilent(t testing.TB) string {
 	}()
 	return pc.LocalAddr().String()
 }
+
+// StartFailing answers every question with rcode (dns.RcodeServerFailure,
+// dns.RcodeNameError, ...), to produce DNS failures for real.
+func StartFailing(t testing.TB, rcode int) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(req, rcode)
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
