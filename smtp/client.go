@@ -327,7 +327,7 @@ func (s *Session) auth(ctx context.Context) error {
 		return nil
 	}
 	s.event(StageAuth, StatusRunning, "")
-	ok, params := s.c.Extension("AUTH")
+	ok, _ := s.c.Extension("AUTH")
 	if !ok {
 		if p.Auth == AuthAuto {
 			s.tr.Note("server offers no AUTH; continuing without authentication")
@@ -341,7 +341,6 @@ func (s *Session) auth(ctx context.Context) error {
 	if err != nil {
 		return s.fail(StageAuth, err)
 	}
-	_ = params
 	var a gsmtp.Auth
 	switch mech {
 	case "PLAIN":

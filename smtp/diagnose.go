@@ -113,7 +113,6 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 	set := func(kind string, exit int, temp bool, hint string, args ...any) {
 		d.Kind, d.Exit, d.Temporary, d.Hint = kind, exit, temp, fmt.Sprintf(hint, args...)
 	}
-	provider := providerName(p)
 	beforeGreeting := e != nil && (e.BeforeGreeting || (e.Stage == StageConnect && e.Code == 0))
 
 	switch {
@@ -127,7 +126,7 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 
 	// A reply from the server decides first: it is the most precise evidence.
 	if d.Code != 0 {
-		diagnoseReply(d, p, provider, set)
+		diagnoseReply(d, p, set)
 		return
 	}
 
@@ -226,30 +225,35 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 		set("internal", ExitInternal, false,
 			"An unexpected error happened during %s: %s. Please report it with the transcript.", stageWords(d.Stage), d.Message)
 	}
-	_ = provider
 }
 
 func diagnoseSetup(d *Diagnosis, err error, set func(string, int, bool, string, ...any)) {
+	var ke *KeyringError
 	var h hinter
 	switch {
+	case errors.As(err, &ke):
+		set("keyring", ExitUsage, false, "%s", ke.Hint())
 	case errors.As(err, &h):
-		set("keyring", ExitUsage, false, "%s", h.Hint())
+		// Other errors that know their own fix (an outbox that cannot be opened).
+		set("setup", ExitUsage, false, "%s", h.Hint())
 	case errors.Is(err, ErrSecretNotFound):
 		set("no-password", ExitUsage, false,
 			"No password is stored for this profile. Save one with: smtpconf profile save NAME --password-stdin")
 	case errors.Is(err, ErrNoSuchProfile):
-		set("no-profile", ExitUsage, false, "There is no profile by that name. List them with: smtpconf profile list")
+		set("no-profile", ExitUsage, false,
+			"There is no profile by that name. List the profiles with 'smtpconf profile list', or create one with 'smtpconf profile save NAME --preset ID'.")
 	case errors.Is(err, errInsecureAuth):
 		set("insecure-auth", ExitUsage, false,
 			"The password would cross the network unencrypted, so nothing was sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).")
 	case errors.Is(err, ErrCorruptConfig), errors.Is(err, ErrConfigVersion):
-		set("config", ExitUsage, false, "The profiles file cannot be read; it was left untouched. Fix or move it, then try again.")
+		set("config", ExitUsage, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.")
 	default:
 		set("invalid-settings", ExitUsage, false, "The settings are not valid: %s. Correct them and try again.", err.Error())
 	}
 }
 
-func diagnoseReply(d *Diagnosis, p Profile, provider string, set func(string, int, bool, string, ...any)) {
+func diagnoseReply(d *Diagnosis, p Profile, set func(string, int, bool, string, ...any)) {
+	provider := providerName(p)
 	code, enh := d.Code, d.Enhanced
 	text := strings.ToLower(d.Message)
 	temp := code >= 400 && code < 500

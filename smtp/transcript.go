@@ -3,6 +3,7 @@ package smtp
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -73,11 +74,7 @@ func (t *Transcript) Protect(username, secret string) {
 		}
 	}
 	// Longest first, so a blob is removed whole before a substring of it.
-	for i := 1; i < len(t.secrets); i++ {
-		for j := i; j > 0 && len(t.secrets[j]) > len(t.secrets[j-1]); j-- {
-			t.secrets[j], t.secrets[j-1] = t.secrets[j-1], t.secrets[j]
-		}
-	}
+	slices.SortStableFunc(t.secrets, func(a, b string) int { return len(b) - len(a) })
 	for i, l := range t.lines {
 		t.lines[i] = t.scrubLocked(l)
 	}

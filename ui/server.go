@@ -83,12 +83,8 @@ func authLabel(a smtp.AuthMethod) string {
 	switch a {
 	case smtp.AuthAuto:
 		return lang.L("Automatic (recommended)")
-	case smtp.AuthPlain:
-		return "PLAIN"
-	case smtp.AuthLogin:
-		return "LOGIN"
-	case smtp.AuthCRAMMD5:
-		return "CRAM-MD5"
+	case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:
+		return a.Mechanism()
 	case smtp.AuthXOAUTH2:
 		return lang.L("XOAUTH2 (OAuth2 access token)")
 	case smtp.AuthNone:

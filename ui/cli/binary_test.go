@@ -49,6 +49,12 @@ func run(t *testing.T, cfgDir, stdin string, extraEnv []string, args ...string) 
 	cmd := exec.Command(binary, append([]string{"--config-dir", cfgDir}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), extraEnv...)
+	return runCmd(t, cmd)
+}
+
+// runCmd runs a prepared command and collects its output and exit code.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -105,34 +105,17 @@ func (r *runner) exit(err error) int {
 		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\nRun 'smtpconf help' for usage.\n", ue.msg)
 		return smtp.ExitUsage
 	}
-	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", err)
-	if h := hintFor(err); h != "" {
-		fmt.Fprintf(r.env.Stderr, "Hint: %s\n", h)
-	}
-	return codeFor(err)
-}
-
-// codeFor maps errors that happen outside an SMTP exchange to exit codes.
-func codeFor(err error) int {
+	// The diagnosis is the one place that puts errors into words; the
+	// message above already says what is invalid, so that hint adds nothing.
 	d := smtp.Diagnose(err, smtp.Profile{})
-	if d.Exit != 0 {
-		return d.Exit
+	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", err)
+	if d.Hint != "" && d.Kind != "invalid-settings" {
+		fmt.Fprintf(r.env.Stderr, "Hint: %s\n", d.Hint)
 	}
-	return smtp.ExitInternal
-}
-
-func hintFor(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return h.Hint()
+	if d.Exit == 0 {
+		return smtp.ExitInternal
 	}
-	switch {
-	case errors.Is(err, smtp.ErrCorruptConfig), errors.Is(err, smtp.ErrConfigVersion):
-		return "The file was left as it is. Fix it by hand, or move it aside to start afresh."
-	case errors.Is(err, smtp.ErrNoSuchProfile):
-		return "List the profiles with 'smtpconf profile list', or create one with 'smtpconf profile save NAME --preset ID'."
-	}
-	return ""
+	return d.Exit
 }
 
 func (r *runner) dispatch(args []string) error {

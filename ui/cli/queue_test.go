@@ -530,17 +530,7 @@ func TestBrokenOutboxIsLeftAlone(t *testing.T) {
 				if wrap == nil {
 					return run(t, dir, "", nil, args...)
 				}
-				cmd := exec.Command(wrap[0], append(append(wrap[1:], "--config-dir", dir), args...)...)
-				var o, e bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &o, &e
-				err := cmd.Run()
-				code := 0
-				if ee, ok := err.(*exec.ExitError); ok {
-					code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				return result{o.String(), e.String(), code}
+				return runCmd(t, exec.Command(wrap[0], append(append(wrap[1:], "--config-dir", dir), args...)...))
 			}
 			want := "corrupt"
 			if tc.unreadable {
