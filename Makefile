@@ -25,10 +25,10 @@ build-nogui:
 	CGO_ENABLED=0 $(GO) build -tags nogui -o $(BIN)/smtpconf-nogui .
 
 deps-build:
-	@scripts/ensure-packages.sh $(BUILD_PKGS)
+	@.ci/ensure-packages.sh $(BUILD_PKGS)
 
 deps-test:
-	@scripts/ensure-packages.sh $(TEST_PKGS)
+	@.ci/ensure-packages.sh $(TEST_PKGS)
 
 test: deps-test check-fmt vet test-nogui test-go test-race
 	@echo "All checks passed."
@@ -53,13 +53,13 @@ test-nogui: build-nogui
 # gnome-keyring, so the keyring tests use a real Secret Service and never
 # touch the developer's own keyring.
 test-go:
-	scripts/with-keyring.sh $(GO) test -count=1 ./...
+	.ci/with-keyring.sh $(GO) test -count=1 ./...
 
 test-race:
-	scripts/with-keyring.sh $(GO) test -count=1 -race ./smtp/...
+	.ci/with-keyring.sh $(GO) test -count=1 -race ./smtp/...
 
 bench: build build-nogui
-	scripts/bench.sh
+	.ci/bench.sh
 
 clean:
 	rm -rf $(BIN)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 const (

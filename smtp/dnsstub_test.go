@@ -5,7 +5,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/smtpconf/smtpconf/internal/dnstest"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 )
 
 // stubResolver returns a resolver whose every query is answered by a DNS

@@ -5,7 +5,7 @@ package ui
 import (
 	"crypto/tls"
 	"fmt"
-	"github.com/smtpconf/smtpconf/internal/dnstest"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"io"
 	"log"
 	"net"
@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // detectOptions send every DNS query to dnsAddr and every well-known port

@@ -18,9 +18,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // outboxDir is a config directory whose outbox retries after first (and

@@ -2,12 +2,12 @@ package detect
 
 import (
 	"context"
-	"github.com/smtpconf/smtpconf/internal/dnstest"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // BenchmarkProbe measures the two cases of issue 5: one working candidate

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/smtpconf/smtpconf/internal/dnstest"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 const autoconfigXML = `<?xml version="1.0" encoding="UTF-8"?>

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // closedPort is a port on 127.0.0.1 where nothing listens.

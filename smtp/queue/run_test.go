@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // TestFaults injects the failures people meet and checks what the outbox

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 var binary string

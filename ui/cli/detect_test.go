@@ -1,7 +1,7 @@
 package cli_test
 
 import (
-	"github.com/smtpconf/smtpconf/internal/dnstest"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"testing"
 )
 

@@ -22,9 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // fastOutbox makes retries come within milliseconds, so the tests need not

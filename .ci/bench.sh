@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SMTPCONF_KEYRING_TEST:-}" ]; then
-	exec scripts/with-keyring.sh "$0" "$@"
+	exec .ci/with-keyring.sh "$0" "$@"
 fi
 for t in hyperfine swaks; do
 	command -v $t >/dev/null || { echo "bench: $t is missing: apt install $t" >&2; exit 1; }
@@ -16,9 +16,9 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 user=bench@example.com
 pass=bench-Pa55
-go build -o "$work/minimal" ./internal/bench/minimal
-go build -tags withfyne -o "$work/minimal-fyne" ./internal/bench/minimal
-go build -o "$work/inboxserver" ./internal/bench/inboxserver
+go build -o "$work/minimal" ./smtp/internal/bench/minimal
+go build -tags withfyne -o "$work/minimal-fyne" ./smtp/internal/bench/minimal
+go build -o "$work/inboxserver" ./smtp/internal/bench/inboxserver
 "$work/inboxserver" "$work/inbox" "$user" "$pass" >"$work/server.txt" &
 server=$!
 for _ in $(seq 50); do [ -s "$work/server.txt" ] && break; sleep 0.1; done

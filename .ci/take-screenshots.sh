@@ -4,11 +4,11 @@
 # Walks SMTP Configurator through every step under a private Xvfb display and
 # saves a screenshot of each into OUTDIR (1-provider.png ... 7-keyring.png,
 # plus 5-test-dark.png). The profiles live in a throw-away config directory;
-# the passwords in a private keyring (scripts/with-keyring.sh), except for the
+# the passwords in a private keyring (.ci/with-keyring.sh), except for the
 # last run, which has no keyring on purpose to show the session-only choice.
 #
 # Needs: Xvfb, xdotool, ImageMagick's import; dbus-run-session and
-# gnome-keyring-daemon for scripts/with-keyring.sh; unshare and ip (util-linux,
+# gnome-keyring-daemon for .ci/with-keyring.sh; unshare and ip (util-linux,
 # iproute2) and root. The app runs in a private network namespace with only
 # loopback, so nothing can leave the machine: the Gmail profile of step 4
 # fails to reach its server, and that failure is what the screenshot shows.
@@ -38,7 +38,7 @@ start() {
 	# isolated CMD...: runs CMD with loopback as the only network.
 	local isolated=(unshare -n sh -c 'ip link set lo up && exec "$@"' isolated)
 	if [ "$keyring" = yes ]; then
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" bash "$here/scripts/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" bash "$here/.ci/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
 	else
 		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" env -u DBUS_SESSION_BUS_ADDRESS \
 			XDG_RUNTIME_DIR=$tmp "$bin" >"$tmp/app.log" 2>&1 &

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpconf/smtpconf/internal/smtptest"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
 // The clients here are net/smtp and bare net/textproto, never our own

@@ -6,7 +6,7 @@
 # touch your own keyring. Sets SMTPCONF_KEYRING_TEST=1, which makes the
 # real-keyring tests fail (instead of skip) when the keyring is unreachable.
 #
-#   bash scripts/with-keyring.sh go test -run 'Secret|Keyring' -count=1 -v ./smtp/
+#   bash .ci/with-keyring.sh go test -run 'Secret|Keyring' -count=1 -v ./smtp/
 #
 # Needs: dbus-run-session (apt install dbus), gnome-keyring-daemon
 # (apt install gnome-keyring); the tests also use secret-tool
