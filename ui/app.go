@@ -33,6 +33,7 @@ import (
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // AppID is the reverse-DNS id of the app (FyneApp.toml, preferences, desktop file).
@@ -74,35 +75,6 @@ type Deps struct {
 	// default options (system resolver, Thunderbird's ISPDB). One serves
 	// the whole session, so its answers are cached per domain.
 	Detector *detect.Detector
-}
-
-var translationsOnce sync.Once
-
-// translationAliases are locales a translation file also serves. Fyne's own
-// Chinese strings are "zh-Hans", so a Chinese system is matched to that tag;
-// zh.json is added to it as well, or the window's strings would be English.
-var translationAliases = map[string]fyne.Locale{"zh.json": "zh-Hans"}
-
-// loadTranslations adds the app's English and Chinese strings to Fyne's
-// localizer, which picks the language from the system locale.
-func loadTranslations() {
-	translationsOnce.Do(addTranslations)
-}
-
-func addTranslations() {
-	for name, loc := range translationAliases {
-		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
-		if err == nil {
-			err = lang.AddTranslationsForLocale(data, loc)
-		}
-		if err != nil {
-			fyne.LogError("loading translations "+name, err)
-		}
-	}
-	// Last, as it picks the language for all of them.
-	if err := lang.AddTranslationsFS(assets.Translations, assets.TranslationsDir); err != nil {
-		fyne.LogError("loading translations", err)
-	}
 }
 
 // appIcon is the window and app icon.
@@ -197,7 +169,7 @@ type mainUI struct {
 }
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
-	loadTranslations()
+	i18n.Load()
 	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session, detector: deps.Detector}
 	if m.detector == nil {
 		m.detector = detect.New(detect.Options{})

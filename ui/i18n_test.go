@@ -7,7 +7,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/smtpconf/smtpconf/assets"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // usedKeys finds the literal strings passed to lang.L and lang.X in the
@@ -122,16 +122,15 @@ func templateFields(s string) []string {
 }
 
 func TestChineseTranslationIsUsed(t *testing.T) {
-	loadTranslations()
 	defer func() {
-		os.Setenv("LC_ALL", "en_US.UTF-8")
-		addTranslations()
+		i18n.Use("en")
 		if got := lang.L("Next"); got != "Next" {
 			t.Fatalf("back in English, Next is %q", got)
 		}
 	}()
-	os.Setenv("LC_ALL", "zh_CN.UTF-8")
-	addTranslations()
+	if !i18n.Use("zh") {
+		t.Fatal("Use(zh) refused")
+	}
 	zh := readTranslations(t, "zh.json")
 	if got := lang.L("Next"); got != zh["Next"] || got == "Next" {
 		t.Errorf("in Chinese, Next is %q, want %q", got, zh["Next"])

@@ -1,0 +1,71 @@
+package l10n
+
+import "testing"
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"zh_CN.UTF-8": "zh", "zh_SG": "zh", "zh-Hans": "zh", "zh_TW": "zh", "zh": "zh",
+		"en_GB.UTF-8": "en", "en": "en", "C": "", "POSIX": "", "": "", "de_DE": "", "xx-!!": "",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSystemLanguage(t *testing.T) {
+	for _, c := range []struct{ lcAll, lang, language, want string }{
+		{"", "zh_CN.UTF-8", "", "zh"},
+		{"", "zh_SG.UTF-8", "", "zh"},
+		{"en_US.UTF-8", "zh_CN.UTF-8", "", "en"},
+		{"", "C", "zh_CN", "en"}, // LANGUAGE is ignored under the C locale, as gettext does
+		{"", "de_DE.UTF-8", "de:zh_CN", "zh"},
+		{"", "", "", "en"},
+	} {
+		t.Setenv("LC_ALL", c.lcAll)
+		t.Setenv("LC_MESSAGES", "")
+		t.Setenv("LANG", c.lang)
+		t.Setenv("LANGUAGE", c.language)
+		if got := SystemLanguage(); got != c.want {
+			t.Errorf("LC_ALL=%q LANG=%q LANGUAGE=%q: %q, want %q", c.lcAll, c.lang, c.language, got, c.want)
+		}
+	}
+}
+
+func TestBuiltinTranslates(t *testing.T) {
+	defer Use("")
+	Set(nil)
+	if !Use("zh") {
+		t.Fatal("Use(zh) refused")
+	}
+	if got := L("Back"); got == "Back" || got == "" {
+		t.Errorf("L(Back) in Chinese = %q", got)
+	}
+	if Use("klingon") {
+		t.Error("Use accepted a language with no translation")
+	}
+	if Language() != "zh" {
+		t.Errorf("an unknown language changed the choice to %q", Language())
+	}
+	Use("en")
+	if got := L("Back"); got != "Back" {
+		t.Errorf("L(Back) in English = %q", got)
+	}
+	// A sentence with no translation comes back with its template filled.
+	if got := L("no such sentence {{.N}}", map[string]any{"N": 3}); got != "no such sentence 3" {
+		t.Errorf("missing key: %q", got)
+	}
+}
+
+func TestSetOverrides(t *testing.T) {
+	defer Set(nil)
+	Set(func(key string, count int, data any) string { return "T:" + key })
+	if got := L("x"); got != "T:x" {
+		t.Errorf("Set translator not used: %q", got)
+	}
+	Set(nil)
+	Use("en")
+	if got := N("{{.Count}} tries", 2); got != "2 tries" {
+		t.Errorf("N fallback: %q", got)
+	}
+}
