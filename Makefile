@@ -5,13 +5,17 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin
 
-# Fyne needs cgo and the X11/OpenGL headers.
+# Fyne needs cgo and the X11/OpenGL headers; a font with Chinese characters
+# lets Fyne draw the Chinese window and the Chinese providers' names (its own
+# font has none).
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-	libxinerama-dev libxi-dev libxxf86vm-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev fonts-wqy-microhei
+# `make screenshots` drives the real window under Xvfb.
+SHOT_PKGS := xvfb xdotool imagemagick x11-utils dbus gnome-keyring iproute2 util-linux
 # The keyring tests talk to a real Secret Service inside a private D-Bus session.
 TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools
 
-.PHONY: all run build build-nogui test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean
+.PHONY: all run build build-nogui screenshots test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean
 
 all: build build-nogui
 
@@ -47,6 +51,7 @@ test-nogui: build-nogui
 	@if $(GO) list -tags nogui -deps . | grep -q '^fyne.io/'; then echo "nogui build links Fyne"; exit 1; fi
 	@$(BIN)/smtpconf-nogui presets >/dev/null
 	@$(BIN)/smtpconf-nogui >/dev/null 2>&1; rc=$$?; if [ $$rc -ne 2 ]; then echo "bare nogui build exited $$rc, want 2"; exit 1; fi
+	CGO_ENABLED=0 $(GO) test -count=1 -tags nogui ./smtp/l10n/ ./ui/i18n/
 	@echo "nogui build: ok"
 
 # Everything runs inside a throw-away D-Bus session with an unlocked
@@ -57,6 +62,14 @@ test-go:
 
 test-race:
 	.ci/with-keyring.sh $(GO) test -count=1 -race ./smtp/...
+
+# Screenshots of every setup step, in English (assets/screenshots) and in
+# Simplified Chinese (assets/screenshots/zh). Needs root (a private network
+# namespace keeps the app from reaching any real server).
+screenshots: build
+	@.ci/ensure-packages.sh $(BUILD_PKGS) $(SHOT_PKGS)
+	.ci/take-screenshots.sh $(BIN)/smtpconf assets/screenshots en_US.UTF-8
+	.ci/take-screenshots.sh $(BIN)/smtpconf assets/screenshots/zh zh_CN.UTF-8
 
 bench: build build-nogui
 	.ci/bench.sh

@@ -11,11 +11,18 @@ import (
 )
 
 func main() {
-	configDir, rest, err := cli.SplitGlobal(os.Args[1:])
+	g, rest, err := cli.SplitGlobals(os.Args[1:])
 	if err != nil || len(rest) > 0 {
 		os.Exit(cli.Run(os.Args[1:], cli.Env{}))
 	}
-	if err := ui.Run(configDir); err != nil {
+	// --lang (or $SMTPCONF_LANG) picks the window's language too, over the
+	// one saved in its Settings. An unknown one is reported by Run: exit 2.
+	forced, err := cli.UseLanguage(g.Lang, g.LangGiven)
+	if err != nil {
+		os.Exit(cli.Run(os.Args[1:], cli.Env{}))
+	}
+	ui.ForcedLanguage = forced
+	if err := ui.Run(g.ConfigDir); err != nil {
 		fmt.Fprintf(os.Stderr, "smtpconf: %v\n", err)
 		os.Exit(2)
 	}

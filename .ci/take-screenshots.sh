@@ -1,5 +1,8 @@
 #!/bin/bash
-# take-screenshots.sh BINARY OUTDIR
+# take-screenshots.sh BINARY OUTDIR [LOCALE]
+#
+# LOCALE (default en_US.UTF-8) is the language the window speaks, e.g.
+# zh_CN.UTF-8 for Simplified Chinese: `make screenshots` takes both sets.
 #
 # Walks SMTP Configurator through every step under a private Xvfb display and
 # saves a screenshot of each into OUTDIR (1-provider.png ... 7-keyring.png,
@@ -16,6 +19,11 @@ set -euo pipefail
 bin=$(realpath "${1:?usage: take-screenshots.sh BINARY OUTDIR}")
 out=$(realpath -m "${2:?usage: take-screenshots.sh BINARY OUTDIR}")
 here=$(cd "$(dirname "$0")/.." && pwd)
+# The window follows the locale; LANGUAGE and LC_* from the caller's session
+# would override LANG, so they are set or cleared here.
+locale=${3:-en_US.UTF-8}
+unset LANGUAGE LC_MESSAGES
+export LANG=$locale LC_ALL=$locale
 mkdir -p "$out"
 tmp=$(mktemp -d)
 display=:97

@@ -45,6 +45,11 @@ type Options struct {
 	// Secret returns the password or token. It is called once, before the
 	// connection is made, and only when the profile authenticates.
 	Secret func() (string, error)
+	// Token, if set, supplies the OAuth2 access token of a profile whose
+	// auth is xoauth2 (instead of Secret): before connecting, and once more
+	// with force set if the server refuses the token (535 or 334 at AUTH),
+	// after which the connection is made again once. See package smtp/oauth.
+	Token TokenFunc
 	// Progress, if set, receives an event at the start and end of each stage.
 	// It is called from the connecting goroutine; the GUI marshals it itself.
 	Progress func(Event)
@@ -70,6 +75,8 @@ type Session struct {
 	c          *gsmtp.Client
 	stopCancel func() bool
 	secret     string
+	// oauthRetried: this session is the one retry with a fresh token.
+	oauthRetried bool
 
 	Greeting   string
 	TLSState   *tls.ConnectionState
@@ -89,11 +96,15 @@ func Dial(ctx context.Context, opts Options) (*Session, error) {
 	if s.tr == nil {
 		s.tr = NewTranscript()
 	}
-	if err := s.setup(); err != nil {
+	if err := s.setup(ctx); err != nil {
 		s.event(StageSetup, StatusFailed, "")
 		return nil, s.fail(StageSetup, err)
 	}
 	if err := s.connect(ctx); err != nil {
+		var retry *oauthRetry
+		if errors.As(err, &retry) {
+			return s.retryOAuth(ctx, retry)
+		}
 		s.Close()
 		return nil, err
 	}
@@ -134,7 +145,7 @@ func (s *Session) fail(st Stage, err error) error {
 	return e
 }
 
-func (s *Session) setup() error {
+func (s *Session) setup(ctx context.Context) error {
 	p := s.p
 	if err := p.Validate(); err != nil {
 		return err
@@ -149,12 +160,16 @@ func (s *Session) setup() error {
 		return fmt.Errorf("%w: security is none and %s is not this computer", errInsecureAuth, p.Host)
 	}
 	if p.NeedsSecret() {
-		if s.opts.Secret == nil {
+		get := s.opts.Secret
+		if p.Auth == AuthXOAUTH2 && s.opts.Token != nil {
+			get = func() (string, error) { return s.opts.Token(ctx, false) }
+		}
+		if get == nil {
 			return ErrSecretNotFound
 		}
-		secret, err := s.opts.Secret()
+		secret, err := get()
 		if err != nil {
-			return err
+			return oauthTokenError(err)
 		}
 		if secret == "" {
 			return ErrSecretNotFound
@@ -359,6 +374,9 @@ func (s *Session) auth(ctx context.Context) error {
 	s.tr.beginAuth(mech)
 	err = s.c.Auth(a)
 	s.tr.endAuth()
+	if err != nil && mech == "XOAUTH2" && s.opts.Token != nil && !s.oauthRetried && refusedToken(err) && ctx.Err() == nil {
+		return &oauthRetry{err: err}
+	}
 	if err != nil {
 		return s.fail(StageAuth, withCtx(ctx, err))
 	}

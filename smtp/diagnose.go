@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // Exit codes of the command line (contract). The diagnosis picks one; the
@@ -109,15 +112,40 @@ func Diagnose(err error, p Profile) Diagnosis {
 	return d
 }
 
+// setter records a diagnosis: its kind, exit code, whether it is temporary,
+// and the hint, an English sentence (the translation key) filled from data.
+type setter func(kind string, exit int, temp bool, hint string, data args)
+
 func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
-	set := func(kind string, exit int, temp bool, hint string, args ...any) {
-		d.Kind, d.Exit, d.Temporary, d.Hint = kind, exit, temp, fmt.Sprintf(hint, args...)
+	set := func(kind string, exit int, temp bool, hint string, data args) {
+		d.Kind, d.Exit, d.Temporary, d.Hint = kind, exit, temp, l10n.L(hint, data)
 	}
 	beforeGreeting := e != nil && (e.BeforeGreeting || (e.Stage == StageConnect && e.Code == 0))
+	// Data every hint may use: the host and port tried, the timeout, and the
+	// sentence on which port goes with the security chosen.
+	data := func(more ...any) args {
+		a := args{"Host": p.Host, "Port": p.Port, "Timeout": p.EffectiveTimeout().String(), "Advice": portAdvice(p)}
+		for i := 0; i+1 < len(more); i += 2 {
+			a[more[i].(string)] = more[i+1]
+		}
+		return a
+	}
 
 	switch {
 	case errors.Is(err, context.Canceled):
-		set("canceled", ExitInternal, false, "The operation was cancelled before it finished.")
+		set("canceled", ExitInternal, false, "The operation was cancelled before it finished.", nil)
+		return
+	case errors.Is(err, ErrSignInRequired), errors.Is(err, ErrTokenEndpoint):
+		// OAuth2 token errors (package smtp/oauth) know their own fix,
+		// already translated.
+		d.Kind, d.Exit = "oauth-sign-in", ExitAuth
+		if errors.Is(err, ErrTokenEndpoint) {
+			d.Kind, d.Exit, d.Temporary = "oauth-unreachable", ExitConnect, true
+		}
+		var h hinter
+		if errors.As(err, &h) {
+			d.Hint = h.Hint()
+		}
 		return
 	case d.Stage == StageSetup:
 		diagnoseSetup(d, err, set)
@@ -141,203 +169,228 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 	switch {
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		set("dns-not-found", ExitConnect, false,
-			"The host name %q does not exist. Check its spelling (for example smtp.gmail.com), or pick your provider's preset.", p.Host)
+			"The host name {{.Host}} does not exist. Check its spelling (for example smtp.gmail.com), or pick your provider's preset.", data("Host", strconv.Quote(p.Host)))
 	case errors.As(err, &dnsErr):
 		set("dns", ExitConnect, true,
-			"The host name %q could not be looked up right now. Check that this computer is online and its DNS works, then try again.", p.Host)
+			"The host name {{.Host}} could not be looked up right now. Check that this computer is online and its DNS works, then try again.", data("Host", strconv.Quote(p.Host)))
 	case errors.Is(err, syscall.ECONNREFUSED):
 		set("refused", ExitConnect, true,
-			"Nothing accepted the connection on port %d of %s. Check the port (%s); a firewall may also be rejecting it.", p.Port, p.Host, portAdvice(p))
+			"Nothing accepted the connection on port {{.Port}} of {{.Host}}. Check the port ({{.Advice}}); a firewall may also be rejecting it.", data())
 	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
 		set("unreachable", ExitConnect, true,
-			"The network cannot reach %s. Check that this computer is online (and any VPN), then try again.", p.Host)
+			"The network cannot reach {{.Host}}. Check that this computer is online (and any VPN), then try again.", data())
 	case errors.As(err, &recErr) || strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
 		set("tls-on-plain-port", ExitTLS, false,
-			"The server on port %d answered in plain text, not TLS: this port expects STARTTLS (or no encryption). Set security to STARTTLS, or use port 465 with SSL/TLS.", p.Port)
+			"The server on port {{.Port}} answered in plain text, not TLS: this port expects STARTTLS (or no encryption). Set security to STARTTLS, or use port 465 with SSL/TLS.", data())
 	case errors.As(err, &hostErr):
 		set("cert-name-mismatch", ExitTLS, false,
-			"The server's certificate is not valid for %q (%v). Use the host name the certificate names, which is usually the provider's documented SMTP host.", p.Host, hostErr.Error())
+			"The server's certificate is not valid for {{.Host}} ({{.Error}}). Use the host name the certificate names, which is usually the provider's documented SMTP host.", data("Host", strconv.Quote(p.Host), "Error", hostErr.Error()))
 	case errors.As(err, &unknownCA):
 		if p.CAFile != "" {
 			set("cert-untrusted", ExitTLS, false,
-				"The server's certificate was not signed by the CA in %s. Check that the CA file is the right one for this server.", p.CAFile)
+				"The server's certificate was not signed by the CA in {{.File}}. Check that the CA file is the right one for this server.", data("File", p.CAFile))
 		} else {
 			set("cert-untrusted", ExitTLS, false,
-				"The server's certificate is not trusted by this computer (self-signed or a private CA). If your organisation uses its own CA, give its certificate as the CA file; only skip verification on a network you trust.")
+				"The server's certificate is not trusted by this computer (self-signed or a private CA). If your organisation uses its own CA, give its certificate as the CA file; only skip verification on a network you trust.", nil)
 		}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		set("cert-expired", ExitTLS, false,
-			"The server's certificate has expired (or this computer's clock is wrong). Check the date and time here; otherwise the provider must renew its certificate.")
+			"The server's certificate has expired (or this computer's clock is wrong). Check the date and time here; otherwise the provider must renew its certificate.", nil)
 	case errors.As(err, &invalid):
-		set("cert-invalid", ExitTLS, false, "The server's certificate is not valid: %v.", invalid.Error())
+		set("cert-invalid", ExitTLS, false, "The server's certificate is not valid: {{.Error}}.", data("Error", invalid.Error()))
 	case errors.Is(err, ErrNoSTARTTLS):
 		if p.Port == 465 {
 			set("no-starttls", ExitTLS, false,
-				"Port 465 uses SSL/TLS from the first byte, not STARTTLS. Set security to SSL/TLS.")
+				"Port 465 uses SSL/TLS from the first byte, not STARTTLS. Set security to SSL/TLS.", nil)
 		} else {
 			set("no-starttls", ExitTLS, false,
-				"The server on port %d does not offer STARTTLS, so the connection cannot be encrypted. Try port 465 with SSL/TLS, or check the provider's settings.", p.Port)
+				"The server on port {{.Port}} does not offer STARTTLS, so the connection cannot be encrypted. Try port 465 with SSL/TLS, or check the provider's settings.", data())
 		}
 	case errors.Is(err, errInsecureAuth):
 		set("insecure-auth", ExitTLS, false,
-			"The password would cross the network unencrypted, so it was not sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).")
+			"The password would cross the network unencrypted, so it was not sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).", nil)
 	case errors.Is(err, ErrNoCommonMechanism):
 		set("auth-no-mechanism", ExitAuth, false,
-			"The server offers no login method this app can use safely (%s). Choose another authentication method, or check the security setting.", err.Error())
+			"The server offers no login method this app can use safely ({{.Error}}). Choose another authentication method, or check the security setting.", data("Error", err.Error()))
 	case errors.Is(err, ErrNoAuthOffered):
 		set("auth-not-offered", ExitAuth, false,
-			"The server does not offer a login at this point. Many servers only offer it after STARTTLS or on port 587/465: check the port and security, or set authentication to none for a relay that needs no login.")
+			"The server does not offer a login at this point. Many servers only offer it after STARTTLS or on port 587/465: check the port and security, or set authentication to none for a relay that needs no login.", nil)
 	case errors.Is(err, ErrNeedsSMTPUTF8):
 		set("needs-smtputf8", ExitRejected, false,
-			"An address has non-ASCII characters before the @, and this server does not support SMTPUTF8. Use an ASCII address.")
+			"An address has non-ASCII characters before the @, and this server does not support SMTPUTF8. Use an ASCII address.", nil)
 	case errors.Is(err, ErrExpectsImplicitTLS):
 		// A settings mistake, not a passing condition: retrying cannot help.
 		set("expects-tls", ExitConnect, false,
-			"Port %d stayed silent, but it answers a TLS handshake: it expects SSL/TLS from the first byte (as port 465 does). Set security to SSL/TLS.", p.Port)
+			"Port {{.Port}} stayed silent, but it answers a TLS handshake: it expects SSL/TLS from the first byte (as port 465 does). Set security to SSL/TLS.", data())
 	case beforeGreeting && timeout:
 		switch {
 		case p.Port == 465 && p.Security != SecurityTLS:
 			set("timeout-expects-tls", ExitConnect, true,
-				"No greeting arrived from port 465: that port expects SSL/TLS from the first byte. Set security to SSL/TLS.")
+				"No greeting arrived from port 465: that port expects SSL/TLS from the first byte. Set security to SSL/TLS.", nil)
 		case p.Port == 25:
 			set("timeout-port-25", ExitConnect, true,
-				"No answer from %s on port 25 within %s. Many internet providers and cloud hosts block outgoing port 25: use port 587 (STARTTLS) or 465 (SSL/TLS).", p.Host, p.EffectiveTimeout())
+				"No answer from {{.Host}} on port 25 within {{.Timeout}}. Many internet providers and cloud hosts block outgoing port 25: use port 587 (STARTTLS) or 465 (SSL/TLS).", data())
 		default:
 			set("timeout-connect", ExitConnect, true,
-				"No answer from %s on port %d within %s. Check the host and port (%s); a firewall may be dropping the connection. Port 25 is often blocked, 587 and 465 rarely.", p.Host, p.Port, p.EffectiveTimeout(), portAdvice(p))
+				"No answer from {{.Host}} on port {{.Port}} within {{.Timeout}}. Check the host and port ({{.Advice}}); a firewall may be dropping the connection. Port 25 is often blocked, 587 and 465 rarely.", data())
 		}
 	case beforeGreeting && e != nil && e.Stage == StageTLS:
 		set("tls-handshake", ExitConnect, true,
-			"The connection closed during the TLS handshake on port %d. If this port expects STARTTLS (587, 25), set security to STARTTLS.", p.Port)
+			"The connection closed during the TLS handshake on port {{.Port}}. If this port expects STARTTLS (587, 25), set security to STARTTLS.", data())
 	case beforeGreeting:
 		set("closed-before-greeting", ExitConnect, true,
-			"The server closed the connection before greeting. It may be overloaded or refusing this computer; try again later, or check the port (%s).", portAdvice(p))
+			"The server closed the connection before greeting. It may be overloaded or refusing this computer; try again later, or check the port ({{.Advice}}).", data())
 	case e != nil && e.Stage == StageTLS && !dropped:
 		set("tls-handshake", ExitTLS, false,
-			"The TLS handshake failed (%s). Check the security setting for port %d (%s).", e.errText(), p.Port, portAdvice(p))
+			"The TLS handshake failed ({{.Error}}). Check the security setting for port {{.Port}} ({{.Advice}}).", data("Error", e.errText()))
 	case timeout:
 		set("timeout", ExitTemporary, true,
-			"The server stopped answering during %s for more than %s. It may be overloaded; the message can be retried later.", stageWords(d.Stage), p.EffectiveTimeout())
+			"The server stopped answering during {{.Stage}} for more than {{.Timeout}}. It may be overloaded; the message can be retried later.", data("Stage", stageWords(d.Stage)))
 	case dropped:
 		set("dropped", ExitTemporary, true,
-			"The connection was dropped during %s. This is usually temporary; the message can be retried later.", stageWords(d.Stage))
+			"The connection was dropped during {{.Stage}}. This is usually temporary; the message can be retried later.", data("Stage", stageWords(d.Stage)))
 	default:
 		set("internal", ExitInternal, false,
-			"An unexpected error happened during %s: %s. Please report it with the transcript.", stageWords(d.Stage), d.Message)
+			"An unexpected error happened during {{.Stage}}: {{.Error}}. Please report it with the transcript.", data("Stage", stageWords(d.Stage), "Error", d.Message))
 	}
 }
 
-func diagnoseSetup(d *Diagnosis, err error, set func(string, int, bool, string, ...any)) {
+func diagnoseSetup(d *Diagnosis, err error, set setter) {
 	var ke *KeyringError
 	var h hinter
 	switch {
 	case errors.As(err, &ke):
-		set("keyring", ExitUsage, false, "%s", ke.Hint())
+		// The error's own hint is translated already.
+		d.Kind, d.Exit, d.Hint = "keyring", ExitUsage, ke.Hint()
 	case errors.As(err, &h):
 		// Other errors that know their own fix (an outbox that cannot be opened).
-		set("setup", ExitUsage, false, "%s", h.Hint())
+		d.Kind, d.Exit, d.Hint = "setup", ExitUsage, h.Hint()
 	case errors.Is(err, ErrSecretNotFound):
 		set("no-password", ExitUsage, false,
-			"No password is stored for this profile. Save one with: smtpconf profile save NAME --password-stdin")
+			"No password is stored for this profile. Save one with: {{.Command}}", args{"Command": "smtpconf profile save NAME --password-stdin"})
 	case errors.Is(err, ErrNoSuchProfile):
 		set("no-profile", ExitUsage, false,
-			"There is no profile by that name. List the profiles with 'smtpconf profile list', or create one with 'smtpconf profile save NAME --preset ID'.")
+			"There is no profile by that name. List the profiles with {{.List}}, or create one with {{.Save}}.",
+			args{"List": "'smtpconf profile list'", "Save": "'smtpconf profile save NAME --preset ID'"})
 	case errors.Is(err, errInsecureAuth):
 		set("insecure-auth", ExitUsage, false,
-			"The password would cross the network unencrypted, so nothing was sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).")
+			"The password would cross the network unencrypted, so nothing was sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).", nil)
 	case errors.Is(err, ErrCorruptConfig), errors.Is(err, ErrConfigVersion):
-		set("config", ExitUsage, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.")
+		set("config", ExitUsage, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.", nil)
 	default:
-		set("invalid-settings", ExitUsage, false, "The settings are not valid: %s. Correct them and try again.", err.Error())
+		set("invalid-settings", ExitUsage, false, "The settings are not valid: {{.Error}}. Correct them and try again.", args{"Error": err.Error()})
 	}
 }
 
-func diagnoseReply(d *Diagnosis, p Profile, set func(string, int, bool, string, ...any)) {
+func diagnoseReply(d *Diagnosis, p Profile, set setter) {
 	provider := providerName(p)
 	code, enh := d.Code, d.Enhanced
 	text := strings.ToLower(d.Message)
 	temp := code >= 400 && code < 500
+	// Reply is the server's reply ("535 5.7.8 Authentication failed"), kept as
+	// it came: it is evidence, and what a search engine or the provider's
+	// support knows.
+	reply := args{"Reply": d.Message, "Port": p.Port}
 	switch {
 	// Security mismatches reported by the server.
 	case code == 530 && (strings.Contains(text, "starttls") || enh == "5.7.0" && p.Security == SecurityNone):
 		set("must-starttls", ExitTLS, false,
-			"The server requires encryption first (%s). Set security to STARTTLS for port %d.", d.Message, p.Port)
+			"The server requires encryption first ({{.Reply}}). Set security to STARTTLS for port {{.Port}}.", reply)
 
 	// The greeting.
 	case d.Stage == StageConnect && temp:
 		set("greeting-temporary", ExitTemporary, true,
-			"The server is not accepting connections right now (%s). It is busy or limiting connections; the message will be retried later.", d.Message)
+			"The server is not accepting connections right now ({{.Reply}}). It is busy or limiting connections; the message will be retried later.", reply)
 	case d.Stage == StageConnect:
 		set("greeting-refused", ExitConnect, false,
-			"The server refused this connection (%s). It may not offer mail submission to this computer; check the host and port.", d.Message)
+			"The server refused this connection ({{.Reply}}). It may not offer mail submission to this computer; check the host and port.", reply)
 
 	// Authentication.
 	case d.Stage == StageAuth && code == 534 && enh == "5.7.9":
-		set("auth-app-password", ExitAuth, false,
-			"%s requires an application-specific password. Create an app password in your account's security settings and save it as this profile's password.", orServer(provider))
+		if provider == "" {
+			set("auth-app-password", ExitAuth, false,
+				"The server requires an application-specific password. Create an app password in your account's security settings and save it as this profile's password.", nil)
+		} else {
+			set("auth-app-password", ExitAuth, false,
+				"{{.Provider}} requires an application-specific password. Create an app password in your account's security settings and save it as this profile's password.", args{"Provider": provider})
+		}
 	case d.Stage == StageAuth && enh == "5.7.139":
 		set("auth-basic-disabled", ExitAuth, false,
-			"Basic authentication (user name and password) is disabled for this Microsoft account or organisation. Use OAuth2, or ask the administrator to enable SMTP AUTH for the mailbox.")
+			"Basic authentication (user name and password) is disabled for this Microsoft account or organisation. Use OAuth2, or ask the administrator to enable SMTP AUTH for the mailbox.", nil)
 	case d.Stage == StageAuth && (code == 504 || enh == "5.7.4"):
 		set("auth-mechanism", ExitAuth, false,
-			"The server does not accept this login method (%s). Set authentication to auto, or to LOGIN for Microsoft 365.", d.Message)
+			"The server does not accept this login method ({{.Reply}}). Set authentication to auto, or to LOGIN for Microsoft 365.", reply)
 	case d.Stage == StageAuth && temp:
 		set("auth-temporary", ExitTemporary, true,
-			"The server could not check the login right now (%s). Try again later.", d.Message)
+			"The server could not check the login right now ({{.Reply}}). Try again later.", reply)
 	case d.Stage == StageAuth:
-		set("auth-failed", ExitAuth, false, "%s", authHint(p, provider, d.Message))
+		hint, data := authHint(p, provider, d.Message)
+		set("auth-failed", ExitAuth, false, hint, data)
 
 	// Temporary replies in the transaction.
 	case code == 421:
 		set("service-unavailable", ExitTemporary, true,
-			"The server is closing the connection (%s): it is busy or rate-limiting. The message will be retried later.", d.Message)
+			"The server is closing the connection ({{.Reply}}): it is busy or rate-limiting. The message will be retried later.", reply)
 	case code == 452 || enh == "4.3.1":
 		set("insufficient-storage", ExitTemporary, true,
-			"The server is short of resources or limiting recipients (%s). Try again later.", d.Message)
+			"The server is short of resources or limiting recipients ({{.Reply}}). Try again later.", reply)
 	case temp:
 		set("temporary", ExitTemporary, true,
-			"The server asked to try again later (%s), for example because of greylisting or a temporary problem. The message will be retried.", d.Message)
+			"The server asked to try again later ({{.Reply}}), for example because of greylisting or a temporary problem. The message will be retried.", reply)
 
 	// Permanent rejections.
 	case code == 552 || enh == "5.3.4" || enh == "5.2.3":
 		set("too-large", ExitRejected, false,
-			"The message is too large for this server (%s). Send a smaller message or fewer attachments.", d.Message)
+			"The message is too large for this server ({{.Reply}}). Send a smaller message or fewer attachments.", reply)
 	case d.Stage == StageMail && (enh == "5.7.1" || enh == "5.7.60" || code == 553) ||
 		d.Stage == StageData && enh == "5.7.60" || strings.Contains(text, "sendasdenied"):
-		set("sender-not-allowed", ExitRejected, false,
-			"The server does not let this account send as %s (%s). Set the From address to your account's own address (or an alias the provider has verified).", fromOr(p), d.Message)
+		if p.From == "" {
+			set("sender-not-allowed", ExitRejected, false,
+				"The server does not let this account send as this address ({{.Reply}}). Set the From address to your account's own address (or an alias the provider has verified).", reply)
+		} else {
+			reply["From"] = p.From
+			set("sender-not-allowed", ExitRejected, false,
+				"The server does not let this account send as {{.From}} ({{.Reply}}). Set the From address to your account's own address (or an alias the provider has verified).", reply)
+		}
 	case d.Stage == StageRcpt && (enh == "5.1.1" || enh == "5.1.10" || code == 550 && strings.Contains(text, "user")):
 		set("recipient-unknown", ExitRejected, false,
-			"The recipient address was refused (%s). Check it for typos.", d.Message)
+			"The recipient address was refused ({{.Reply}}). Check it for typos.", reply)
 	case d.Stage == StageRcpt && (enh == "5.7.1" || strings.Contains(text, "relay")):
 		set("relay-denied", ExitRejected, false,
-			"The server will not relay to this recipient (%s). Usually you must log in first: set a user name and password, or check the authentication settings.", d.Message)
+			"The server will not relay to this recipient ({{.Reply}}). Usually you must log in first: set a user name and password, or check the authentication settings.", reply)
 	case code >= 500:
+		reply["Stage"] = stageWords(d.Stage)
 		set("rejected", ExitRejected, false,
-			"The server rejected the message permanently at %s (%s). Retrying will not help; the reply says why.", stageWords(d.Stage), d.Message)
+			"The server rejected the message permanently at {{.Stage}} ({{.Reply}}). Retrying will not help; the reply says why.", reply)
 	default:
-		set("unexpected-reply", ExitInternal, false, "The server gave an unexpected reply (%s).", d.Message)
+		set("unexpected-reply", ExitInternal, false, "The server gave an unexpected reply ({{.Reply}}).", reply)
 	}
 }
 
-func authHint(p Profile, provider, reply string) string {
+// authHint is the hint (a translation key) and its data for a refused login,
+// naming what the provider expects instead of the account password.
+func authHint(p Profile, provider, reply string) (string, args) {
 	if p.Preset == "local" {
-		return fmt.Sprintf("The local test inbox refused the login (%s). It accepts only the user name and password saved in this profile: enter the password again and save.", reply)
+		return "The local test inbox refused the login ({{.Reply}}). It accepts only the user name and password saved in this profile: enter the password again and save.", args{"Reply": reply}
+	}
+	if p.Auth == AuthXOAUTH2 {
+		return "The server refused the sign-in ({{.Reply}}), even with a fresh token. Check that the user name is the address you signed in with ({{.User}}), then sign in again.", args{"Reply": reply, "User": p.Username}
 	}
 	pr, ok := PresetByID(p.Preset)
 	if ok {
+		data := args{"Provider": provider, "Reply": reply, "URL": pr.HelpURL}
 		switch pr.Credential {
 		case CredAppPassword:
-			return fmt.Sprintf("%s refused the user name or password (%s). %s needs an app password, not your normal account password: create one (%s) and save it as this profile's password.", provider, reply, provider, pr.HelpURL)
+			return "{{.Provider}} refused the user name or password ({{.Reply}}). {{.Provider}} needs an app password, not your normal account password: create one ({{.URL}}) and save it as this profile's password.", data
 		case CredAuthCode:
-			return fmt.Sprintf("%s refused the user name or password (%s). Use the authorisation code (授权码) from the mailbox settings, not your account password, and make sure SMTP is enabled there (%s).", provider, reply, pr.HelpURL)
+			return "{{.Provider}} refused the user name or password ({{.Reply}}). Use the authorisation code (授权码) from the mailbox settings, not your account password, and make sure SMTP is enabled there ({{.URL}}).", data
 		case CredAPIKey:
-			return fmt.Sprintf("%s refused the credentials (%s). Check the user name and use an SMTP key or API key as the password (%s).", provider, reply, pr.HelpURL)
+			return "{{.Provider}} refused the credentials ({{.Reply}}). Check the user name and use an SMTP key or API key as the password ({{.URL}}).", data
 		case CredOAuth2:
-			return fmt.Sprintf("%s refused the password login (%s). This provider only accepts OAuth2 sign-in for SMTP.", provider, reply)
+			return "{{.Provider}} refused the password login ({{.Reply}}). This provider only accepts OAuth2 sign-in for SMTP.", data
 		}
 	}
-	return fmt.Sprintf("The server refused the user name or password (%s). Check both; many providers need an app password or authorisation code instead of the account password.", reply)
+	return "The server refused the user name or password ({{.Reply}}). Check both; many providers need an app password or authorisation code instead of the account password.", args{"Reply": reply}
 }
 
 func providerName(p Profile) string {
@@ -347,46 +400,36 @@ func providerName(p Profile) string {
 	return ""
 }
 
-func orServer(provider string) string {
-	if provider == "" {
-		return "The server"
-	}
-	return provider
-}
-
-func fromOr(p Profile) string {
-	if p.From != "" {
-		return p.From
-	}
-	return "this address"
-}
-
+// portAdvice is a clause on which port goes with the profile's security,
+// put in parentheses inside hints.
 func portAdvice(p Profile) string {
 	switch p.Security {
 	case SecurityTLS:
-		return "SSL/TLS normally uses port 465"
+		return l10n.L("SSL/TLS normally uses port {{.Port}}", args{"Port": 465})
 	case SecuritySTARTTLS:
-		return "STARTTLS normally uses port 587"
+		return l10n.L("STARTTLS normally uses port {{.Port}}", args{"Port": 587})
 	}
-	return "unencrypted SMTP normally uses port 25 or 587"
+	return l10n.L("unencrypted SMTP normally uses port {{.Port}} or {{.Other}}", args{"Port": 25, "Other": 587})
 }
 
+// stageWords names a stage as a noun phrase that hints put after "during"
+// or "at" ("the server stopped answering during login").
 func stageWords(s Stage) string {
 	switch s {
 	case StageConnect:
-		return "connecting"
+		return l10n.L("connecting")
 	case StageTLS:
-		return "the TLS handshake"
+		return l10n.L("the TLS handshake")
 	case StageEHLO:
-		return "the greeting (EHLO)"
+		return l10n.L("the greeting (EHLO)")
 	case StageAuth:
-		return "login"
+		return l10n.L("login")
 	case StageMail:
-		return "the sender address (MAIL FROM)"
+		return l10n.L("the sender address (MAIL FROM)")
 	case StageRcpt:
-		return "the recipient address (RCPT TO)"
+		return l10n.L("the recipient address (RCPT TO)")
 	case StageData:
-		return "sending the message (DATA)"
+		return l10n.L("sending the message (DATA)")
 	}
 	return string(s)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	mail "github.com/wneessen/go-mail"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // Version is the app's version, shown in the test message and User-Agent.
@@ -37,7 +39,7 @@ type TestMessage struct {
 // copy is exactly what was tried.
 func BuildTestMessage(p Profile, to []string, now time.Time) (*TestMessage, error) {
 	if p.From == "" {
-		return nil, fmt.Errorf("%w: the profile has no From address", ErrMissingField)
+		return nil, invalid(ErrMissingField, "the profile has no From address; enter the address to send from", nil)
 	}
 	fromName, fromAddr, err := ParseAddress(p.From)
 	if err != nil {
@@ -47,7 +49,7 @@ func BuildTestMessage(p Profile, to []string, now time.Time) (*TestMessage, erro
 		fromName = p.FromName
 	}
 	if strings.ContainsAny(fromName, "\r\n") {
-		return nil, fmt.Errorf("%w: display name", ErrHeaderInjection)
+		return nil, invalid(ErrHeaderInjection, "the sender name contains a line break; use a single line", nil)
 	}
 	if len(to) == 0 {
 		to = []string{fromAddr}
@@ -68,7 +70,7 @@ func BuildTestMessage(p Profile, to []string, now time.Time) (*TestMessage, erro
 	if err := m.To(rcpts...); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidAddress, err)
 	}
-	subject := fmt.Sprintf("%s test message (%s)", AppName, p.Name)
+	subject := l10n.L("{{.App}} test message ({{.Profile}})", map[string]any{"App": AppName, "Profile": p.Name})
 	m.Subject(subject)
 	m.SetDateWithValue(now)
 	id := newMessageID(fromAddr)
@@ -99,34 +101,73 @@ func newMessageID(from string) string {
 	return fmt.Sprintf("%d.%s.smtpconf@%s", time.Now().Unix(), hex.EncodeToString(b[:]), domain)
 }
 
+// testBody is the test message's text, in the language of the moment: the
+// person reads it in their mailbox. Host names, ports and mechanisms stay as
+// they are; only the words around them are translated.
 func testBody(p Profile, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "This is a test message from %s.\n", AppName)
-	fmt.Fprintf(&b, "If you can read it, the profile %q can send mail.\n\n", p.Name)
-	fmt.Fprintf(&b, "Settings used:\n")
-	fmt.Fprintf(&b, "  Server:         %s\n", p.Addr())
-	fmt.Fprintf(&b, "  Security:       %s\n", securityWords(p.Security))
-	fmt.Fprintf(&b, "  Authentication: %s\n", p.Auth)
+	b.WriteString(l10n.L("This is a test message from {{.App}}.", map[string]any{"App": AppName}) + "\n")
+	b.WriteString(l10n.L("If you can read it, the profile \"{{.Profile}}\" can send mail.", map[string]any{"Profile": p.Name}) + "\n\n")
+	b.WriteString(l10n.L("Settings used:") + "\n")
+	type row struct{ label, value string }
+	rows := []row{
+		{l10n.L("Server:"), p.Addr()},
+		{l10n.L("Security:"), securityWords(p.Security)},
+		{l10n.L("Authentication:"), string(p.Auth)},
+	}
 	if p.Username != "" {
-		fmt.Fprintf(&b, "  User name:      %s\n", p.Username)
+		rows = append(rows, row{l10n.L("User name:"), p.Username})
 	}
 	if p.Preset != "" {
-		fmt.Fprintf(&b, "  Preset:         %s\n", p.Preset)
+		rows = append(rows, row{l10n.L("Preset:"), p.Preset})
 	}
 	if p.InsecureSkipVerify {
-		fmt.Fprintf(&b, "  Certificate verification: OFF\n")
+		rows = append(rows, row{l10n.L("Certificate verification:"), l10n.L("OFF")})
 	}
-	fmt.Fprintf(&b, "  Sent at:        %s\n\n", now.Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "The password is kept in this computer's keyring and is not part of this message.\n")
+	// The date's layout is translated too (a Go time layout: English mail
+	// uses RFC 1123, Chinese readers expect year-month-day).
+	rows = append(rows, row{l10n.L("Sent at:"), now.Format(l10n.L("Mon, 02 Jan 2006 15:04:05 -0700"))})
+	// The values line up after the labels, except after the long
+	// certificate label, which would push them all far right.
+	long := l10n.L("Certificate verification:")
+	width := 0
+	for _, r := range rows {
+		if r.label != long {
+			width = max(width, textWidth(r.label))
+		}
+	}
+	for _, r := range rows {
+		if r.label == long {
+			fmt.Fprintf(&b, "  %s %s\n", r.label, r.value)
+			continue
+		}
+		fmt.Fprintf(&b, "  %s %s%s\n", r.label, strings.Repeat(" ", width-textWidth(r.label)), r.value)
+	}
+	b.WriteString("\n" + l10n.L("The password is kept in this computer's keyring and is not part of this message.") + "\n")
 	return b.String()
+}
+
+// textWidth is how many columns s takes in a fixed-width font: East Asian
+// wide characters take two.
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 ||
+			r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func securityWords(s Security) string {
 	switch s {
 	case SecurityTLS:
-		return "SSL/TLS (implicit)"
+		return l10n.L("SSL/TLS (implicit)")
 	case SecuritySTARTTLS:
 		return "STARTTLS"
 	}
-	return "none (unencrypted)"
+	return l10n.L("none (unencrypted)")
 }

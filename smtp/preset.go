@@ -50,6 +50,23 @@ type Preset struct {
 	AltPorts []PortOption `json:"alt_ports,omitempty"`
 	// Regions are other hosts for the same service (Zoho EU, Mailgun EU, SES regions).
 	Regions []string `json:"regions,omitempty"`
+	// AuthChoices are the ways to log in the provider accepts, preferred
+	// first (Auth is the first); empty means Auth only. xoauth2 is "Sign in
+	// with Google/Microsoft" (package smtp/oauth); the others use the
+	// password field (Credential says what goes in it).
+	AuthChoices []AuthMethod `json:"auth_choices,omitempty"`
+}
+
+// PasswordAuth is the auth method to use when a password (or app password)
+// is given instead of signing in: the first choice that is not xoauth2, or
+// Auth when there is none (Outlook.com accepts only the sign-in).
+func (p Preset) PasswordAuth() AuthMethod {
+	for _, a := range p.AuthChoices {
+		if a != AuthXOAUTH2 {
+			return a
+		}
+	}
+	return p.Auth
 }
 
 // Presets returns all built-in presets, in display order. The slice is a copy.
@@ -59,6 +76,7 @@ func Presets() []Preset {
 		p.Domains = append([]string{}, p.Domains...) // [] not null in JSON
 		p.AltPorts = append([]PortOption(nil), p.AltPorts...)
 		p.Regions = append([]string(nil), p.Regions...)
+		p.AuthChoices = append([]AuthMethod(nil), p.AuthChoices...)
 		out[i] = p
 	}
 	return out

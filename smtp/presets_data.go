@@ -16,12 +16,15 @@ var builtinPresets = []Preset{
 		Host:       "smtp.gmail.com",
 		Port:       465,
 		Security:   SecurityTLS,
-		Auth:       AuthAuto,
+		Auth:       AuthXOAUTH2,
 		Domains:    []string{"gmail.com", "googlemail.com"},
 		Notes:      "Gmail needs an app password (requires 2-Step Verification); your normal password will be refused.",
 		HelpURL:    "https://support.google.com/accounts/answer/185833",
 		Credential: CredAppPassword,
 		AltPorts:   []PortOption{{587, SecuritySTARTTLS}},
+
+		// Sign in with Google first; an app password (2-Step Verification) also works.
+		AuthChoices: []AuthMethod{AuthXOAUTH2, AuthAuto},
 	},
 	{
 		ID:       "outlook",
@@ -35,6 +38,8 @@ var builtinPresets = []Preset{
 		Notes:      "Outlook.com accepts only a Microsoft sign-in (OAuth2) since September 2024; your password and app passwords will be refused.",
 		HelpURL:    "https://support.microsoft.com/en-us/office/pop-imap-and-smtp-settings-for-outlook-com-d088b986-291d-42b8-9564-9c414e2aa040",
 		Credential: CredOAuth2,
+
+		AuthChoices: []AuthMethod{AuthXOAUTH2},
 	},
 	{
 		ID:       "microsoft365",
@@ -42,12 +47,15 @@ var builtinPresets = []Preset{
 		Host:     "smtp.office365.com",
 		Port:     587,
 		Security: SecuritySTARTTLS,
-		// Exchange Online answers AUTH PLAIN with 504 5.7.4; LOGIN works where
-		// the tenant still allows SMTP AUTH.
-		Auth:       AuthLogin,
+		// Sign in with Microsoft first. Exchange Online answers AUTH PLAIN
+		// with 504 5.7.4; LOGIN works where the tenant still allows SMTP AUTH.
+		Auth:       AuthXOAUTH2,
 		Notes:      "Works only if your admin has turned on SMTP AUTH for your mailbox (it is off by default); then use your full address and password.",
 		HelpURL:    "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
 		Credential: CredPassword,
+
+		// Sign in with Microsoft first; a password only where the tenant allows SMTP AUTH.
+		AuthChoices: []AuthMethod{AuthXOAUTH2, AuthLogin},
 	},
 	{
 		ID:         "yahoo",
@@ -168,7 +176,7 @@ var builtinPresets = []Preset{
 		Security:   SecurityTLS,
 		Auth:       AuthAuto,
 		Domains:    []string{"qq.com", "foxmail.com", "vip.qq.com"},
-		Notes:      "QQ Mail needs the 16-character authorisation code (授权码) from Settings → Account after enabling SMTP; not your QQ password.",
+		Notes:      "QQ Mail needs the 16-character authorisation code (授权码), not your QQ password: on the QQ Mail website go to Settings → Account → POP3/IMAP/SMTP/Exchange/CardDAV/CalDAV service, turn on IMAP/SMTP and confirm by SMS to get the code.",
 		HelpURL:    "https://service.mail.qq.com/detail/0/75",
 		Credential: CredAuthCode,
 		AltPorts:   []PortOption{{587, SecuritySTARTTLS}},
@@ -181,7 +189,7 @@ var builtinPresets = []Preset{
 		Security:   SecurityTLS,
 		Auth:       AuthAuto,
 		Domains:    []string{"163.com"},
-		Notes:      "163 Mail needs an authorisation code (授权码) from Settings → POP3/SMTP/IMAP after enabling SMTP; not your 163 password.",
+		Notes:      "163 Mail needs an authorisation code (授权码), not your 163 password: on the 163 Mail website go to Settings → POP3/SMTP/IMAP, turn on IMAP/SMTP, then add an authorisation code (新增授权密码).",
 		HelpURL:    "https://help.mail.163.com/faqDetail.do?code=d7a5dc8471cd0c0e8b4b8f4f8e49998b374173cfe9171305fa1ce630d7f67ac2a5feb28b66796d3b",
 		Credential: CredAuthCode,
 		AltPorts:   []PortOption{{994, SecurityTLS}, {25, SecuritySTARTTLS}},
@@ -194,7 +202,7 @@ var builtinPresets = []Preset{
 		Security:   SecurityTLS,
 		Auth:       AuthAuto,
 		Domains:    []string{"126.com"},
-		Notes:      "126 Mail needs an authorisation code (授权码) from Settings → POP3/SMTP/IMAP after enabling SMTP; not your 126 password.",
+		Notes:      "126 Mail needs an authorisation code (授权码), not your 126 password: on the 126 Mail website go to Settings → POP3/SMTP/IMAP, turn on IMAP/SMTP, then add an authorisation code (新增授权密码).",
 		HelpURL:    "https://help.mail.126.com/faqDetail.do?code=d7a5dc8471cd0c0e8b4b8f4f8e49998b374173cfe9171305fa1ce630d7f67ac25c12dcb3d46222b6",
 		Credential: CredAuthCode,
 		AltPorts:   []PortOption{{994, SecurityTLS}, {25, SecuritySTARTTLS}},
@@ -207,7 +215,7 @@ var builtinPresets = []Preset{
 		Security:   SecurityTLS,
 		Auth:       AuthAuto,
 		Domains:    []string{"yeah.net"},
-		Notes:      "Yeah Mail needs an authorisation code (授权码) from Settings → POP3/SMTP/IMAP after enabling SMTP; not your yeah.net password.",
+		Notes:      "Yeah Mail needs an authorisation code (授权码), not your yeah.net password: on the yeah.net website go to Settings → POP3/SMTP/IMAP, turn on IMAP/SMTP, then add an authorisation code (新增授权密码).",
 		HelpURL:    "https://help.mail.126.com/faqDetail.do?code=d7a5dc8471cd0c0e8b4b8f4f8e49998b374173cfe9171305fa1ce630d7f67ac25c12dcb3d46222b6",
 		Credential: CredAuthCode,
 		AltPorts:   []PortOption{{994, SecurityTLS}, {25, SecuritySTARTTLS}},
@@ -220,7 +228,7 @@ var builtinPresets = []Preset{
 		Security: SecurityTLS,
 		Auth:     AuthAuto,
 		// Company mailboxes on the customer's own domain: no consumer domains.
-		Notes:      "Use your Exmail password, or a client-specific password (客户端专用密码) if secure login (安全登录) is turned on.",
+		Notes:      "Turn on IMAP/SMTP under Settings → Client settings, then use your Exmail password; if secure login (安全登录) is enforced, generate a client-specific password (客户端专用密码) under Settings → Account → Security settings and use that instead.",
 		HelpURL:    "https://service.exmail.qq.com/cgi-bin/help?subtype=1&id=28&no=1000585",
 		Credential: CredPassword,
 	},
@@ -231,7 +239,7 @@ var builtinPresets = []Preset{
 		Port:       465,
 		Security:   SecurityTLS,
 		Auth:       AuthAuto,
-		Notes:      "Use your mailbox password; if sign-in is refused, ask your mail admin to allow third-party mail apps (POP/IMAP/SMTP).",
+		Notes:      "SMTP is on by default: use your mailbox password; if the third-party client security password (三方客户端安全密码) is turned on, generate one under Settings → Account and security → Account security and use it instead; if sign-in is still refused, ask your mail admin to allow third-party mail apps (POP/IMAP/SMTP).",
 		HelpURL:    "https://help.aliyun.com/knowledge_detail/36576.html",
 		Credential: CredPassword,
 		AltPorts:   []PortOption{{25, SecuritySTARTTLS}},
@@ -259,7 +267,7 @@ var builtinPresets = []Preset{
 		// @sina.cn mailboxes are served by smtp.sina.cn, so sina.cn is not
 		// matched here; the host is listed in Regions.
 		Domains:    []string{"sina.com"},
-		Notes:      "Sina Mail needs an authorisation code (授权码) after enabling SMTP in Settings → Client POP/IMAP/SMTP; not your Sina password.",
+		Notes:      "Sina Mail needs an authorisation code (授权码), not your Sina password: on the Sina Mail website go to Settings → Client POP/IMAP/SMTP, turn on SMTP and follow the prompts to get the code.",
 		HelpURL:    "https://help.sina.com.cn/comquestiondetail/view/1566/",
 		Credential: CredAuthCode,
 		AltPorts:   []PortOption{{25, SecuritySTARTTLS}},

@@ -207,9 +207,9 @@ func TestPresetPolicies(t *testing.T) {
 		cred Credential
 		user string
 	}{
-		{"gmail", "smtp.gmail.com", 465, SecurityTLS, AuthAuto, CredAppPassword, ""},
+		{"gmail", "smtp.gmail.com", 465, SecurityTLS, AuthXOAUTH2, CredAppPassword, ""},
 		{"outlook", "smtp-mail.outlook.com", 587, SecuritySTARTTLS, AuthXOAUTH2, CredOAuth2, ""},
-		{"microsoft365", "smtp.office365.com", 587, SecuritySTARTTLS, AuthLogin, CredPassword, ""},
+		{"microsoft365", "smtp.office365.com", 587, SecuritySTARTTLS, AuthXOAUTH2, CredPassword, ""},
 		{"icloud", "smtp.mail.me.com", 587, SecuritySTARTTLS, AuthAuto, CredAppPassword, ""},
 		{"qq", "smtp.qq.com", 465, SecurityTLS, AuthAuto, CredAuthCode, ""},
 		{"163", "smtp.163.com", 465, SecurityTLS, AuthAuto, CredAuthCode, ""},
@@ -513,4 +513,27 @@ func FuzzPresetForAddress(f *testing.F) {
 			t.Fatalf("exact pattern %q matched %q", by, domain)
 		}
 	})
+}
+
+func TestPresetAuthChoices(t *testing.T) {
+	// Sign-in (xoauth2) first where the provider offers it; the password
+	// alternative only where the provider still accepts one.
+	want := map[string][]AuthMethod{
+		"gmail":        {AuthXOAUTH2, AuthAuto},
+		"outlook":      {AuthXOAUTH2},
+		"microsoft365": {AuthXOAUTH2, AuthLogin},
+	}
+	for _, p := range Presets() {
+		if w, ok := want[p.ID]; ok && !slices.Equal(p.AuthChoices, w) {
+			t.Errorf("%s: auth choices %v, want %v", p.ID, p.AuthChoices, w)
+		}
+		if len(p.AuthChoices) > 0 && p.AuthChoices[0] != p.Auth {
+			t.Errorf("%s: auth %s is not the first choice %v", p.ID, p.Auth, p.AuthChoices)
+		}
+		for _, a := range p.AuthChoices {
+			if !slices.Contains(AuthMethods, a) {
+				t.Errorf("%s: invalid auth choice %q", p.ID, a)
+			}
+		}
+	}
 }

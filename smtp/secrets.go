@@ -18,6 +18,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // SecretStore is where profile secrets (passwords and tokens) live, keyed by
@@ -108,28 +110,29 @@ func (e *KeyringError) Unwrap() []error {
 	return errs
 }
 
-// Hint says in plain language how to fix the problem.
+// Hint says in plain language how to fix the problem, in the language of the
+// moment. The hints below are English sentences and translation keys.
 func (e *KeyringError) Hint() string {
 	if e.hint != "" {
-		return e.hint
+		return l10n.L(e.hint)
 	}
 	switch e.Kind {
 	case ErrKeyringUnavailable:
-		return hintNoService
+		return l10n.L(hintNoService)
 	case ErrKeyringLocked:
-		return hintLocked
+		return l10n.L(hintLocked)
 	case ErrKeyringTimeout:
-		return hintTimeout
+		return l10n.L(hintTimeout)
 	case ErrSecretTooLarge:
-		return hintTooLarge
+		return l10n.L(hintTooLarge)
 	case ErrInvalidSecret:
-		return hintInvalidSecret
+		return l10n.L(hintInvalidSecret)
 	case ErrSecretNotFound:
-		return "No password is stored for this profile. Enter it and save it, or use it for this session only."
+		return l10n.L("No password is stored for this profile. Enter it and save it, or use it for this session only.")
 	case ErrInvalidName:
-		return "The profile needs a valid name before its password can be stored."
+		return l10n.L("The profile needs a valid name before its password can be stored.")
 	}
-	return "The keyring could not be used. Check that your keyring is running and unlocked, then try again; or use the password for this session only."
+	return l10n.L("The keyring could not be used. Check that your keyring is running and unlocked, then try again; or use the password for this session only.")
 }
 
 const (
@@ -252,9 +255,17 @@ func (k Keyring) Set(profile, secret string) error {
 	return redactSecret(err, secret)
 }
 
-// Delete removes the secret of profile. Deleting a missing secret is not an
-// error.
+// Delete removes the secret of profile, and its OAuth2 tokens (stored
+// under OAuthKey(profile)) if any. Deleting a missing secret is not an error.
 func (k Keyring) Delete(profile string) error {
+	err := k.deleteEntry(profile)
+	if err == nil && !strings.HasSuffix(profile, OAuthKeySuffix) {
+		err = k.deleteEntry(OAuthKey(profile))
+	}
+	return err
+}
+
+func (k Keyring) deleteEntry(profile string) error {
 	if err := validateSecretProfile(profile); err != nil {
 		return &KeyringError{Op: "delete", Profile: profile, Kind: ErrInvalidName, Err: err}
 	}
@@ -272,8 +283,19 @@ func (k Keyring) Delete(profile string) error {
 // lost: it is stored under newName before it is deleted under oldName, and if
 // that delete fails the new copy is removed again (or newName's earlier secret
 // restored), leaving things as they were. If the delete timed out the outcome
-// is unknown, so the new copy is kept and the error says so.
+// is unknown, so the new copy is kept and the error says so. The profile's
+// OAuth2 tokens (OAuthKey) move the same way.
 func (k Keyring) Rename(oldName, newName string) error {
+	if err := k.renameEntry(oldName, newName); err != nil {
+		return err
+	}
+	if oldName == newName || strings.HasSuffix(oldName, OAuthKeySuffix) || strings.HasSuffix(newName, OAuthKeySuffix) {
+		return nil
+	}
+	return k.renameEntry(OAuthKey(oldName), OAuthKey(newName))
+}
+
+func (k Keyring) renameEntry(oldName, newName string) error {
 	fail := func(err error, reason string) error {
 		var ke *KeyringError
 		if !errors.As(err, &ke) {

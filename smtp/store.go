@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // ProfilesFile is the name of the profiles file in the config directory.
@@ -43,7 +45,7 @@ func ConfigDir(flagValue string) (string, error) {
 	if dir == "" {
 		base, err := os.UserConfigDir()
 		if err != nil {
-			return "", fmt.Errorf("cannot find your configuration directory (%v); pass --config-dir DIR or set %s", err, EnvConfigDir)
+			return "", wrapErr(err, "cannot find your configuration directory ({{.Error}}); pass {{.Flag}} or set {{.Env}}", args{"Error": err.Error(), "Flag": "--config-dir DIR", "Env": EnvConfigDir})
 		}
 		dir = filepath.Join(base, "smtpconf")
 	}
@@ -60,17 +62,17 @@ func ConfigDir(flagValue string) (string, error) {
 // (the files in it are 0600).
 func EnsureConfigDir(dir string) error {
 	if dir == "" {
-		return errors.New("no config directory given; pass --config-dir DIR or set " + EnvConfigDir)
+		return errors.New(l10n.L("no config directory given; pass {{.Flag}} or set {{.Env}}", args{"Flag": "--config-dir DIR", "Env": EnvConfigDir}))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the config directory %s: %w", dir, err)
+		return wrapErr(err, "cannot create the config directory {{.Dir}}: {{.Error}}", args{"Dir": dir, "Error": err.Error()})
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("cannot use the config directory %s: %w", dir, err)
+		return wrapErr(err, "cannot use the config directory {{.Dir}}: {{.Error}}", args{"Dir": dir, "Error": err.Error()})
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("the config directory %s is not a directory; pass --config-dir with a directory", dir)
+		return errors.New(l10n.L("the config directory {{.Dir}} is not a directory; pass {{.Flag}} with a directory", args{"Dir": dir, "Flag": "--config-dir"}))
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		// The directory is readable or writable by others: tighten it to
@@ -145,8 +147,8 @@ func (s *Store) Save(p Profile) error {
 			return nil
 		}
 		if i := doc.indexFold(p.Name, -1); i >= 0 {
-			return fmt.Errorf("%w: %q is taken by %q (names that differ only in case would share a keyring entry); use that name or choose another",
-				ErrProfileExists, p.Name, doc.profiles[i].Name)
+			return invalid(ErrProfileExists, "{{.Value}} is taken by {{.Other}} (names that differ only in case would share a keyring entry); use that name or choose another",
+				args{"Value": q(p.Name), "Other": q(doc.profiles[i].Name)})
 		}
 		doc.profiles = append(doc.profiles, storedProfile{Profile: p})
 		return nil
@@ -184,8 +186,8 @@ func (s *Store) Rename(oldName, newName string) error {
 			return errNoChange
 		}
 		if j := doc.indexFold(newName, i); j >= 0 {
-			return fmt.Errorf("%w: cannot rename %q to %q: %q already exists; delete it first or choose another name",
-				ErrProfileExists, oldName, newName, doc.profiles[j].Name)
+			return invalid(ErrProfileExists, "cannot rename {{.Old}} to {{.New}}: {{.Other}} already exists; delete it first or choose another name",
+				args{"Old": q(oldName), "New": q(newName), "Other": q(doc.profiles[j].Name)})
 		}
 		doc.profiles[i].Name = newName
 		return nil
@@ -204,7 +206,7 @@ func (s *Store) update(fn func(*profilesDoc) error) error {
 	}
 	unlock, err := lockProfiles(filepath.Join(s.Dir, lockFileName))
 	if err != nil {
-		return fmt.Errorf("cannot lock the profiles file in %s: %w", s.Dir, err)
+		return wrapErr(err, "cannot lock the profiles file in {{.Dir}}: {{.Error}}", args{"Dir": s.Dir, "Error": err.Error()})
 	}
 	defer unlock()
 
@@ -238,7 +240,7 @@ func (s *Store) update(fn func(*profilesDoc) error) error {
 // load reads and decodes the profiles file; a missing file is empty.
 func (s *Store) load() (*profilesDoc, error) {
 	if s.Dir == "" {
-		return nil, errors.New("no config directory given; pass --config-dir DIR or set " + EnvConfigDir)
+		return nil, errors.New(l10n.L("no config directory given; pass {{.Flag}} or set {{.Env}}", args{"Flag": "--config-dir DIR", "Env": EnvConfigDir}))
 	}
 	path := s.Path()
 	data, err := os.ReadFile(path)
@@ -246,7 +248,7 @@ func (s *Store) load() (*profilesDoc, error) {
 		return &profilesDoc{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the profiles file %s: %w", path, err)
+		return nil, wrapErr(err, "cannot read the profiles file {{.File}}: {{.Error}}", args{"File": path, "Error": err.Error()})
 	}
 	return decodeProfiles(path, data)
 }
@@ -258,7 +260,7 @@ func (s *Store) load() (*profilesDoc, error) {
 func writeProfilesAtomic(dir, name string, data []byte) (err error) {
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
-		return fmt.Errorf("cannot write the profiles file in %s: %w", dir, err)
+		return wrapErr(err, "cannot write the profiles file in {{.Dir}}: {{.Error}}", args{"Dir": dir, "Error": err.Error()})
 	}
 	tmp := f.Name()
 	defer func() {
@@ -268,24 +270,24 @@ func writeProfilesAtomic(dir, name string, data []byte) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("cannot write the profiles file: %w", err)
+		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
 	}
 	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("cannot write the profiles file: %w", err)
+		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("cannot write the profiles file: %w", err)
+		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("cannot write the profiles file: %w", err)
+		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
 	}
 	target := filepath.Join(dir, name)
 	if err = os.Rename(tmp, target); err != nil {
-		return fmt.Errorf("cannot replace the profiles file %s: %w", target, err)
+		return wrapErr(err, "cannot replace the profiles file {{.File}}: {{.Error}}", args{"File": target, "Error": err.Error()})
 	}
 	if serr := syncProfilesDir(dir); serr != nil {
 		// The new file is in place; only its durability across a crash is in doubt.
-		return fmt.Errorf("saved %s, but could not flush the directory to disk: %w", target, serr)
+		return wrapErr(serr, "saved {{.File}}, but could not flush the directory to disk: {{.Error}}", args{"File": target, "Error": serr.Error()})
 	}
 	return nil
 }
@@ -323,9 +325,9 @@ func (d *profilesDoc) indexFold(name string, skip int) int {
 
 func (d *profilesDoc) noSuch(name string) error {
 	if i := d.indexFold(name, -1); i >= 0 {
-		return fmt.Errorf("%w: %q; did you mean %q? (names are case-sensitive)", ErrNoSuchProfile, name, d.profiles[i].Name)
+		return invalid(ErrNoSuchProfile, "{{.Value}}; did you mean {{.Match}}? (names are case-sensitive)", args{"Value": q(name), "Match": q(d.profiles[i].Name)})
 	}
-	return fmt.Errorf(`%w: %q; run "smtpconf profile list" to see the saved profiles`, ErrNoSuchProfile, name)
+	return invalid(ErrNoSuchProfile, "{{.Value}}; run {{.Command}} to see the saved profiles", args{"Value": q(name), "Command": `"smtpconf profile list"`})
 }
 
 func (d *profilesDoc) sort() {
@@ -431,19 +433,18 @@ type configFileError struct {
 func (e *configFileError) Error() string   { return e.msg }
 func (e *configFileError) Unwrap() []error { return e.kinds }
 
-const keptNote = "smtpconf leaves the file untouched and will not write over it"
-
 // corruptError describes a problem at byte offset off of the file (off < 0:
-// no position).
-func corruptError(path string, data []byte, off int64, format string, args ...any) error {
-	where := ""
+// no position). problem is an English clause (a translation key) that data
+// fills.
+func corruptError(path string, data []byte, off int64, problem string, pdata args) error {
+	where := path
 	if off >= 0 {
 		line, col := jsonLineCol(data, off)
-		where = fmt.Sprintf(":%d:%d", line, col)
+		where += fmt.Sprintf(":%d:%d", line, col)
 	}
 	return &configFileError{
-		msg: fmt.Sprintf("%v: %s%s: %s; fix it or move it aside (%s)",
-			ErrCorruptConfig, path, where, fmt.Sprintf(format, args...), keptNote),
+		msg: ErrCorruptConfig.Error() + ": " + l10n.L("{{.Where}}: {{.Problem}}; fix it or move it aside (smtpconf leaves the file untouched and will not write over it)",
+			args{"Where": where, "Problem": l10n.L(problem, pdata)}),
 		kinds: []error{ErrCorruptConfig},
 	}
 }
@@ -481,32 +482,32 @@ func skipJSONSep(data []byte, off int64) int64 {
 // a rewrite never loses anything, and tolerant of unknown fields (kept) and of
 // settings that fail Validate (those are checked where the profile is used).
 func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
-	bad := func(off int64, format string, args ...any) error {
-		return corruptError(path, data, off, format, args...)
+	bad := func(off int64, problem string, pdata args) error {
+		return corruptError(path, data, off, problem, pdata)
 	}
 	// Tolerate the byte order mark some Windows editors add.
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, bad(-1, "the file is empty")
+		return nil, bad(-1, "the file is empty", nil)
 	}
 	var probe any
 	if err := json.Unmarshal(data, &probe); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			// Offset counts the bytes read, including the offending one.
-			return nil, bad(max(se.Offset-1, 0), "not valid JSON: %v", strings.TrimPrefix(se.Error(), "json: "))
+			return nil, bad(max(se.Offset-1, 0), "not valid JSON: {{.Error}}", args{"Error": strings.TrimPrefix(se.Error(), "json: ")})
 		}
-		return nil, bad(-1, "not valid JSON: %v", err)
+		return nil, bad(-1, "not valid JSON: {{.Error}}", args{"Error": err.Error()})
 	}
 	if _, ok := probe.(map[string]any); !ok {
-		return nil, bad(skipJSONSep(data, 0), `the file must hold a JSON object like {"version":%d,"profiles":[...]}`, SchemaVersion)
+		return nil, bad(skipJSONSep(data, 0), "the file must hold a JSON object like {{.Example}}", args{"Example": fmt.Sprintf(`{"version":%d,"profiles":[...]}`, SchemaVersion)})
 	}
 
 	// Walk the top-level object, keeping each value's offset for messages.
 	doc := &profilesDoc{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // '{'
-		return nil, bad(-1, "not valid JSON: %v", err)
+		return nil, bad(-1, "not valid JSON: {{.Error}}", args{"Error": err.Error()})
 	}
 	var versionRaw, profilesRaw json.RawMessage
 	var versionOff, profilesOff int64
@@ -514,16 +515,16 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, bad(dec.InputOffset(), "not valid JSON: %v", err)
+			return nil, bad(dec.InputOffset(), "not valid JSON: {{.Error}}", args{"Error": err.Error()})
 		}
 		key, _ := tok.(string)
 		off := skipJSONSep(data, dec.InputOffset())
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, bad(off, "not valid JSON: %v", err)
+			return nil, bad(off, "not valid JSON: {{.Error}}", args{"Error": err.Error()})
 		}
 		if seen[key] {
-			return nil, bad(off, "the field %q appears twice", key)
+			return nil, bad(off, "the field {{.Field}} appears twice", args{"Field": q(key)})
 		}
 		seen[key] = true
 		switch key {
@@ -540,21 +541,21 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	}
 
 	if versionRaw == nil {
-		return nil, bad(-1, `it has no "version" field (this smtpconf writes version %d)`, SchemaVersion)
+		return nil, bad(-1, "it has no {{.Field}} field (this smtpconf writes version {{.Version}})", args{"Field": `"version"`, "Version": SchemaVersion})
 	}
 	var version int
 	if err := json.Unmarshal(versionRaw, &version); err != nil {
-		return nil, bad(versionOff, `"version" must be a whole number, not %s`, clipForMessage(string(versionRaw), 40))
+		return nil, bad(versionOff, "{{.Field}} must be a whole number, not {{.Value}}", args{"Field": `"version"`, "Value": clipForMessage(string(versionRaw), 40)})
 	}
 	if version > SchemaVersion {
 		return nil, &configFileError{
-			msg: fmt.Sprintf("%v: %s has schema version %d, but this smtpconf reads only up to version %d; upgrade smtpconf (%s)",
-				ErrConfigVersion, path, version, SchemaVersion, keptNote),
+			msg: ErrConfigVersion.Error() + ": " + l10n.L("{{.File}} has schema version {{.Version}}, but this smtpconf reads only up to version {{.Max}}; upgrade smtpconf (smtpconf leaves the file untouched and will not write over it)",
+				args{"File": path, "Version": version, "Max": SchemaVersion}),
 			kinds: []error{ErrConfigVersion, ErrCorruptConfig},
 		}
 	}
 	if version < 1 {
-		return nil, bad(versionOff, `"version" is %d; the first version is 1`, version)
+		return nil, bad(versionOff, "{{.Field}} is {{.Version}}; the first version is 1", args{"Field": `"version"`, "Version": version})
 	}
 
 	if profilesRaw == nil || string(profilesRaw) == "null" {
@@ -562,29 +563,29 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	}
 	pdec := json.NewDecoder(bytes.NewReader(profilesRaw))
 	if tok, err := pdec.Token(); err != nil || tok != json.Delim('[') {
-		return nil, bad(profilesOff, `"profiles" must be a list ([...])`)
+		return nil, bad(profilesOff, "{{.Field}} must be a list ([...])", args{"Field": `"profiles"`})
 	}
 	names := map[string]int{}
 	for n := 1; pdec.More(); n++ {
 		off := profilesOff + skipJSONSep(profilesRaw, pdec.InputOffset())
 		var raw json.RawMessage
 		if err := pdec.Decode(&raw); err != nil {
-			return nil, bad(off, "not valid JSON: %v", err)
+			return nil, bad(off, "not valid JSON: {{.Error}}", args{"Error": err.Error()})
 		}
 		if len(raw) == 0 || raw[0] != '{' {
-			return nil, bad(off, "profile #%d must be an object ({...}), not %s", n, clipForMessage(string(raw), 40))
+			return nil, bad(off, "profile #{{.N}} must be an object ({...}), not {{.Value}}", args{"N": n, "Value": clipForMessage(string(raw), 40)})
 		}
 		var sp storedProfile
 		if err := json.Unmarshal(raw, &sp.Profile); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return nil, bad(off+te.Offset, "profile #%d: %q must be %s, not a JSON %s", n, te.Field, jsonTypeWords(te.Type), te.Value)
+				return nil, bad(off+te.Offset, "profile #{{.N}}: {{.Field}} must be {{.Type}}, not a JSON {{.Value}}", args{"N": n, "Field": q(te.Field), "Type": jsonTypeWords(te.Type), "Value": te.Value})
 			}
-			return nil, bad(off, "profile #%d: %v", n, err)
+			return nil, bad(off, "profile #{{.N}}: {{.Error}}", args{"N": n, "Error": err.Error()})
 		}
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &fields); err != nil {
-			return nil, bad(off, "profile #%d: %v", n, err)
+			return nil, bad(off, "profile #{{.N}}: {{.Error}}", args{"N": n, "Error": err.Error()})
 		}
 		for k, v := range fields {
 			if !profileKeys[strings.ToLower(k)] {
@@ -595,10 +596,10 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 			}
 		}
 		if sp.Name == "" {
-			return nil, bad(off, `profile #%d has no "name"`, n)
+			return nil, bad(off, "profile #{{.N}} has no {{.Field}}", args{"N": n, "Field": `"name"`})
 		}
 		if first, dup := names[sp.Name]; dup {
-			return nil, bad(off, "profiles #%d and #%d are both named %q", first, n, sp.Name)
+			return nil, bad(off, "profiles #{{.First}} and #{{.N}} are both named {{.Name}}", args{"First": first, "N": n, "Name": q(sp.Name)})
 		}
 		names[sp.Name] = n
 		doc.profiles = append(doc.profiles, sp)
@@ -606,26 +607,28 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 	return doc, nil
 }
 
+// jsonTypeWords names a JSON type as a noun phrase, translated, for the
+// "must be ..." messages above.
 func jsonTypeWords(t reflect.Type) string {
 	if t == nil {
-		return "another type"
+		return l10n.L("another type")
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return l10n.L("a string")
 	case reflect.Bool:
-		return "true or false"
+		return l10n.L("true or false")
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
+		return l10n.L("a whole number")
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return l10n.L("a number")
 	case reflect.Struct, reflect.Map:
-		return "an object"
+		return l10n.L("an object")
 	case reflect.Slice, reflect.Array:
-		return "a list"
+		return l10n.L("a list")
 	}
-	return "a " + t.String()
+	return t.String()
 }
 
 func clipForMessage(s string, n int) string {
@@ -636,4 +639,20 @@ func clipForMessage(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// causeError is a translated sentence about a failure that keeps its cause
+// for errors.Is and errors.As.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }
+
+// wrapErr translates key (an English sentence whose {{.Error}} is usually
+// err's text) and wraps err.
+func wrapErr(err error, key string, data args) error {
+	return &causeError{msg: l10n.L(key, data), err: err}
 }

@@ -37,7 +37,7 @@ func tightenConfigDir(dir string, fi os.FileInfo) error {
 		return nil // mode bits do not describe access here
 	}
 	if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
-		return fmt.Errorf("the config directory %s has mode %04o and could not be made private (0700): %w", dir, fi.Mode().Perm(), err)
+		return wrapErr(err, "the config directory {{.Dir}} has mode {{.Mode}} and could not be made private (0700): {{.Error}}", args{"Dir": dir, "Mode": fmt.Sprintf("%04o", fi.Mode().Perm()), "Error": err.Error()})
 	}
 	return nil
 }

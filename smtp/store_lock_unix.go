@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // lockProfiles takes an exclusive flock(2) on the lock file at path, creating it
@@ -53,12 +55,13 @@ func tightenConfigDir(dir string, fi os.FileInfo) error {
 	mine := ok && int(st.Uid) == os.Geteuid()
 	if mine && fi.Mode()&os.ModeSticky == 0 {
 		if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
-			return fmt.Errorf("the config directory %s has mode %04o and could not be made private (0700): %w", dir, fi.Mode().Perm(), err)
+			return wrapErr(err, "the config directory {{.Dir}} has mode {{.Mode}} and could not be made private (0700): {{.Error}}", args{"Dir": dir, "Mode": fmt.Sprintf("%04o", fi.Mode().Perm()), "Error": err.Error()})
 		}
 		return nil
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("the config directory %s (mode %04o) can be written by other users and is not yours to change; choose a private directory with --config-dir or %s", dir, fi.Mode().Perm(), EnvConfigDir)
+		return errors.New(l10n.L("the config directory {{.Dir}} (mode {{.Mode}}) can be written by other users and is not yours to change; choose a private directory with {{.Flag}} or {{.Env}}",
+			args{"Dir": dir, "Mode": fmt.Sprintf("%04o", fi.Mode().Perm()), "Flag": "--config-dir", "Env": EnvConfigDir}))
 	}
 	return nil // readable by others but not ours to change; the files in it are 0600
 }

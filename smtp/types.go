@@ -1,6 +1,10 @@
 package smtp
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
+)
 
 // Security is how the connection to the server is protected.
 type Security string
@@ -104,3 +108,13 @@ const (
 
 // Stages lists the stages in the order an exchange passes them.
 var Stages = []Stage{StageSetup, StageConnect, StageTLS, StageEHLO, StageAuth, StageMail, StageRcpt, StageData, StageDone}
+
+// LocalNotes is the preset's note in the language of the moment, for people
+// to read: the window, the command line and presets --json use it. Notes is
+// the English text, which is also the translation key.
+func (p Preset) LocalNotes() string {
+	if p.Notes == "" {
+		return ""
+	}
+	return l10n.L(p.Notes)
+}

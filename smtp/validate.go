@@ -8,12 +8,15 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // Length limits used by the validators.
@@ -41,6 +44,112 @@ func (e *FieldError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *FieldError) Unwrap() error { return e.Err }
 
+// detailError is a validation error for people. Its detail is a sentence
+// translated when the error is made (the English is the translation key);
+// kinds are the sentinels it wraps (ErrInvalidHost, ErrHeaderInjection, ...),
+// so errors.Is works in every language. Error() keeps the English sentinels
+// as a prefix ("invalid port: 0 is out of range; ..."), stable for logs and
+// scripts; Explain gives the sentence alone, for people.
+type detailError struct {
+	kinds  []error
+	detail string
+}
+
+func (e *detailError) Error() string {
+	var b strings.Builder
+	for _, k := range e.kinds {
+		b.WriteString(k.Error())
+		b.WriteString(": ")
+	}
+	b.WriteString(e.detail)
+	return b.String()
+}
+
+func (e *detailError) Unwrap() []error { return e.kinds }
+
+// args is the data of a translated sentence's template.
+type args = map[string]any
+
+// invalid makes a detailError wrapping kind and also (in that order): key is
+// the English clause (lower-case, no full stop, as it follows "invalid
+// port: "), data fills its template.
+func invalid(kind error, key string, data args, also ...error) error {
+	return &detailError{kinds: append([]error{kind}, also...), detail: l10n.L(key, data)}
+}
+
+// q quotes a value the person typed, as %q does, so spaces and invisible
+// characters show.
+func q(s string) string { return strconv.Quote(s) }
+
+const authChoices = "auto, plain, login, cram-md5, xoauth2, none"
+
+// Explain is err's message for people, in the language of the moment: the
+// sentences of this package's validation errors without the English
+// sentinel prefixes ("invalid port: "), starting with a capital letter and
+// ending with a full stop ("。" after Chinese). Errors joined by Validate
+// come one per line. Other errors keep their text, less known prefixes.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	j, joined := err.(interface{ Unwrap() []error })
+	if _, own := err.(*detailError); joined && !own {
+		// errors.Join's list: explain each.
+		var lines []string
+		for _, e := range j.Unwrap() {
+			if s := Explain(e); s != "" {
+				lines = append(lines, s)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	var de *detailError
+	var s string
+	if errors.As(err, &de) {
+		s = de.detail
+	} else {
+		s = err.Error()
+		for trimmed := true; trimmed; {
+			trimmed = false
+			for _, k := range explainPrefixes {
+				if p := k.Error() + ": "; strings.HasPrefix(s, p) {
+					s, trimmed = s[len(p):], true
+				}
+			}
+		}
+	}
+	return sentence(strings.TrimSpace(s))
+}
+
+var explainPrefixes = []error{
+	ErrInvalidName, ErrInvalidHost, ErrInvalidPort, ErrInvalidSecurity, ErrInvalidAuth,
+	ErrInvalidAddress, ErrHeaderInjection, ErrInvalidTimeout, ErrInvalidHELO, ErrCAFile,
+	ErrMissingField, ErrInvalidUsername, ErrInvalidFromName, ErrNoSuchProfile, ErrProfileExists,
+}
+
+// sentence capitalises s and ends it with a full stop that suits its
+// script, unless it ends with one already.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	last, _ := utf8.DecodeLastRuneInString(s)
+	for _, c := range s {
+		if unicode.Is(unicode.Han, c) {
+			if strings.ContainsRune("。？！", last) {
+				return s
+			}
+			return s + "。"
+		}
+	}
+	if strings.ContainsRune(".?!)", last) {
+		return s
+	}
+	return s + "."
+}
+
 // ValidateHost checks that h is a server name to connect to: a DNS host name
 // (internationalised names allowed) or an IPv4/IPv6 address (IPv6 without
 // brackets). The error wraps ErrInvalidHost, and also ErrHeaderInjection when
@@ -56,78 +165,80 @@ func ValidateHost(h string) error {
 // returned as given. IP addresses are returned unchanged.
 func ASCIIHost(h string) (string, error) {
 	if h == "" {
-		return "", fmt.Errorf(`%w: the host is empty; enter the server name, for example "smtp.gmail.com"`, ErrInvalidHost)
+		return "", invalid(ErrInvalidHost, "the host is empty; enter the server name, for example {{.Example}}", args{"Example": `"smtp.gmail.com"`})
 	}
 	if strings.ContainsAny(h, "\r\n") {
-		return "", fmt.Errorf("%w: %w: %q contains a line break; enter the host name on one line", ErrInvalidHost, ErrHeaderInjection, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} contains a line break; enter the host name on one line", args{"Value": q(h)}, ErrHeaderInjection)
 	}
 	if !utf8.ValidString(h) {
-		return "", fmt.Errorf("%w: %q is not valid UTF-8 text", ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} is not valid UTF-8 text", args{"Value": q(h)})
 	}
 	if strings.TrimSpace(h) == "" {
-		return "", fmt.Errorf(`%w: the host is only spaces; enter the server name, for example "smtp.gmail.com"`, ErrInvalidHost)
+		return "", invalid(ErrInvalidHost, "the host is only spaces; enter the server name, for example {{.Example}}", args{"Example": `"smtp.gmail.com"`})
 	}
 	if i := strings.Index(h, "://"); i >= 0 {
-		hint := "enter just the server name"
+		data := args{"Value": q(h), "Scheme": q(h[:i+3])}
 		if u, err := url.Parse(strings.TrimSpace(h)); err == nil && u.Hostname() != "" {
-			hint = fmt.Sprintf("enter just %q", u.Hostname())
+			data["Host"] = q(u.Hostname())
 			if u.Port() != "" {
-				hint += fmt.Sprintf(" and put %s in the port field", u.Port())
+				data["Port"] = u.Port()
+				return "", invalid(ErrInvalidHost, "{{.Value}} starts with {{.Scheme}}; enter just {{.Host}} and put {{.Port}} in the port field", data)
 			}
+			return "", invalid(ErrInvalidHost, "{{.Value}} starts with {{.Scheme}}; enter just {{.Host}}", data)
 		}
-		return "", fmt.Errorf("%w: %q starts with %q; %s", ErrInvalidHost, h, h[:i+3], hint)
+		return "", invalid(ErrInvalidHost, "{{.Value}} starts with {{.Scheme}}; enter just the server name", data)
 	}
 	if net.ParseIP(h) != nil {
 		return h, nil
 	}
 	if h != strings.TrimSpace(h) {
-		return "", fmt.Errorf("%w: %q starts or ends with a space; remove it", ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} starts or ends with a space; remove it", args{"Value": q(h)})
 	}
 	if strings.HasPrefix(h, "[") {
 		if host, port, err := net.SplitHostPort(h); err == nil && net.ParseIP(host) != nil {
-			return "", fmt.Errorf("%w: %q includes a port; enter %q here and put %s in the port field", ErrInvalidHost, h, host, port)
+			return "", invalid(ErrInvalidHost, "{{.Value}} includes a port; enter {{.Host}} here and put {{.Port}} in the port field", args{"Value": q(h), "Host": q(host), "Port": port})
 		}
 		if inner, ok := strings.CutSuffix(h[1:], "]"); ok && net.ParseIP(inner) != nil {
-			return "", fmt.Errorf("%w: %q has brackets; enter the address without them: %q", ErrInvalidHost, h, inner)
+			return "", invalid(ErrInvalidHost, "{{.Value}} has brackets; enter the address without them: {{.Address}}", args{"Value": q(h), "Address": q(inner)})
 		}
-		return "", fmt.Errorf("%w: %q is neither a host name nor an IP address", ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} is neither a host name nor an IP address", args{"Value": q(h)})
 	}
 	for _, r := range h {
 		if unicode.IsSpace(r) {
-			return "", fmt.Errorf("%w: %q contains a space; a host name has no spaces", ErrInvalidHost, h)
+			return "", invalid(ErrInvalidHost, "{{.Value}} contains a space; a host name has no spaces", args{"Value": q(h)})
 		}
 		if unicode.IsControl(r) {
-			return "", fmt.Errorf("%w: %q contains a control character; retype the host name", ErrInvalidHost, h)
+			return "", invalid(ErrInvalidHost, "{{.Value}} contains a control character; retype the host name", args{"Value": q(h)})
 		}
 	}
 	if i := strings.LastIndexByte(h, '@'); i >= 0 {
-		return "", fmt.Errorf(`%w: %q looks like an email address; the host is the mail server's name from your provider's settings, for example "smtp.example.com"`, ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} looks like an email address; the host is the mail server's name from your provider's settings, for example {{.Example}}", args{"Value": q(h), "Example": `"smtp.example.com"`})
 	}
 	if strings.ContainsAny(h, `/\`) {
-		return "", fmt.Errorf("%w: %q contains a slash; enter just the server name, without a path", ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} contains a slash; enter just the server name, without a path", args{"Value": q(h)})
 	}
 	if strings.Contains(h, ":") {
 		if host, port, err := net.SplitHostPort(h); err == nil && host != "" && port != "" {
 			if !digitsOnly(port) {
-				port = "the port number"
+				return "", invalid(ErrInvalidHost, "{{.Value}} includes a port; enter {{.Host}} here and put the port number in the port field", args{"Value": q(h), "Host": q(host)})
 			}
-			return "", fmt.Errorf("%w: %q includes a port; enter %q here and put %s in the port field", ErrInvalidHost, h, host, port)
+			return "", invalid(ErrInvalidHost, "{{.Value}} includes a port; enter {{.Host}} here and put {{.Port}} in the port field", args{"Value": q(h), "Host": q(host), "Port": port})
 		}
 		if addr, zone, ok := strings.Cut(h, "%"); ok && net.ParseIP(addr) != nil {
-			return "", fmt.Errorf("%w: %q names a network interface (%%%s), which is not supported; use a host name or a global address", ErrInvalidHost, h, zone)
+			return "", invalid(ErrInvalidHost, "{{.Value}} names a network interface ({{.Zone}}), which is not supported; use a host name or a global address", args{"Value": q(h), "Zone": "%" + zone})
 		}
-		return "", fmt.Errorf("%w: %q contains ':' but is not an IPv6 address; put the port in the port field", ErrInvalidHost, h)
+		return "", invalid(ErrInvalidHost, "{{.Value}} contains ':' but is not an IPv6 address; put the port in the port field", args{"Value": q(h)})
 	}
 	a, reason := checkDNSName(h)
 	if reason != "" {
-		return "", fmt.Errorf("%w: %q %s", ErrInvalidHost, h, reason)
+		return "", &detailError{kinds: []error{ErrInvalidHost}, detail: reason}
 	}
 	return a, nil
 }
 
 // checkDNSName checks a DNS host name (one trailing dot allowed) and returns its
-// ASCII form, or a reason ("is ...", to follow the quoted name) why it is not
-// one. Internationalised names and xn-- labels are checked and converted with
+// ASCII form, or a reason why it is not one: a translated clause that starts
+// with the quoted name. Internationalised names and xn-- labels are checked and converted with
 // the IDNA lookup profile; plain ASCII names only by the LDH rules, so real
 // names such as "r3--sn-abc.example" are accepted.
 func checkDNSName(h string) (string, string) {
@@ -135,35 +246,35 @@ func checkDNSName(h string) (string, string) {
 	if !asciiOnly(h) || hasPunycodeLabel(h) {
 		a, err := idna.Lookup.ToASCII(h)
 		if err != nil {
-			return "", fmt.Sprintf("is not a valid international host name (%v)", err)
+			return "", l10n.L("{{.Name}} is not a valid international host name ({{.Error}})", args{"Name": q(h), "Error": err.Error()})
 		}
 		ascii = a
 	}
 	name := strings.TrimSuffix(ascii, ".")
 	if name == "" {
-		return "", "has no name before the dot"
+		return "", l10n.L("{{.Name}} has no name before the dot", args{"Name": q(h)})
 	}
 	if len(name) > maxHostLen {
-		return "", fmt.Sprintf("is %d characters long; a host name has at most %d", len(name), maxHostLen)
+		return "", l10n.L("{{.Name}} is {{.Length}} characters long; a host name has at most {{.Max}}", args{"Name": q(h), "Length": len(name), "Max": maxHostLen})
 	}
 	labels := strings.Split(name, ".")
 	for _, l := range labels {
 		switch {
 		case l == "":
-			return "", "has an empty part between dots; check for a doubled, leading or trailing dot"
+			return "", l10n.L("{{.Name}} has an empty part between dots; check for a doubled, leading or trailing dot", args{"Name": q(h)})
 		case len(l) > maxLabelLen:
-			return "", fmt.Sprintf("has a part of %d characters; each part between dots has at most %d", len(l), maxLabelLen)
+			return "", l10n.L("{{.Name}} has a part of {{.Length}} characters; each part between dots has at most {{.Max}}", args{"Name": q(h), "Length": len(l), "Max": maxLabelLen})
 		case l[0] == '-' || l[len(l)-1] == '-':
-			return "", fmt.Sprintf("has a part %q that starts or ends with a hyphen", l)
+			return "", l10n.L("{{.Name}} has a part {{.Part}} that starts or ends with a hyphen", args{"Name": q(h), "Part": q(l)})
 		}
 		for i := 0; i < len(l); i++ {
 			if !isLDHByte(l[i]) {
-				return "", fmt.Sprintf("contains %q; a host name has only letters, digits, hyphens and dots", rune(l[i]))
+				return "", l10n.L("{{.Name}} contains {{.Char}}; a host name has only letters, digits, hyphens and dots", args{"Name": q(h), "Char": fmt.Sprintf("%q", rune(l[i]))})
 			}
 		}
 	}
 	if digitsOnly(labels[len(labels)-1]) {
-		return "", "is not a valid IPv4 address, and a host name cannot end in a number"
+		return "", l10n.L("{{.Name}} is not a valid IPv4 address, and a host name cannot end in a number", args{"Name": q(h)})
 	}
 	return ascii, ""
 }
@@ -218,7 +329,7 @@ func IsLoopbackHost(h string) bool {
 // ValidatePort checks that p is a TCP port number, 1 to 65535.
 func ValidatePort(p int) error {
 	if p < 1 || p > 65535 {
-		return fmt.Errorf("%w: %d is out of range; use a number from 1 to 65535 (usually 587 for STARTTLS or 465 for TLS)", ErrInvalidPort, p)
+		return invalid(ErrInvalidPort, "{{.Port}} is out of range; use a number from 1 to 65535 (usually 587 for STARTTLS or 465 for TLS)", args{"Port": p})
 	}
 	return nil
 }
@@ -238,64 +349,64 @@ func ValidateAddress(s string) error {
 // Errors wrap ErrInvalidAddress, and also ErrHeaderInjection for a line break.
 func ParseAddress(s string) (name, addr string, err error) {
 	if strings.ContainsAny(s, "\r\n") {
-		return "", "", fmt.Errorf("%w: %w: %q contains a line break; enter the address on one line", ErrInvalidAddress, ErrHeaderInjection, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} contains a line break; enter the address on one line", args{"Value": q(s)}, ErrHeaderInjection)
 	}
 	if strings.TrimSpace(s) == "" {
-		return "", "", fmt.Errorf("%w: the address is empty; enter one like ann@example.com", ErrInvalidAddress)
+		return "", "", invalid(ErrInvalidAddress, "the address is empty; enter one like {{.Example}}", args{"Example": "ann@example.com"})
 	}
 	if !utf8.ValidString(s) {
-		return "", "", fmt.Errorf("%w: %q is not valid UTF-8 text", ErrInvalidAddress, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} is not valid UTF-8 text", args{"Value": q(s)})
 	}
 	a, perr := mail.ParseAddress(s)
 	if perr != nil {
 		t := strings.TrimSpace(s)
 		switch {
 		case !strings.Contains(t, "@"):
-			return "", "", fmt.Errorf("%w: %q has no @; an email address looks like ann@example.com", ErrInvalidAddress, s)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} has no @; an email address looks like {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 		case strings.HasSuffix(strings.TrimSuffix(t, ">"), "@"):
-			return "", "", fmt.Errorf("%w: %q has nothing after the @; add the domain, as in ann@example.com", ErrInvalidAddress, s)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} has nothing after the @; add the domain, as in {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 		case strings.HasPrefix(strings.TrimPrefix(t, "<"), "@"):
-			return "", "", fmt.Errorf("%w: %q has nothing before the @; add the mailbox name, as in ann@example.com", ErrInvalidAddress, s)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} has nothing before the @; add the mailbox name, as in {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 		case strings.HasSuffix(strings.TrimSuffix(t, ">"), "."):
-			return "", "", fmt.Errorf("%w: %q ends with a dot; remove it", ErrInvalidAddress, s)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} ends with a dot; remove it", args{"Value": q(s)})
 		}
-		return "", "", fmt.Errorf("%w: %q is not a valid email address (%s); it should look like ann@example.com or Ann <ann@example.com>",
-			ErrInvalidAddress, s, strings.TrimPrefix(perr.Error(), "mail: "))
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} is not a valid email address ({{.Error}}); it should look like {{.Example}} or {{.Named}}",
+			args{"Value": q(s), "Error": strings.TrimPrefix(perr.Error(), "mail: "), "Example": "ann@example.com", "Named": "Ann <ann@example.com>"})
 	}
 	at := strings.LastIndexByte(a.Address, '@')
 	if at < 0 {
-		return "", "", fmt.Errorf("%w: %q has no @; an email address looks like ann@example.com", ErrInvalidAddress, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} has no @; an email address looks like {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 	}
 	local, domain := a.Address[:at], a.Address[at+1:]
 	if local == "" {
-		return "", "", fmt.Errorf("%w: %q has nothing before the @; add the mailbox name, as in ann@example.com", ErrInvalidAddress, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} has nothing before the @; add the mailbox name, as in {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 	}
 	if domain == "" {
-		return "", "", fmt.Errorf("%w: %q has nothing after the @; add the domain, as in ann@example.com", ErrInvalidAddress, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} has nothing after the @; add the domain, as in {{.Example}}", args{"Value": q(s), "Example": "ann@example.com"})
 	}
 	if strings.ContainsAny(a.Name, "\r\n") {
-		return "", "", fmt.Errorf("%w: %w: the display name in %q contains a line break", ErrInvalidAddress, ErrHeaderInjection, s)
+		return "", "", invalid(ErrInvalidAddress, "the display name in {{.Value}} contains a line break", args{"Value": q(s)}, ErrHeaderInjection)
 	}
 	if hasControlRune(a.Name) || hasControlRune(local) {
-		return "", "", fmt.Errorf("%w: %q contains a control character; retype the address", ErrInvalidAddress, s)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} contains a control character; retype the address", args{"Value": q(s)})
 	}
 	if len(local) > maxLocalLen {
-		return "", "", fmt.Errorf("%w: the part before the @ in %q is %d bytes long; mail servers accept at most %d", ErrInvalidAddress, s, len(local), maxLocalLen)
+		return "", "", invalid(ErrInvalidAddress, "the part before the @ in {{.Value}} is {{.Length}} bytes long; mail servers accept at most {{.Max}}", args{"Value": q(s), "Length": len(local), "Max": maxLocalLen})
 	}
 	if inner, ok := strings.CutPrefix(domain, "["); ok {
 		inner = strings.TrimSuffix(inner, "]")
 		if ip := net.ParseIP(inner); ip == nil || ip.To4() == nil || strings.Contains(inner, ":") {
-			return "", "", fmt.Errorf("%w: %q has an address literal %q; use the domain name instead", ErrInvalidAddress, s, domain)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} has an address literal {{.Domain}}; use the domain name instead", args{"Value": q(s), "Domain": q(domain)})
 		}
 	} else {
 		if net.ParseIP(domain) != nil {
-			return "", "", fmt.Errorf("%w: %q has an IP address as its domain; write it in brackets, as in ann@[%s], or use the domain name", ErrInvalidAddress, s, domain)
+			return "", "", invalid(ErrInvalidAddress, "{{.Value}} has an IP address as its domain; write it in brackets, as in {{.Example}}, or use the domain name", args{"Value": q(s), "Example": "ann@[" + domain + "]"})
 		}
 		if strings.HasSuffix(domain, ".") {
-			return "", "", fmt.Errorf("%w: the domain of %q ends with a dot; remove it", ErrInvalidAddress, s)
+			return "", "", invalid(ErrInvalidAddress, "the domain of {{.Value}} ends with a dot; remove it", args{"Value": q(s)})
 		}
 		if _, reason := checkDNSName(domain); reason != "" {
-			return "", "", fmt.Errorf("%w: the domain %q of %q %s", ErrInvalidAddress, domain, s, reason)
+			return "", "", invalid(ErrInvalidAddress, "the domain of {{.Value}} is not valid: {{.Reason}}", args{"Value": q(s), "Reason": reason})
 		}
 	}
 	// mail.Address.String quotes the local part only when it must; strip
@@ -303,7 +414,7 @@ func ParseAddress(s string) (name, addr string, err error) {
 	addr = (&mail.Address{Address: a.Address}).String()
 	addr = strings.TrimSuffix(strings.TrimPrefix(addr, "<"), ">")
 	if len(addr) > maxAddrLen {
-		return "", "", fmt.Errorf("%w: %q is %d bytes long; mail servers accept at most %d", ErrInvalidAddress, s, len(addr), maxAddrLen)
+		return "", "", invalid(ErrInvalidAddress, "{{.Value}} is {{.Length}} bytes long; mail servers accept at most {{.Max}}", args{"Value": q(s), "Length": len(addr), "Max": maxAddrLen})
 	}
 	return a.Name, addr, nil
 }
@@ -328,35 +439,39 @@ func NeedsSMTPUTF8(addr string) bool {
 // with '-' (it would read as a flag on the command line).
 func ValidateName(name string) error {
 	if name == "" {
-		return fmt.Errorf(`%w: the name is empty; choose a short name such as "work" or "gmail"`, ErrInvalidName)
+		return invalid(ErrInvalidName, "the name is empty; choose a short name such as {{.Example}} or {{.Other}}", args{"Example": `"work"`, "Other": `"gmail"`})
 	}
 	if strings.ContainsAny(name, "\r\n") {
-		return fmt.Errorf("%w: %w: %q contains a line break; use a single line", ErrInvalidName, ErrHeaderInjection, name)
+		return invalid(ErrInvalidName, "{{.Value}} contains a line break; use a single line", args{"Value": q(name)}, ErrHeaderInjection)
 	}
 	if !utf8.ValidString(name) {
-		return fmt.Errorf("%w: %q is not valid UTF-8 text", ErrInvalidName, name)
+		return invalid(ErrInvalidName, "{{.Value}} is not valid UTF-8 text", args{"Value": q(name)})
 	}
 	if n := utf8.RuneCountInString(name); n > maxProfileNameLen {
-		return fmt.Errorf("%w: %q is %d characters long; use at most %d", ErrInvalidName, name, n, maxProfileNameLen)
+		return invalid(ErrInvalidName, "{{.Value}} is {{.Length}} characters long; use at most {{.Max}}", args{"Value": q(name), "Length": n, "Max": maxProfileNameLen})
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, _ := utf8.DecodeLastRuneInString(name)
 	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return fmt.Errorf("%w: %q starts or ends with a space; remove it", ErrInvalidName, name)
+		return invalid(ErrInvalidName, "{{.Value}} starts or ends with a space; remove it", args{"Value": q(name)})
 	}
 	for _, r := range name {
 		if r == '/' || r == '\\' {
-			return fmt.Errorf("%w: %q contains %q; use letters, digits, spaces, '-', '_' or '.'", ErrInvalidName, name, r)
+			return invalid(ErrInvalidName, "{{.Value}} contains {{.Char}}; use letters, digits, spaces, '-', '_' or '.'", args{"Value": q(name), "Char": fmt.Sprintf("%q", r)})
 		}
 		if !unicode.IsPrint(r) && r != ' ' {
-			return fmt.Errorf("%w: %q contains a control or invisible character; retype the name", ErrInvalidName, name)
+			return invalid(ErrInvalidName, "{{.Value}} contains a control or invisible character; retype the name", args{"Value": q(name)})
 		}
 	}
 	if name == "." || name == ".." {
-		return fmt.Errorf("%w: %q is reserved; choose another name", ErrInvalidName, name)
+		return invalid(ErrInvalidName, "{{.Value}} is reserved; choose another name", args{"Value": q(name)})
+	}
+	if strings.HasSuffix(name, OAuthKeySuffix) {
+		// The keyring keeps a profile's sign-in tokens under NAME#oauth.
+		return invalid(ErrInvalidName, "{{.Value}} ends in {{.Suffix}}, which is reserved for sign-in tokens; choose another name", args{"Value": q(name), "Suffix": q(OAuthKeySuffix)})
 	}
 	if first == '-' {
-		return fmt.Errorf("%w: %q starts with '-', which the command line would read as an option; start it with a letter or digit", ErrInvalidName, name)
+		return invalid(ErrInvalidName, "{{.Value}} starts with '-', which the command line would read as an option; start it with a letter or digit", args{"Value": q(name)})
 	}
 	return nil
 }
@@ -386,7 +501,7 @@ func (p Profile) Validate() error {
 	add("name", ValidateName(p.Name))
 
 	if p.Host == "" {
-		add("host", fmt.Errorf(`%w: %w: the host is empty; enter the server name, for example "smtp.gmail.com"`, ErrMissingField, ErrInvalidHost))
+		add("host", invalid(ErrMissingField, "the host is empty; enter the server name, for example {{.Example}}", args{"Example": `"smtp.gmail.com"`}, ErrInvalidHost))
 	} else {
 		add("host", ValidateHost(p.Host))
 	}
@@ -395,9 +510,9 @@ func (p Profile) Validate() error {
 	switch p.Security {
 	case SecurityTLS, SecuritySTARTTLS, SecurityNone:
 	case "":
-		add("security", fmt.Errorf("%w: %w: no security mode is set; choose tls, starttls or none", ErrMissingField, ErrInvalidSecurity))
+		add("security", invalid(ErrMissingField, "no security mode is set; choose {{.Choices}}", args{"Choices": "tls, starttls, none"}, ErrInvalidSecurity))
 	default:
-		add("security", fmt.Errorf("%w: %q; choose tls, starttls or none", ErrInvalidSecurity, string(p.Security)))
+		add("security", invalid(ErrInvalidSecurity, "{{.Value}} is not a security mode; choose {{.Choices}}", args{"Value": q(string(p.Security)), "Choices": "tls, starttls, none"}))
 	}
 
 	authOK := true
@@ -405,30 +520,30 @@ func (p Profile) Validate() error {
 	case AuthAuto, AuthPlain, AuthLogin, AuthCRAMMD5, AuthXOAUTH2, AuthNone:
 	case "":
 		authOK = false
-		add("auth", fmt.Errorf("%w: %w: no authentication method is set; choose auto, plain, login, cram-md5, xoauth2 or none", ErrMissingField, ErrInvalidAuth))
+		add("auth", invalid(ErrMissingField, "no authentication method is set; choose {{.Choices}}", args{"Choices": authChoices}, ErrInvalidAuth))
 	default:
 		authOK = false
-		add("auth", fmt.Errorf("%w: %q; choose auto, plain, login, cram-md5, xoauth2 or none", ErrInvalidAuth, string(p.Auth)))
+		add("auth", invalid(ErrInvalidAuth, "{{.Value}} is not an authentication method; choose {{.Choices}}", args{"Value": q(string(p.Auth)), "Choices": authChoices}))
 	}
 
-	if err := checkOneLineField("user name", p.Username, maxUsernameLen, ErrInvalidUsername); err != nil {
+	if err := checkOneLineField(usernameMsgs, p.Username, maxUsernameLen, ErrInvalidUsername); err != nil {
 		add("username", err)
 	} else if authOK && p.Username == "" && p.Auth != AuthNone && p.Auth != AuthAuto {
-		add("username", fmt.Errorf("%w: authentication method %q needs a user name (usually your email address); enter it, or set the method to none", ErrMissingField, string(p.Auth)))
+		add("username", invalid(ErrMissingField, "authentication method {{.Method}} needs a user name (usually your email address); enter it, or set the method to none", args{"Method": q(string(p.Auth))}))
 	}
 
 	if p.From != "" {
 		add("from", ValidateAddress(p.From))
 	}
-	add("from_name", checkOneLineField("sender name", p.FromName, maxFromNameLen, ErrInvalidFromName))
+	add("from_name", checkOneLineField(fromNameMsgs, p.FromName, maxFromNameLen, ErrInvalidFromName))
 
 	if p.HELO != "" {
 		add("helo", validateHELO(p.HELO))
 	}
 
 	if t := time.Duration(p.Timeout); t != 0 && (t < MinTimeout || t > MaxTimeout) {
-		add("timeout", fmt.Errorf("%w: %s is out of range; use a value from %s to %s, or leave it empty for %s",
-			ErrInvalidTimeout, t, MinTimeout, MaxTimeout, DefaultTimeout))
+		add("timeout", invalid(ErrInvalidTimeout, "{{.Value}} is out of range; use a value from {{.Min}} to {{.Max}}, or leave it empty for {{.Default}}",
+			args{"Value": t.String(), "Min": MinTimeout.String(), "Max": MaxTimeout.String(), "Default": DefaultTimeout.String()}))
 	}
 
 	if p.CAFile != "" {
@@ -437,18 +552,38 @@ func (p Profile) Validate() error {
 	return errors.Join(errs...)
 }
 
+// oneLineMsgs are the sentences (translation keys) checkOneLineField says
+// about one field, so each names its field in a whole sentence.
+type oneLineMsgs struct{ lineBreak, utf8, tooLong, control string }
+
+var (
+	usernameMsgs = oneLineMsgs{
+		"the user name {{.Value}} contains a line break; use a single line",
+		"the user name {{.Value}} is not valid UTF-8 text",
+		"the user name is {{.Length}} characters long; use at most {{.Max}}",
+		"the user name {{.Value}} contains a control character; retype it",
+	}
+	fromNameMsgs = oneLineMsgs{
+		"the sender name {{.Value}} contains a line break; use a single line",
+		"the sender name {{.Value}} is not valid UTF-8 text",
+		"the sender name is {{.Length}} characters long; use at most {{.Max}}",
+		"the sender name {{.Value}} contains a control character; retype it",
+	}
+)
+
 // checkOneLineField checks a one-line free-text field: valid UTF-8, at most limit
 // characters, no line breaks (ErrHeaderInjection) or other control characters.
-func checkOneLineField(what, s string, limit int, sentinel error) error {
+func checkOneLineField(msgs oneLineMsgs, s string, limit int, sentinel error) error {
+	data := args{"Value": q(s), "Length": utf8.RuneCountInString(s), "Max": limit}
 	switch {
 	case strings.ContainsAny(s, "\r\n"):
-		return fmt.Errorf("%w: %w: the %s %q contains a line break; use a single line", sentinel, ErrHeaderInjection, what, s)
+		return invalid(sentinel, msgs.lineBreak, data, ErrHeaderInjection)
 	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: the %s %q is not valid UTF-8 text", sentinel, what, s)
+		return invalid(sentinel, msgs.utf8, data)
 	case utf8.RuneCountInString(s) > limit:
-		return fmt.Errorf("%w: the %s is %d characters long; use at most %d", sentinel, what, utf8.RuneCountInString(s), limit)
+		return invalid(sentinel, msgs.tooLong, data)
 	case hasControlRune(s) || strings.ContainsRune(s, '\t'):
-		return fmt.Errorf("%w: the %s %q contains a control character; retype it", sentinel, what, s)
+		return invalid(sentinel, msgs.control, data)
 	}
 	return nil
 }
@@ -465,14 +600,18 @@ func validateHELO(h string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf(`%w: %q is not a valid address literal; write it as [192.0.2.1] or [IPv6:2001:db8::1], or use a host name`, ErrInvalidHELO, h)
+		return invalid(ErrInvalidHELO, "{{.Value}} is not a valid address literal; write it as {{.IPv4}} or {{.IPv6}}, or use a host name", args{"Value": q(h), "IPv4": "[192.0.2.1]", "IPv6": "[IPv6:2001:db8::1]"})
 	}
 	if err := ValidateHost(h); err != nil {
-		msg := strings.TrimPrefix(err.Error(), ErrInvalidHost.Error()+": ")
 		if errors.Is(err, ErrHeaderInjection) {
-			return fmt.Errorf("%w: %w: %q contains a line break; use a single host name", ErrInvalidHELO, ErrHeaderInjection, h)
+			return invalid(ErrInvalidHELO, "{{.Value}} contains a line break; use a single host name", args{"Value": q(h)}, ErrHeaderInjection)
 		}
-		return fmt.Errorf("%w: %s; use this machine's full host name, or leave it empty", ErrInvalidHELO, msg)
+		msg := strings.TrimPrefix(err.Error(), ErrInvalidHost.Error()+": ")
+		var de *detailError
+		if errors.As(err, &de) {
+			msg = de.detail
+		}
+		return invalid(ErrInvalidHELO, "{{.Problem}}; use this machine's full host name, or leave it empty", args{"Problem": msg})
 	}
 	return nil
 }
@@ -488,27 +627,28 @@ func cutPrefixFoldASCII(s, prefix string) (string, bool) {
 // one PEM certificate.
 func checkCAFile(path string) error {
 	if strings.ContainsAny(path, "\r\n\x00") {
-		return fmt.Errorf("%w: the path %q contains a line break or NUL; retype it", ErrCAFile, path)
+		return invalid(ErrCAFile, "the path {{.Path}} contains a line break or NUL; retype it", args{"Path": q(path)})
 	}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %q does not exist; check the path, or clear the CA file to use the system's certificates", ErrCAFile, path)
+		return invalid(ErrCAFile, "{{.Path}} does not exist; check the path, or clear the CA file to use the system's certificates", args{"Path": q(path)})
 	case err != nil:
-		return fmt.Errorf("%w: %q cannot be read (%v); check the path and its permissions", ErrCAFile, path, err)
+		return invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check the path and its permissions", args{"Path": q(path), "Error": err.Error()})
 	case fi.IsDir():
-		return fmt.Errorf("%w: %q is a directory; choose the PEM certificate file inside it", ErrCAFile, path)
+		return invalid(ErrCAFile, "{{.Path}} is a directory; choose the PEM certificate file inside it", args{"Path": q(path)})
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%w: %q is not a regular file; choose a PEM certificate file", ErrCAFile, path)
+		return invalid(ErrCAFile, "{{.Path}} is not a regular file; choose a PEM certificate file", args{"Path": q(path)})
 	case fi.Size() > maxCAFileSize:
-		return fmt.Errorf("%w: %q is %d bytes, too large for a CA certificate file", ErrCAFile, path, fi.Size())
+		return invalid(ErrCAFile, "{{.Path}} is {{.Size}} bytes, too large for a CA certificate file", args{"Path": q(path), "Size": fi.Size()})
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("%w: %q cannot be read (%v); check its permissions", ErrCAFile, path, err)
+		return invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check its permissions", args{"Path": q(path), "Error": err.Error()})
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return fmt.Errorf(`%w: %q contains no PEM certificate (a block starting "-----BEGIN CERTIFICATE-----"); if it is a binary DER file, convert it with: openssl x509 -inform der -in FILE -out FILE.pem`, ErrCAFile, path)
+		return invalid(ErrCAFile, "{{.Path}} contains no PEM certificate (a block starting {{.Begin}}); if it is a binary DER file, convert it with: {{.Command}}",
+			args{"Path": q(path), "Begin": `"-----BEGIN CERTIFICATE-----"`, "Command": "openssl x509 -inform der -in FILE -out FILE.pem"})
 	}
 	return nil
 }
@@ -535,24 +675,25 @@ const (
 func (p Profile) Warnings(hasPassword bool) []Warning {
 	var ws []Warning
 	if p.Security == SecuritySTARTTLS && p.Port == 465 {
-		ws = append(ws, Warning{WarnSTARTTLSOn465,
-			"Port 465 expects TLS from the very first byte (implicit TLS), but this profile uses STARTTLS, so the connection will probably hang or fail. Choose TLS for port 465, or use port 587 with STARTTLS."})
+		ws = append(ws, Warning{WarnSTARTTLSOn465, l10n.L(
+			"Port 465 expects TLS from the very first byte (implicit TLS), but this profile uses STARTTLS, so the connection will probably hang or fail. Choose TLS for port 465, or use port 587 with STARTTLS.")})
 	}
 	if p.Security == SecurityTLS && (p.Port == 587 || p.Port == 25) {
-		ws = append(ws, Warning{WarnTLSOnPlainPort, fmt.Sprintf(
-			"Port %d starts in plain text and switches to encryption with STARTTLS, but this profile expects TLS from the first byte, so the server will answer in plain text and you would see \"first record does not look like a TLS handshake\". Choose STARTTLS for port %d, or use port 465 with TLS.", p.Port, p.Port)})
+		ws = append(ws, Warning{WarnTLSOnPlainPort, l10n.L(
+			"Port {{.Port}} starts in plain text and switches to encryption with STARTTLS, but this profile expects TLS from the first byte, so the server will answer in plain text and you would see {{.Error}}. Choose STARTTLS for port {{.Port}}, or use port 465 with TLS.",
+			map[string]any{"Port": p.Port, "Error": `"first record does not look like a TLS handshake"`})})
 	}
 	if p.Security == SecurityNone && p.Auth != AuthNone && (hasPassword || p.Username != "") && !IsLoopbackHost(p.Host) {
-		ws = append(ws, Warning{WarnPlaintextPassword,
-			"This profile has no encryption, so your user name and password would cross the network as plain text that anyone along the way could read. smtpconf refuses to send a password like this; choose TLS or STARTTLS."})
+		ws = append(ws, Warning{WarnPlaintextPassword, l10n.L(
+			"This profile has no encryption, so your user name and password would cross the network as plain text that anyone along the way could read. smtpconf refuses to send a password like this; choose TLS or STARTTLS.")})
 	}
 	if p.InsecureSkipVerify {
-		ws = append(ws, Warning{WarnSkipVerify,
-			"Certificate verification is turned off, so smtpconf cannot tell the real server from an impostor: anyone on the network path could read your password and messages. Turn verification back on, or give the server's CA certificate as the CA file instead."})
+		ws = append(ws, Warning{WarnSkipVerify, l10n.L(
+			"Certificate verification is turned off, so smtpconf cannot tell the real server from an impostor: anyone on the network path could read your password and messages. Turn verification back on, or give the server's CA certificate as the CA file instead.")})
 	}
 	if p.Port == 25 && !IsLoopbackHost(p.Host) {
-		ws = append(ws, Warning{WarnPort25,
-			"Many internet providers and cloud hosts block outgoing connections to port 25, so this may time out. Use port 587 (STARTTLS) or 465 (TLS) if your provider offers them."})
+		ws = append(ws, Warning{WarnPort25, l10n.L(
+			"Many internet providers and cloud hosts block outgoing connections to port 25, so this may time out. Use port 587 (STARTTLS) or 465 (TLS) if your provider offers them.")})
 	}
 	return ws
 }

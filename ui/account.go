@@ -47,7 +47,10 @@ type accountStep struct {
 	// in from the address, so a new address may replace them.
 	usernameAuto bool
 	fromAuto     bool
-	busy         bool
+	// nameEdited is set once the person typed a profile name, which a
+	// suggestion must not replace.
+	nameEdited bool
+	busy       bool
 	// afterSave runs once the password is stored (or kept for the session).
 	afterSave func()
 }
@@ -96,14 +99,13 @@ func credentialLead(pr smtp.Preset) (lead, link string) {
 }
 
 // shortName is a preset's name without its alternatives ("Gmail / Google
-// Workspace" → "Gmail", "QQ Mail (QQ邮箱)" → "QQ Mail").
+// Workspace" → "Gmail", "QQ Mail (QQ邮箱)" → "QQ Mail"; in Chinese "QQ邮箱").
 func shortName(pr smtp.Preset) string {
-	n := pr.Name
-	if i := strings.Index(n, " / "); i > 0 {
-		n = n[:i]
-	}
-	if i := strings.Index(n, " ("); i > 0 {
-		n = n[:i]
+	n := presetName(pr)
+	for _, sep := range []string{" / ", " (", "（"} {
+		if i := strings.Index(n, sep); i > 0 {
+			n = n[:i]
+		}
 	}
 	return n
 }
@@ -117,6 +119,7 @@ func (s *accountStep) view() fyne.CanvasObject {
 			return
 		}
 		s.name.touched = true
+		s.nameEdited = true
 		wz.draft.Name = t
 		s.edited(s.name)
 	}
@@ -237,7 +240,7 @@ func (s *accountStep) view() fyne.CanvasObject {
 func (s *accountStep) enter() {
 	wz := s.wz
 	pr := wz.preset()
-	if wz.isNew && (wz.draft.Name == "" || !s.name.touched) {
+	if wz.isNew && (wz.draft.Name == "" || !s.nameEdited) {
 		wz.draft.Name = wz.m.profiles.uniqueName(suggestName(pr, wz.address))
 	}
 	before := wz.draft
@@ -295,10 +298,10 @@ func (s *accountStep) enter() {
 }
 
 // suggestName proposes a profile name: the address, or the preset's name
-// for the local test inbox.
+// (in the window's language) for the local test inbox.
 func suggestName(pr smtp.Preset, address string) string {
 	if pr.ID == "local" || address == "" {
-		return pr.Name
+		return presetName(pr)
 	}
 	return address
 }
@@ -330,7 +333,7 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 	} else {
 		s.noteLead.Show()
 	}
-	note := displayText(pr.Notes)
+	note := presetNotes(pr)
 	if pr.ID == "local" {
 		note += " " + lang.L("It accepts the user name and password you save here.")
 	}

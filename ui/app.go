@@ -155,7 +155,14 @@ type mainUI struct {
 	outboxView *outboxView
 
 	right   *fyne.Container
+	split   *container.Split
 	content fyne.CanvasObject
+
+	// settings is the open (or last) Settings dialog; fontNotice the
+	// missing-font notice (for tests).
+	settings         *settingsView
+	fontNotice       *dialog.CustomDialog
+	fontCheckRunning bool
 
 	menu       *fyne.MainMenu
 	menuNew    *fyne.MenuItem
@@ -170,6 +177,7 @@ type mainUI struct {
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	i18n.Load()
+	applySavedLanguage(a)
 	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session, detector: deps.Detector}
 	if m.detector == nil {
 		m.detector = detect.New(detect.Options{})
@@ -189,17 +197,7 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	m.local = newLocalInbox(m)
 	m.outbox = newOutbox(m)
 
-	m.right = container.NewStack()
-	m.inbox = newInboxView(m)
-	m.outboxView = newOutboxView(m)
-	m.profiles = newProfilesView(m)
-	split := container.NewHSplit(m.profiles.root, m.right)
-	split.Offset = 0.26
-	// The smallest size the steps are laid out for; the window cannot be
-	// made smaller than its content.
-	floor := canvas.NewRectangle(color.Transparent)
-	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
-	m.content = container.NewStack(floor, split)
+	m.buildViews()
 
 	a.SetIcon(appIcon)
 	w.SetIcon(appIcon)
@@ -223,7 +221,57 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	m.outbox.start()
 	m.outboxView.refresh()
 	m.profiles.updateOutboxButton()
+	m.checkFonts()
 	return m
+}
+
+// buildViews makes the profile list, the inbox and outbox views and the
+// window's content around them, in the current language.
+func (m *mainUI) buildViews() {
+	offset := 0.26
+	if m.split != nil {
+		offset = m.split.Offset
+	}
+	m.right = container.NewStack()
+	m.inbox = newInboxView(m)
+	m.outboxView = newOutboxView(m)
+	m.profiles = newProfilesView(m)
+	m.split = container.NewHSplit(m.profiles.root, m.right)
+	m.split.Offset = offset
+	// The smallest size the steps are laid out for; the window cannot be
+	// made smaller than its content.
+	floor := canvas.NewRectangle(color.Transparent)
+	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
+	m.content = container.NewStack(floor, m.split)
+}
+
+// rebuild draws the whole window again in the current language (after the
+// language changed in the Settings). The open profile stays open on the
+// same step with what was typed; the inbox or outbox stays shown.
+func (m *mainUI) rebuild() {
+	oldProfiles, oldWizard := m.profiles, m.wizard
+	inInbox, inOutbox := m.showing(m.inbox.root), m.showing(m.outboxView.root)
+	m.wizard = nil
+	m.buildViews()
+	m.buildMenu()
+	pv := m.profiles
+	pv.items = oldProfiles.items
+	pv.list.Refresh()
+	pv.selectQuietly(oldProfiles.selected)
+	m.win.SetContent(m.content)
+	switch {
+	case oldWizard != nil:
+		m.wizard = oldWizard.rebuilt()
+		m.showView(m.wizard.root)
+		m.wizard.restarted()
+	case inInbox:
+		m.inbox.show()
+	case inOutbox:
+		m.outboxView.show()
+	}
+	m.outboxView.refresh()
+	m.profiles.updateInboxButton()
+	m.profiles.updateOutboxButton()
 }
 
 // showing reports whether obj is the view on the right.
@@ -288,8 +336,10 @@ func (m *mainUI) buildMenu() {
 	outbox := fyne.NewMenuItem(lang.L("Outbox"), pv.onOutbox)
 	outbox.Shortcut = key(fyne.KeyO)
 	about := fyne.NewMenuItem(lang.L("About SMTP Configurator"), m.onAbout)
+	settings := fyne.NewMenuItem(lang.L("Settings…"), m.onSettings)
+	settings.Shortcut = key(fyne.KeyComma)
 	m.menu = fyne.NewMainMenu(
-		fyne.NewMenu(lang.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu(lang.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), settings, fyne.NewMenuItemSeparator(), quit),
 		fyne.NewMenu(lang.L("View"), inbox, outbox),
 		fyne.NewMenu(lang.L("Help"), about),
 	)

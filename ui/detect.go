@@ -85,6 +85,8 @@ type detection struct {
 	ranFor string
 	state  detectState
 	text   string
+	// say makes text, again in a new language when the window is redrawn.
+	say func() string
 	// username is the detected user name for ranFor ("" if none).
 	username string
 }
@@ -119,9 +121,15 @@ func (s *providerStep) scheduleDetect() {
 	s.stopDetect()
 	s.det.ranFor = ""
 	s.det.username = ""
-	s.setDetect(detectIdle, "")
+	s.setDetect(detectIdle, nil)
 	addr := s.wz.address
 	if !detectable(addr) {
+		return
+	}
+	if !s.wz.m.autoLookup() {
+		s.setDetect(detectNone, func() string {
+			return lang.L("Automatic lookup is off (Settings): pick your provider below, or choose “Custom server” and enter the server yourself.")
+		})
 		return
 	}
 	gen := s.det.gen
@@ -140,7 +148,7 @@ func (s *providerStep) scheduleDetect() {
 // ran or runs for the address.
 func (s *providerStep) detectNow() {
 	addr := s.wz.address
-	if !detectable(addr) || s.det.ranFor == addr {
+	if !detectable(addr) || s.det.ranFor == addr || !s.wz.m.autoLookup() {
 		return
 	}
 	s.stopDetect()
@@ -159,7 +167,9 @@ func (s *providerStep) startDetect() {
 	s.det.cancel = cancel
 	s.det.ranFor = addr
 	gen := s.det.gen
-	s.setDetect(detectRunning, lang.L("Looking up the settings for {{.Domain}}…", map[string]any{"Domain": domainOf(addr)}))
+	s.setDetect(detectRunning, func() string {
+		return lang.L("Looking up the settings for {{.Domain}}…", map[string]any{"Domain": domainOf(addr)})
+	})
 	go func() {
 		r, err := det.Detect(ctx, addr)
 		cancel()
@@ -182,8 +192,14 @@ func domainOf(addr string) string {
 }
 
 // setDetect shows the detection state on the Provider and Server steps.
-func (s *providerStep) setDetect(state detectState, text string) {
-	s.det.state, s.det.text = state, text
+// say makes the text (nil for none); it is kept so that a window redrawn
+// in another language can say it again.
+func (s *providerStep) setDetect(state detectState, say func() string) {
+	text := ""
+	if say != nil {
+		text = say()
+	}
+	s.det.state, s.det.text, s.det.say = state, text, say
 	if s.detLine != nil {
 		s.detLine.show(state, text)
 	}
@@ -198,10 +214,12 @@ func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
 	wz := s.wz
 	if err != nil || !r.OK || r.Source == detect.SourcePreset {
 		if err == nil && r.OK {
-			s.setDetect(detectIdle, "")
+			s.setDetect(detectIdle, nil)
 			return
 		}
-		s.setDetect(detectNone, lang.L("No settings found automatically; pick your provider or enter the server yourself."))
+		s.setDetect(detectNone, func() string {
+			return lang.L("No settings found automatically; pick your provider or enter the server yourself.")
+		})
 		if !s.handPicked && !wz.server.byHand.host && wz.draft.Preset == "custom" && wz.draft.Host != "" {
 			// The server came with an earlier address (its provider, or
 			// detection) and was not typed: it does not fit this one.
@@ -211,15 +229,26 @@ func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
 		}
 		return
 	}
-	text := detectSourceText(addr, r)
-	if !r.Verified && r.Security != smtp.SecurityNone {
-		text += " " + lang.L("(certificate not verified)")
+	unverified := !r.Verified && r.Security != smtp.SecurityNone
+	say := func(kept string) func() string {
+		return func() string {
+			text := detectSourceText(addr, r)
+			if unverified {
+				text += " " + lang.L("(certificate not verified)")
+			}
+			switch kept {
+			case "provider":
+				text += " " + lang.L("Your own choice of provider was kept.")
+			case "server":
+				text += " " + lang.L("The server settings you typed were kept.")
+			}
+			return displayText(text)
+		}
 	}
 	if s.handPicked && !(wz.isNew && wz.draft.Preset == "custom") {
 		// A provider picked by hand (or saved before) stays; only a
 		// hand-picked Custom server of a new profile is filled in.
-		text += " " + lang.L("Your own choice of provider was kept.")
-		s.setDetect(detectFound, displayText(text))
+		s.setDetect(detectFound, say("provider"))
 		return
 	}
 	bh := wz.server.byHand
@@ -249,13 +278,14 @@ func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
 			wz.draft.Auth = r.Auth
 		}
 	}
+	kept := ""
 	if edited {
-		text += " " + lang.L("The server settings you typed were kept.")
+		kept = "server"
 	}
 	if r.Username != "" && r.Username != addr && wz.account.usernameAuto {
 		s.det.username = r.Username
 	}
-	s.setDetect(detectFound, displayText(text))
+	s.setDetect(detectFound, say(kept))
 	wz.server.fill()
 	wz.changed()
 }
@@ -284,7 +314,7 @@ func detectSourceText(addr string, r detect.Result) string {
 	case detect.SourceMX:
 		mx := mxHost(r)
 		if pr, ok := smtp.PresetByID(r.PresetID); ok {
-			return lang.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": pr.Name})
+			return lang.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": presetName(pr)})
 		}
 		return lang.L("Matched MX {{.MX}} → {{.Server}}", map[string]any{"MX": mx, "Server": server})
 	case detect.SourceProbe:

@@ -4,12 +4,13 @@ package ui
 
 import (
 	"crypto/subtle"
-	"errors"
 	"net"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/inbox"
@@ -18,7 +19,12 @@ import (
 // localInboxDir is where the test inbox keeps its CA, inside the config dir.
 const localInboxDir = "local-inbox"
 
-var errInboxClosed = errors.New("the local test inbox has been stopped")
+// errInboxClosed is returned once the window closed the inbox.
+var errInboxClosed error = inboxClosedError{}
+
+type inboxClosedError struct{}
+
+func (inboxClosedError) Error() string { return lang.L("The local test inbox has been stopped.") }
 
 // localInbox owns the built-in test server behind the "local" preset. It is
 // started the first time a local profile is tested (or from the inbox view)

@@ -49,6 +49,10 @@ func TestMain(m *testing.M) {
 	// Never reach a real keyring or session bus from the tests.
 	os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/smtpconf-test-bus")
 
+	// No test waits for the system's fonts to be indexed; the tests of
+	// the font notice replace this with their own answer.
+	hasCJKFont = func() bool { return true }
+
 	tail := &logTail{}
 	log.SetOutput(io.MultiWriter(os.Stderr, tail))
 	code := m.Run()

@@ -4,9 +4,17 @@
 // twin, built with -tags nogui: no Fyne, no X11 or OpenGL libraries.
 package ui
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/smtpconf/smtpconf/ui/i18n"
+)
+
+// ForcedLanguage is set by main when --lang chose the language; the
+// headless build has no saved language to skip, so it is only recorded.
+var ForcedLanguage bool
 
 // Run reports that this build has no window.
 func Run(configDir string) error {
-	return errors.New("this build has no window (it was built with -tags nogui); use a subcommand, see 'smtpconf help'")
+	return errors.New(i18n.L("This build has no window (it was built with -tags nogui); use a subcommand, see 'smtpconf help'."))
 }

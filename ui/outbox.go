@@ -28,6 +28,9 @@ var (
 	networkCheckEvery = 30 * time.Second
 )
 
+// logWorkerStuck is a line of the log, for developers: not translated.
+const logWorkerStuck = "the outbox worker did not stop within 5 s"
+
 // networkKinds are the failures (smtp.Diagnosis.Kind) that mean this
 // computer could not reach the server: when the network comes back, the
 // messages that failed so are tried again at once instead of at their
@@ -136,7 +139,7 @@ func (b *outbox) close() {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		fyne.LogError("outbox", errors.New("the outbox worker did not stop within 5 s"))
+		fyne.LogError("outbox", errors.New(logWorkerStuck))
 	}
 	if b.o != nil {
 		_ = b.o.Close()

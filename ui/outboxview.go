@@ -233,13 +233,10 @@ func (v *outboxView) fillRow(e queue.Entry, row *fyne.Container) {
 
 // attemptsText is "No attempt yet", "1 attempt", "3 attempts".
 func attemptsText(n int) string {
-	switch n {
-	case 0:
+	if n == 0 {
 		return lang.L("No attempt yet")
-	case 1:
-		return lang.L("1 attempt")
 	}
-	return lang.L("{{.Count}} attempts", map[string]any{"Count": n})
+	return lang.N("{{.Count}} attempts", n, map[string]any{"Count": n})
 }
 
 // nextWords says when an entry is tried next: "in 4 min", "now", or what
@@ -270,17 +267,20 @@ func inWords(d time.Duration) string {
 	case d < 48*time.Hour:
 		return lang.L("in {{.Count}} h", map[string]any{"Count": int(math.Round(d.Hours()))})
 	}
-	return lang.L("in {{.Count}} days", map[string]any{"Count": int(math.Round(d.Hours() / 24))})
+	days := int(math.Round(d.Hours() / 24))
+	return lang.N("in {{.Count}} days", days, map[string]any{"Count": days})
 }
 
 // clockTime is a local time for people: "14:32" today, else "Jan 2 14:32".
+// The layout of a date in this year is translated ("1月2日 15:04"); the
+// month's name in the English one is English in any case.
 func clockTime(t, now time.Time) string {
 	t, now = t.Local(), now.Local()
 	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
 		return t.Format("15:04")
 	}
 	if t.Year() == now.Year() {
-		return t.Format("Jan 2 15:04")
+		return t.Format(lang.L("Jan 2 15:04"))
 	}
 	return t.Format("2006-01-02 15:04")
 }
@@ -439,7 +439,7 @@ func stateSentence(e queue.Entry, now time.Time) string {
 	case queue.Sent:
 		s := lang.L("Sent: delivered at {{.Time}}.", map[string]any{"Time": clockTime(e.SentAt, now)})
 		if e.Reply != "" {
-			s += " " + lang.L("Server reply:") + " " + e.Reply
+			s += " " + lang.L("Server reply: {{.Reply}}", map[string]any{"Reply": e.Reply})
 		}
 		return s
 	case queue.Failed:

@@ -3,10 +3,12 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,7 +16,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // providerStep is the first page: the email address, then the provider
@@ -107,9 +111,9 @@ func (s *providerStep) view() fyne.CanvasObject {
 			// Border puts the centre object first.
 			host, name := row.Objects[0].(*widget.Label), row.Objects[1].(*widget.Label)
 			note := box.Objects[1].(*widget.Label)
-			name.SetText(p.Name)
+			name.SetText(presetName(p))
 			host.SetText(presetServer(p))
-			note.SetText(displayText(p.Notes))
+			note.SetText(presetNotes(p))
 		},
 	)
 	s.list.OnSelected = s.onSelected
@@ -205,7 +209,42 @@ func (s *providerStep) showSelection() {
 		return
 	}
 	s.chosen.set(theme.ConfirmIcon(), lang.L("Chosen: {{.Name}} ({{.Server}})", map[string]any{
-		"Name": pr.Name, "Server": presetServer(pr)}), widget.MediumImportance)
+		"Name": presetName(pr), "Server": presetServer(pr)}), widget.MediumImportance)
+}
+
+// presetName is a preset's name in the window's language: brand names stay
+// as they are; descriptive names ("Custom server") and the Chinese
+// providers' names are in the translation files.
+func presetName(p smtp.Preset) string { return translatedData(p.Name) }
+
+// presetNotes is a preset's note in the window's language, for its font.
+func presetNotes(p smtp.Preset) string { return displayText(translatedData(p.Notes)) }
+
+var (
+	keysOnce sync.Once
+	keys     map[string]bool
+)
+
+// translatedData translates a sentence that comes as data (a preset's name
+// or note) when the translation files have it, and leaves it as it is
+// otherwise, without the error Fyne logs for a missing translation.
+func translatedData(s string) string {
+	keysOnce.Do(func() {
+		keys = map[string]bool{}
+		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json")
+		if err == nil {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(data, &m) == nil {
+				for k := range m {
+					keys[k] = true
+				}
+			}
+		}
+	})
+	if s == "" || !keys[s] {
+		return s
+	}
+	return i18n.L(s)
 }
 
 func (s *providerStep) onSelected(id widget.ListItemID) {
@@ -230,7 +269,7 @@ func (s *providerStep) onSearch(q string) {
 	} else {
 		s.shown = nil
 		for _, p := range s.all {
-			hay := strings.ToLower(strings.Join(append([]string{p.ID, p.Name, p.Host}, p.Domains...), " "))
+			hay := strings.ToLower(strings.Join(append([]string{p.ID, p.Name, presetName(p), p.Host}, p.Domains...), " "))
 			if strings.Contains(hay, q) {
 				s.shown = append(s.shown, p)
 			}

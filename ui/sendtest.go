@@ -209,6 +209,8 @@ type testStep struct {
 	checking bool
 	// recipientAuto is set while the recipient follows the From address.
 	recipientAuto bool
+	// recipientText is a recipient typed before the window was redrawn.
+	recipientText string
 }
 
 func newTestStep(wz *wizard) *testStep {
@@ -236,6 +238,9 @@ func (s *testStep) view() fyne.CanvasObject {
 		wz.update()
 	}
 	rcpt.OnSubmitted = func(string) { s.onSend() }
+	if s.recipientText != "" {
+		s.recipient.set(s.recipientText) // the view is built while loading
+	}
 
 	s.sendBtn = widget.NewButtonWithIcon(lang.L("Send test email"), theme.MailSendIcon(), s.onSend)
 	s.sendBtn.Importance = widget.HighImportance
@@ -431,9 +436,9 @@ func (s *testStep) showElapsed(d time.Duration) {
 // formatElapsed is "340 ms" below a second, else "2.4 s".
 func formatElapsed(d time.Duration) string {
 	if d < time.Second {
-		return fmt.Sprintf("%d ms", d.Milliseconds())
+		return lang.L("{{.Count}} ms", map[string]any{"Count": d.Milliseconds()})
 	}
-	return fmt.Sprintf("%.1f s", d.Seconds())
+	return lang.L("{{.Seconds}} s", map[string]any{"Seconds": fmt.Sprintf("%.1f", d.Seconds())})
 }
 
 func (s *testStep) setTranscript(lines []string) {
@@ -527,7 +532,7 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 
 	reply := ""
 	if rep.Message != "" {
-		reply = lang.L("Server reply:") + " " + rep.Message
+		reply = lang.L("Server reply: {{.Reply}}", map[string]any{"Reply": rep.Message})
 	}
 	switch {
 	case cancelled:
@@ -556,7 +561,7 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 			text += "\n" + lang.L("This looks temporary: trying again later may work.")
 		}
 		if rep.Code == 0 && rep.Message != "" {
-			reply = lang.L("Error:") + " " + rep.Message
+			reply = lang.L("Error: {{.Message}}", map[string]any{"Message": rep.Message})
 		}
 		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
 		s.showQueued(q)

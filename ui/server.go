@@ -479,7 +479,7 @@ func (s *serverStep) showSkipWarning() {
 	}
 	for _, w := range s.wz.draft.Warnings(false) {
 		if w.Code == smtp.WarnSkipVerify {
-			s.skipWarn.set(theme.ErrorIcon(), lang.L("Warning:")+" "+w.Message, widget.DangerImportance)
+			s.skipWarn.set(theme.ErrorIcon(), lang.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.DangerImportance)
 		}
 	}
 	s.skipWarn.box.Show()
@@ -516,7 +516,7 @@ func (s *serverStep) refreshWarnings() {
 		if w.Code == smtp.WarnSkipVerify {
 			continue
 		}
-		n := newNotice(theme.WarningIcon(), lang.L("Warning:")+" "+w.Message, widget.WarningImportance)
+		n := newNotice(theme.WarningIcon(), lang.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.WarningImportance)
 		s.warnings.Add(n.box)
 	}
 	s.warnings.Refresh()

@@ -141,7 +141,12 @@ func humanError(err error) string {
 	}
 	r, n := utf8.DecodeRuneInString(s)
 	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, ")") {
+	last, _ := utf8.DecodeLastRuneInString(s)
+	switch {
+	case strings.ContainsRune(".?!)。？！）", last):
+	case unicode.Is(unicode.Han, last) || strings.ContainsRune("”」", last):
+		s += "。" // a translated message
+	default:
 		s += "."
 	}
 	return s

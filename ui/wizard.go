@@ -229,7 +229,7 @@ func (wz *wizard) update() {
 	}
 	sub := describe(wz.draft)
 	if pr, ok := smtp.PresetByID(wz.draft.Preset); ok {
-		sub = pr.Name + " · " + sub
+		sub = presetName(pr) + " · " + sub
 	}
 	wz.subheader.SetText(sub)
 
@@ -365,6 +365,50 @@ func (wz *wizard) lookUpSecret() {
 			wz.update()
 		})
 	}()
+}
+
+// rebuilt makes the wizard again in the current language, with what was
+// typed and chosen, and closes this one. Call restarted once its root is in
+// the window.
+func (old *wizard) rebuilt() *wizard {
+	old.close()
+	wz := newWizard(old.m, old.draft, old.isNew)
+	wz.origName, wz.address, wz.password, wz.dirty = old.origName, old.address, old.password, old.dirty
+	wz.secretChecked, wz.secretStored = old.secretChecked, old.secretStored
+	wz.current = old.current
+
+	op, np := old.provider, wz.provider
+	np.auto, np.handPicked = op.auto, op.handPicked
+	np.det = detection{ranFor: op.det.ranFor, state: op.det.state, say: op.det.say, username: op.det.username}
+	if np.det.state == detectRunning {
+		// Cancelled with the old wizard; restarted runs it again.
+		np.det = detection{}
+	} else if np.det.say != nil {
+		np.det.text = np.det.say()
+	}
+
+	wz.server.byHand = old.server.byHand
+	oa, na := old.account, wz.account
+	na.usernameAuto, na.fromAuto, na.nameEdited, na.generated = oa.usernameAuto, oa.fromAuto, oa.nameEdited, oa.generated
+
+	ot := old.test
+	wz.test.recipientAuto = ot.recipientAuto
+	if ot.recipient != nil && !ot.recipientAuto {
+		wz.test.recipientText = ot.recipient.entry.Text
+	}
+	return wz
+}
+
+// restarted shows the step the old wizard showed, and starts again what
+// closing it stopped.
+func (wz *wizard) restarted() {
+	wz.goTo(wz.current)
+	if !wz.isNew && !wz.secretChecked {
+		wz.lookUpSecret()
+	}
+	if p := wz.provider; p.det.state == detectIdle && p.det.ranFor == "" && detectable(wz.address) {
+		p.scheduleDetect()
+	}
 }
 
 // close stops anything the wizard runs (a test in progress, a detection).

@@ -99,7 +99,12 @@ type Result struct {
 	PresetID string `json:"preset,omitempty"`
 	// Verified is false for an answer whose certificate did not verify
 	// (an unencrypted answer has none to verify: see Security).
-	Verified bool     `json:"verified"`
+	Verified bool `json:"verified"`
+	// Evidence is the technical record of what was asked and what answered
+	// ("mx: ...", "probe: ...", server replies, URLs). It stays in English on
+	// purpose, like a transcript: it is for support and for searching, and it
+	// quotes servers verbatim. The front ends put the answer into words
+	// (translated) from the other fields, not from these lines.
 	Evidence []string `json:"evidence"`
 	// Elapsed is how long detection took.
 	Elapsed time.Duration `json:"-"`

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // held reports whether a live runner holds the message: its state is
@@ -138,9 +140,11 @@ func (o *Outbox) reclaimTx(ctx context.Context, tx *sql.Tx, now time.Time, profi
 		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = 'deferred', next_attempt = ?,
 			lease_owner = '', lease_until = 0,
 			last_error = ?, last_stage = '', last_code = 0, last_enhanced = '', last_kind = 'interrupted',
-			last_hint = 'The program sending this message stopped before the server answered, so it may have been delivered already. It will be sent again; the receiver can recognise the copy by its Message-ID.'
+			last_hint = ?
 			WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
-			ms(now), "interrupted: "+describeOwner(h.owner)+" ended while sending", h.id, h.owner)
+			ms(now), "interrupted: "+describeOwner(h.owner)+" ended while sending",
+			l10n.L("The program sending this message stopped before the server answered, so it may have been delivered already. It will be sent again; the receiver can recognise the copy by its Message-ID."),
+			h.id, h.owner)
 		if err != nil {
 			return err
 		}

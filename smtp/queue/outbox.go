@@ -18,6 +18,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // FileName is the outbox database's name in the config directory.
@@ -79,15 +80,16 @@ func (e *OpenError) Unwrap() []error {
 	return out
 }
 
-// Hint says what to do about it, in plain language.
+// Hint says what to do about it, in plain language and the language of the
+// moment. (Error() stays English: it is the technical record.)
 func (e *OpenError) Hint() string {
 	switch e.Kind {
 	case ErrUnreadable:
-		return fmt.Sprintf("Check the permissions of %s (it must be readable and writable by you; the app creates it with mode 0600). It was left as it is.", e.Path)
+		return l10n.L("Check the permissions of {{.File}} (it must be readable and writable by you; the app creates it with mode 0600). It was left as it is.", map[string]any{"File": e.Path})
 	case ErrNewerSchema:
-		return "This outbox was written by a newer version of smtpconf. Upgrade smtpconf; the file was left as it is."
+		return l10n.L("This outbox was written by a newer version of smtpconf. Upgrade smtpconf; the file was left as it is.")
 	}
-	return fmt.Sprintf("The outbox file %s was left exactly as it is: nothing was deleted or overwritten. Move it aside (the messages in it are then no longer sent) to start a new outbox, or restore it from a backup.", e.Path)
+	return l10n.L("The outbox file {{.File}} was left exactly as it is: nothing was deleted or overwritten. Move it aside (the messages in it are then no longer sent) to start a new outbox, or restore it from a backup.", map[string]any{"File": e.Path})
 }
 
 // Outbox is an open outbox database. It is safe for concurrent use by

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 )
 
 // Config is what delivery needs besides the outbox.
@@ -297,7 +299,7 @@ func (r *run) profile(ctx context.Context, name string) error {
 			sctx, cancel := context.WithCancel(ctx)
 			sessStop = cancel
 			tr = smtp.NewTranscript()
-			opts := smtp.Options{Profile: p, Transcript: tr, Secret: r.secret(p.Name)}
+			opts := smtp.Options{Profile: p, Transcript: tr, Secret: r.secret(p.Name), Token: r.token(p)}
 			if r.cfg.Options != nil {
 				r.cfg.Options(&opts)
 			}
@@ -353,6 +355,15 @@ func (r *run) secret(name string) func() (string, error) {
 		}
 		return r.cfg.Secrets.Get(name)
 	}
+}
+
+// token gives an xoauth2 profile its access tokens from the sign-in stored
+// with the profiles' secrets (package oauth); nil for other profiles.
+func (r *run) token(p smtp.Profile) smtp.TokenFunc {
+	if r.cfg.Secrets == nil {
+		return nil
+	}
+	return (&oauth.Manager{Secrets: r.cfg.Secrets}).TokenFunc(p)
 }
 
 // connectionLevel reports whether a Send error ended the connection: any
@@ -421,8 +432,9 @@ func (r *run) failure(c *claimed, d smtp.Diagnosis, lines []string) *record {
 		}
 	case d.Temporary:
 		rec.state, rec.gaveUp = Failed, true
-		rec.errText = fmt.Sprintf("gave up after %d attempts in %s: %s", c.attempts, roundDuration(now.Sub(c.created)), d.Message)
-		rec.d.Hint = strings.TrimSpace(d.Hint + " The outbox stopped trying: the message could not be delivered before its give-up time.")
+		rec.errText = l10n.N("gave up after {{.Count}} attempts in {{.Duration}}: {{.Error}}", c.attempts,
+			map[string]any{"Duration": roundDuration(now.Sub(c.created)), "Error": d.Message})
+		rec.d.Hint = strings.TrimSpace(l10n.L("{{.Hint}} The outbox stopped trying: the message could not be delivered before its give-up time.", map[string]any{"Hint": d.Hint}))
 	default:
 		rec.state = Failed
 	}
@@ -433,7 +445,7 @@ func (r *run) interrupted(c *claimed, why string, lines []string) *record {
 	return &record{
 		c: c, state: Deferred, next: r.o.now(), interrupted: true, errText: "interrupted: " + why,
 		d: smtp.Diagnosis{Kind: "interrupted",
-			Hint: "The attempt was stopped before the server's answer arrived, so the message may have been delivered; it will be sent again."},
+			Hint: l10n.L("The attempt was stopped before the server's answer arrived, so the message may have been delivered; it will be sent again.")},
 		transcript: lines,
 	}
 }
@@ -441,7 +453,7 @@ func (r *run) interrupted(c *claimed, why string, lines []string) *record {
 func roundDuration(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+		return l10n.N("{{.Count}} days", int(d/(24*time.Hour)))
 	case d >= time.Hour:
 		return d.Round(time.Hour).String()
 	case d >= time.Minute:

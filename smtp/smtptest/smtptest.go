@@ -138,8 +138,13 @@ type Config struct {
 	Mode Mode // fixed
 
 	// Users maps username to password. Empty means AUTH is not advertised
-	// and AUTH commands get 502 5.7.0.
+	// and AUTH commands get 502 5.7.0 (unless XOAUTH2 is set).
 	Users map[string]string
+	// XOAUTH2, if set, advertises AUTH XOAUTH2 (after the default
+	// mechanisms) and decides whether an access token is valid for a user.
+	// A refused token gets what Gmail sends: a 334 challenge with a JSON
+	// error, then 535 5.7.8.
+	XOAUTH2 func(username, token string) bool
 	// Mechanisms to advertise when Users is set; default PLAIN, LOGIN,
 	// CRAM-MD5. A mechanism outside those three may be listed to see how a
 	// client copes with an unusable offer; using it gets 504 5.7.4, as does
@@ -214,10 +219,13 @@ func (c Config) clone() Config {
 }
 
 func (c Config) mechanisms() []string {
-	if len(c.Users) == 0 {
+	if len(c.Users) == 0 && c.XOAUTH2 == nil {
 		return nil
 	}
 	if c.Mechanisms == nil {
+		if c.XOAUTH2 != nil {
+			return append(slices.Clone(defaultMechanisms), "XOAUTH2")
+		}
 		return defaultMechanisms
 	}
 	return c.Mechanisms
@@ -649,7 +657,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	if cfg.StallAt == StallAuth {
 		return nil, ss.s.stall()
 	}
-	if len(cfg.Users) == 0 {
+	if len(cfg.Users) == 0 && cfg.XOAUTH2 == nil {
 		return nil, smtp.ErrAuthUnsupported
 	}
 	if !slices.ContainsFunc(cfg.mechanisms(), func(m string) bool { return strings.EqualFold(m, mech) }) {
@@ -679,6 +687,17 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		inner = &loginServer{check: check}
 	case "CRAM-MD5":
 		inner = newCRAMMD5Server(cfg.Domain, cfg.Users, check)
+	case "XOAUTH2":
+		if cfg.XOAUTH2 == nil {
+			return nil, smtp.ErrAuthUnknownMechanism
+		}
+		inner = &xoauth2Server{check: func(username, token string) error {
+			if !cfg.XOAUTH2(username, token) {
+				return errBadCredentials
+			}
+			pending = username
+			return nil
+		}}
 	default:
 		return nil, smtp.ErrAuthUnknownMechanism
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // Env is what a command run needs from the outside world. Tests fill it
@@ -44,26 +45,48 @@ type runner struct {
 	configDir string
 }
 
-// SplitGlobal removes the global flags (--config-dir) from args and returns
-// the config directory flag value and the remaining arguments. main uses it
-// to decide between the window (no subcommand) and the command line.
+// Globals are the global flags, accepted anywhere on the command line.
+type Globals struct {
+	ConfigDir string // --config-dir
+	Lang      string // --lang
+	LangGiven bool   // --lang was given (even empty)
+}
+
+// SplitGlobal removes the global flags (--config-dir, --lang) from args and
+// returns the config directory flag value and the remaining arguments.
 func SplitGlobal(args []string) (configDir string, rest []string, err error) {
+	g, rest, err := SplitGlobals(args)
+	return g.ConfigDir, rest, err
+}
+
+// SplitGlobals removes the global flags (--config-dir, --lang) from args and
+// returns their values and the remaining arguments. main uses it to decide
+// between the window (no subcommand) and the command line.
+func SplitGlobals(args []string) (g Globals, rest []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--config-dir" || a == "-config-dir":
 			if i+1 >= len(args) {
-				return "", nil, usagef("--config-dir needs a directory")
+				return g, nil, usageL("--config-dir needs a directory.")
 			}
-			configDir = args[i+1]
+			g.ConfigDir = args[i+1]
 			i++
 		case strings.HasPrefix(a, "--config-dir=") || strings.HasPrefix(a, "-config-dir="):
-			configDir = a[strings.IndexByte(a, '=')+1:]
+			g.ConfigDir = a[strings.IndexByte(a, '=')+1:]
+		case a == "--lang" || a == "-lang":
+			if i+1 >= len(args) {
+				return g, nil, usageL("--lang needs a language: {{.Choices}}.", M{"Choices": languageChoices})
+			}
+			g.Lang, g.LangGiven = args[i+1], true
+			i++
+		case strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang="):
+			g.Lang, g.LangGiven = a[strings.IndexByte(a, '=')+1:], true
 		default:
 			rest = append(rest, a)
 		}
 	}
-	return configDir, rest, nil
+	return g, rest, nil
 }
 
 // Run executes one command line (without the program name) and returns the
@@ -81,8 +104,12 @@ func Run(args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
-	configDir, rest, err := SplitGlobal(args)
-	r := &runner{env: env, configDir: configDir}
+	g, rest, err := SplitGlobals(args)
+	// The language first: every word from here on is in it.
+	if lerr := useLanguage(g.Lang, g.LangGiven, env.Getenv); lerr != nil && err == nil {
+		err = lerr
+	}
+	r := &runner{env: env, configDir: g.ConfigDir}
 	if err == nil {
 		err = r.dispatch(rest)
 	}
@@ -102,15 +129,15 @@ func (r *runner) exit(err error) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\nRun 'smtpconf help' for usage.\n", ue.msg)
+		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n%s\n", ue.msg, i18n.L("Run 'smtpconf help' for usage."))
 		return smtp.ExitUsage
 	}
 	// The diagnosis is the one place that puts errors into words; the
 	// message above already says what is invalid, so that hint adds nothing.
 	d := smtp.Diagnose(err, smtp.Profile{})
-	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", err)
+	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
 	if d.Hint != "" && d.Kind != "invalid-settings" {
-		fmt.Fprintf(r.env.Stderr, "Hint: %s\n", d.Hint)
+		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": d.Hint}))
 	}
 	if d.Exit == 0 {
 		return smtp.ExitInternal
@@ -120,12 +147,12 @@ func (r *runner) exit(err error) int {
 
 func (r *runner) dispatch(args []string) error {
 	if len(args) == 0 {
-		return usagef("no command given")
+		return usageL("No command given.")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "help", "-h", "--help", "-help":
-		fmt.Fprint(r.env.Stdout, usageText)
+		fmt.Fprint(r.env.Stdout, usageText())
 		return nil
 	case "version", "--version":
 		fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.Version)
@@ -134,7 +161,7 @@ func (r *runner) dispatch(args []string) error {
 		return r.presets(rest)
 	case "profile", "profiles":
 		if len(rest) == 0 {
-			return usagef("profile needs a subcommand: list, show, save or delete")
+			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete"})
 		}
 		switch rest[0] {
 		case "list", "ls":
@@ -146,7 +173,7 @@ func (r *runner) dispatch(args []string) error {
 		case "delete", "rm":
 			return r.profileDelete(rest[1:])
 		}
-		return usagef("unknown profile subcommand %q (use list, show, save or delete)", rest[0])
+		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete"})
 	case "check":
 		return r.check(rest)
 	case "test":
@@ -155,8 +182,10 @@ func (r *runner) dispatch(args []string) error {
 		return r.queue(rest)
 	case "detect":
 		return r.detect(rest)
+	case "oauth":
+		return r.oauth(rest)
 	}
-	return usagef("unknown command %q", cmd)
+	return usageL("There is no command {{.Name}}.", M{"Name": fmt.Sprintf("%q", cmd)})
 }
 
 // parse parses flags that may come before, between or after positional
@@ -169,7 +198,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, usagef("%s: %v", fs.Name(), err)
+			return nil, flagError(fs.Name(), err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -218,46 +247,86 @@ func (r *runner) readPassword() (string, error) {
 	br := bufio.NewReader(r.env.Stdin)
 	line, err := br.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("reading the password from standard input: %w", err)
+		return "", &localError{i18n.L("The password could not be read from standard input: {{.Error}}", M{"Error": err.Error()}), err}
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", usagef("--password-stdin read an empty line: pipe the password in, e.g. printf '%%s\\n' \"$PASS\" | smtpconf profile save NAME --password-stdin")
+		return "", usageL("--password-stdin read an empty line. Pipe the password in, for example: {{.Example}}",
+			M{"Example": `printf '%s\n' "$PASS" | smtpconf profile save NAME --password-stdin`})
 	}
 	return line, nil
 }
 
-const usageText = `SMTP Configurator: set up a machine to send mail, and prove that it works.
-
-Usage:
-  smtpconf                                  open the window
-  smtpconf presets [--json]                 list provider presets
-  smtpconf profile list [--json]            list saved profiles
-  smtpconf profile show NAME [--json]       show one profile (never the password)
-  smtpconf profile save NAME [--preset ID] [--host H] [--port N]
-          [--security tls|starttls|none] [--auth auto|plain|login|cram-md5|xoauth2|none]
-          [--username U] [--from ADDR] [--from-name NAME] [--password-stdin]
-          [--ca-file PEM] [--insecure-skip-verify] [--helo NAME] [--timeout DURATION]
-                                            create or update a profile
-  smtpconf profile delete NAME              delete a profile and its keyring entry
-  smtpconf check NAME [--json]              connect, TLS, EHLO, AUTH; sends nothing
-  smtpconf test NAME [--to ADDR] [--no-queue] [--json]
-                                            send a test message; on a temporary
-                                            failure it waits in the outbox
-  smtpconf queue list [--json]              list the outbox (waiting, sent, failed)
-  smtpconf queue run [--json]               try every due message now, then exit
-  smtpconf queue retry ID|--all             make deferred or failed messages due now
-  smtpconf queue delete ID                  remove a message from the outbox
-  smtpconf detect EMAIL [--json] [--dns-server HOST:PORT] [--timeout DURATION]
-
-Global flags:
-  --config-dir DIR    where profiles and the outbox live (default:
-                      $SMTPCONF_CONFIG_DIR, else your user config directory/smtpconf)
-
-Passwords are kept in the OS keyring (service "smtpconf"); the command line
-takes one only from standard input, with --password-stdin.
-
-Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 could not connect,
-4 TLS failed, 5 authentication failed, 6 rejected by the server,
-7 temporary failure.
-`
+// usageText is the help, in the person's language. The command synopses
+// are syntax and stay as they are; what they do is translated.
+func usageText() string {
+	type cmd struct{ syntax, what string }
+	cmds := []cmd{
+		{"smtpconf", i18n.L("open the window")},
+		{"smtpconf presets [--json]", i18n.L("list provider presets")},
+		{"smtpconf profile list [--json]", i18n.L("list saved profiles")},
+		{"smtpconf profile show NAME [--json]", i18n.L("show one profile (never the password)")},
+		{"smtpconf profile save NAME [--preset ID] [--host H] [--port N]\n" +
+			"        [--security tls|starttls|none] [--auth auto|plain|login|cram-md5|xoauth2|none]\n" +
+			"        [--username U] [--from ADDR] [--from-name NAME] [--password-stdin]\n" +
+			"        [--ca-file PEM] [--insecure-skip-verify] [--helo NAME] [--timeout DURATION]",
+			i18n.L("create or update a profile; flags not given keep their value")},
+		{"smtpconf profile delete NAME", i18n.L("delete a profile and its keyring entry")},
+		{"smtpconf check NAME [--json]", i18n.L("connect, TLS, EHLO, AUTH; sends nothing")},
+		{"smtpconf test NAME [--to ADDR] [--no-queue] [--json]",
+			i18n.L("send a test message; on a temporary failure it waits in the outbox")},
+		{"smtpconf queue list [--json]", i18n.L("list the outbox (waiting, sent, failed)")},
+		{"smtpconf queue run [--json]", i18n.L("try every due message now, then exit")},
+		{"smtpconf queue retry ID|--all", i18n.L("make deferred or failed messages due now")},
+		{"smtpconf queue delete ID", i18n.L("remove a message from the outbox")},
+		{"smtpconf detect EMAIL [--json] [--dns-server HOST:PORT] [--timeout DURATION]",
+			i18n.L("find the server settings for an email address")},
+		{"smtpconf oauth login NAME [--device]", i18n.L("sign in with Google or Microsoft (OAuth2) in the browser, or with a code on another device")},
+		{"smtpconf oauth logout NAME", i18n.L("sign out: remove the profile's sign-in tokens")},
+		{"smtpconf oauth status NAME [--json]", i18n.L("show whether the profile is signed in, and as whom")},
+		{"smtpconf oauth setup google|microsoft [--client-id ID]\n" +
+			"        [--client-secret-stdin] [--tenant T]", i18n.L("set or show the app's client ID for signing in")},
+	}
+	const col, lineWidth = 44, 80
+	var b strings.Builder
+	para := func(s string, indent int) {
+		for _, l := range wrap(s, lineWidth-indent) {
+			b.WriteString(strings.Repeat(" ", indent) + l + "\n")
+		}
+	}
+	para(i18n.L("SMTP Configurator: set up a machine to send mail, and prove that it works."), 0)
+	b.WriteString("\n" + i18n.L("Usage:") + "\n")
+	for _, c := range cmds {
+		lines := strings.Split(c.syntax, "\n")
+		for _, l := range lines[:len(lines)-1] {
+			b.WriteString("  " + l + "\n")
+		}
+		last := "  " + lines[len(lines)-1]
+		what := wrap(c.what, lineWidth-col)
+		if textWidth(last) < col-1 {
+			b.WriteString(pad(last, col) + what[0] + "\n")
+			what = what[1:]
+		} else {
+			b.WriteString(last + "\n")
+		}
+		for _, l := range what {
+			b.WriteString(strings.Repeat(" ", col) + l + "\n")
+		}
+	}
+	b.WriteString("\n" + i18n.L("Global flags:") + "\n")
+	for _, f := range []cmd{
+		{"--config-dir DIR", i18n.L("where profiles and the outbox live (default: $SMTPCONF_CONFIG_DIR, else your user config directory/smtpconf)")},
+		{"--lang CODE", i18n.L("the language to speak: {{.Choices}} (default: $SMTPCONF_LANG, else the system's language from LC_ALL, LC_MESSAGES or LANG)", M{"Choices": languageChoices})},
+	} {
+		what := wrap(f.what, lineWidth-22)
+		b.WriteString(pad("  "+f.syntax, 22) + what[0] + "\n")
+		for _, l := range what[1:] {
+			b.WriteString(strings.Repeat(" ", 22) + l + "\n")
+		}
+	}
+	b.WriteString("\n")
+	para(i18n.L("Passwords are kept in the OS keyring (service \"smtpconf\"); the command line takes one only from standard input, with --password-stdin."), 0)
+	b.WriteString("\n")
+	para(i18n.L("Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 could not connect, 4 TLS failed, 5 authentication failed, 6 rejected by the server, 7 temporary failure."), 0)
+	return b.String()
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // detectView is `detect --json`: the contract fields of detect.Result, plus
@@ -28,16 +29,16 @@ func (r *runner) detect(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("detect needs exactly one email address")
+		return usageL("{{.Command}} needs exactly one email address.", M{"Command": "detect"})
 	}
 	if *timeout <= 0 {
-		return usagef("--timeout must be positive, e.g. 10s")
+		return usageL("--timeout must be positive, for example 10s.")
 	}
 	if *dnsServer != "" {
 		host, port, err := net.SplitHostPort(*dnsServer)
 		p, perr := strconv.Atoi(port)
 		if err != nil || host == "" || perr != nil || smtp.ValidatePort(p) != nil {
-			return usagef("--dns-server %q: give HOST:PORT, e.g. 127.0.0.1:53", *dnsServer)
+			return usageL("--dns-server {{.Value}}: give HOST:PORT, for example 127.0.0.1:53.", M{"Value": fmt.Sprintf("%q", *dnsServer)})
 		}
 	}
 	ctx, cancel := signalContext()
@@ -63,21 +64,22 @@ func (r *runner) detect(args []string) error {
 		}
 	} else {
 		if res.OK {
-			fmt.Fprintf(r.env.Stdout, "Found (%s): %s:%d, security %s, auth %s, user name %s\n",
-				res.Source, res.Host, res.Port, res.Security, res.Auth, res.Username)
+			fmt.Fprintln(r.env.Stdout, i18n.L("Found ({{.Source}}): {{.Server}}, security {{.Security}}, sign-in {{.Auth}}, user name {{.User}}",
+				M{"Source": sourceName(res.Source), "Server": fmt.Sprintf("%s:%d", res.Host, res.Port), "Security": securityName(res.Security),
+					"Auth": authName(res.Auth), "User": res.Username}))
 			if !res.Verified {
-				fmt.Fprintln(r.env.Stdout, "Warning: the server's certificate does not verify; someone may be impersonating it.")
+				fmt.Fprintln(r.env.Stdout, i18n.L("Warning: the server's certificate does not verify; someone may be impersonating it."))
 			}
 			if res.Security == smtp.SecurityNone {
-				fmt.Fprintln(r.env.Stdout, "Warning: this server offers no encryption; the password would cross the network readable.")
+				fmt.Fprintln(r.env.Stdout, i18n.L("Warning: this server offers no encryption; the password would cross the network readable."))
 			}
 		} else {
-			fmt.Fprintln(r.env.Stdout, "No settings found. Enter the server by hand, or ask your provider.")
+			fmt.Fprintln(r.env.Stdout, i18n.L("No settings found. Enter the server by hand, or ask your provider."))
 		}
 		if res.OK {
-			fmt.Fprintln(r.env.Stdout, "How it was found:")
+			fmt.Fprintln(r.env.Stdout, i18n.L("How it was found:"))
 		} else {
-			fmt.Fprintln(r.env.Stdout, "What was tried:")
+			fmt.Fprintln(r.env.Stdout, i18n.L("What was tried:"))
 		}
 		for _, e := range res.Evidence {
 			fmt.Fprintf(r.env.Stdout, "  %s\n", e)
@@ -87,4 +89,21 @@ func (r *runner) detect(args []string) error {
 		return exitError{smtp.ExitConnect}
 	}
 	return nil
+}
+
+// sourceName says where detect found the settings, for people.
+func sourceName(s detect.Source) string {
+	switch s {
+	case detect.SourcePreset:
+		return i18n.L("a built-in preset")
+	case detect.SourceMX:
+		return i18n.L("the domain's MX record")
+	case detect.SourceSRV:
+		return i18n.L("the domain's SRV record")
+	case detect.SourceAutoconfig:
+		return i18n.L("the provider's autoconfig file")
+	case detect.SourceProbe:
+		return i18n.L("probing the usual servers")
+	}
+	return string(s)
 }

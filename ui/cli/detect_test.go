@@ -1,8 +1,10 @@
 package cli_test
 
 import (
-	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"testing"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 )
 
 type detectJSON struct {
@@ -37,15 +39,22 @@ func TestDetectCommand(t *testing.T) {
 		{"invalid address", []string{"detect", "not-an-address", "--json", "--dns-server", nx},
 			2, false, "", "", ""},
 	}
+	// A preset's answer carries the preset's sign-in method ("auto" unless
+	// the preset says otherwise: Gmail prefers xoauth2).
+	gmail, _ := smtp.PresetByID("gmail")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			wantAuth := "auto"
+			if tc.host == gmail.Host {
+				wantAuth = string(gmail.Auth)
+			}
 			res := run(t, t.TempDir(), "", nil, tc.args...)
 			if res.code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.code, tc.code, res.stdout, res.stderr)
 			}
 			var v detectJSON
 			decode(t, res, &v)
-			if v.OK != tc.ok || v.Source != tc.source || v.Host != tc.host || v.Username != tc.username || v.Auth != "auto" {
+			if v.OK != tc.ok || v.Source != tc.source || v.Host != tc.host || v.Username != tc.username || v.Auth != wantAuth {
 				t.Errorf("got %+v", v)
 			}
 			if v.Evidence == nil {

@@ -3,9 +3,10 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 func (r *runner) presets(args []string) error {
@@ -16,16 +17,17 @@ func (r *runner) presets(args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("presets takes no arguments")
+		return usageL("{{.Command}} takes no arguments.", M{"Command": "presets"})
 	}
 	list := smtp.Presets()
 	if *asJSON {
 		return r.printJSON(list)
 	}
-	w := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSERVER\tSECURITY\tDOMAINS")
+	// Columns are aligned by display width: names such as "QQ邮箱" take
+	// two columns per Chinese character.
+	rows := [][]string{{i18n.L("PRESET"), i18n.L("NAME"), i18n.L("SERVER"), i18n.L("SECURITY"), i18n.L("DOMAINS")}}
 	for _, p := range list {
-		server := "(you enter it)"
+		server := i18n.L("(you enter it)")
 		if p.Host != "" {
 			server = fmt.Sprintf("%s:%d", p.Host, p.Port)
 		}
@@ -33,7 +35,40 @@ func (r *runner) presets(args []string) error {
 		if len(doms) > 40 {
 			doms = doms[:37] + "..."
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, server, p.Security, doms)
+		rows = append(rows, []string{p.ID, presetName(p), server, securityName(p.Security), doms})
 	}
-	return w.Flush()
+	if err := table(r.env.Stdout, 2, rows); err != nil {
+		return err
+	}
+	// The notes say what to do at the provider (an app password, an
+	// authorisation code, where to switch SMTP on): too long for a column.
+	idW := 0
+	for _, p := range list {
+		idW = max(idW, textWidth(p.ID))
+	}
+	var b strings.Builder
+	for _, p := range list {
+		note := presetNotes(p)
+		if note == "" {
+			continue
+		}
+		lines := wrap(note, 78-idW-4)
+		b.WriteString("  " + pad(p.ID, idW+2) + lines[0] + "\n")
+		for _, l := range lines[1:] {
+			b.WriteString(strings.Repeat(" ", idW+4) + l + "\n")
+		}
+	}
+	if b.Len() > 0 {
+		fmt.Fprintf(r.env.Stdout, "\n%s\n%s", i18n.L("Notes:"), b.String())
+	}
+	return nil
 }
+
+// presetName is a preset's name in the person's language. Most are brand
+// names with no translation ("Fastmail"); the lookup is the built-in
+// translator's (the same files), which, unlike Fyne's, does not log each
+// name that has none.
+func presetName(p smtp.Preset) string { return l10n.Builtin(p.Name, -1, nil) }
+
+// presetNotes are a preset's notes in the person's language.
+func presetNotes(p smtp.Preset) string { return p.LocalNotes() }

@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 func (r *runner) profileList(args []string) error {
@@ -19,7 +19,7 @@ func (r *runner) profileList(args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("profile list takes no arguments")
+		return usageL("{{.Command}} takes no arguments.", M{"Command": "profile list"})
 	}
 	st, err := r.store()
 	if err != nil {
@@ -36,15 +36,15 @@ func (r *runner) profileList(args []string) error {
 		return r.printJSON(list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(r.env.Stdout, "No profiles yet. Create one with: smtpconf profile save NAME --preset gmail --from you@gmail.com --password-stdin")
+		fmt.Fprintln(r.env.Stdout, i18n.L("No profiles yet. Create one with: {{.Example}}",
+			M{"Example": "smtpconf profile save NAME --preset gmail --from you@gmail.com --password-stdin"}))
 		return nil
 	}
-	w := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tSERVER\tSECURITY\tUSER\tFROM")
+	rows := [][]string{{i18n.L("NAME"), i18n.L("SERVER"), i18n.L("SECURITY"), i18n.L("USER"), i18n.L("FROM")}}
 	for _, p := range list {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Addr(), p.Security, p.Username, p.From)
+		rows = append(rows, []string{p.Name, p.Addr(), securityName(p.Security), p.Username, p.From})
 	}
-	return w.Flush()
+	return table(r.env.Stdout, 2, rows)
 }
 
 // profileView is `profile show --json`: the profile, its warnings and
@@ -64,13 +64,13 @@ func (r *runner) profileShow(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("profile show needs exactly one profile name")
+		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile show"})
 	}
 	st, err := r.store()
 	if err != nil {
 		return err
 	}
-	p, err := st.Get(pos[0])
+	p, err := getProfile(st, pos[0])
 	if err != nil {
 		return err
 	}
@@ -92,44 +92,58 @@ func (r *runner) profileShow(args []string) error {
 	if *asJSON {
 		return r.printJSON(v)
 	}
-	w := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	var rows [][]string
 	row := func(k, val string) {
 		if val != "" {
-			fmt.Fprintf(w, "%s:\t%s\n", k, val)
+			rows = append(rows, []string{k, val})
 		}
 	}
-	row("Name", p.Name)
-	row("Preset", p.Preset)
-	row("Server", p.Addr())
-	row("Security", string(p.Security))
-	row("Authentication", string(p.Auth))
-	row("User name", p.Username)
-	row("From", p.From)
-	row("From name", p.FromName)
-	row("HELO name", p.HELO)
-	row("Timeout", p.EffectiveTimeout().String())
-	row("CA file", p.CAFile)
+	row(i18n.L("Name:"), p.Name)
+	row(i18n.L("Preset:"), p.Preset)
+	row(i18n.L("Server:"), p.Addr())
+	row(i18n.L("Security:"), securityName(p.Security))
+	row(i18n.L("Authentication:"), authName(p.Auth))
+	row(i18n.L("User name:"), p.Username)
+	row(i18n.L("From:"), p.From)
+	row(i18n.L("From name:"), p.FromName)
+	row(i18n.L("HELO name:"), p.HELO)
+	row(i18n.L("Timeout:"), p.EffectiveTimeout().String())
+	row(i18n.L("CA file:"), p.CAFile)
 	if p.InsecureSkipVerify {
-		row("Certificate check", "OFF (insecure)")
+		row(i18n.L("Certificate check:"), i18n.L("OFF (insecure)"))
 	}
 	switch {
 	case v.PasswordStored != nil && *v.PasswordStored:
-		row("Password", "stored in the keyring")
+		row(i18n.L("Password:"), i18n.L("stored in the keyring"))
 	case v.PasswordStored != nil:
-		row("Password", "not stored (save one with --password-stdin)")
+		row(i18n.L("Password:"), i18n.L("not stored (save one with --password-stdin)"))
 	case v.KeyringError != "":
-		row("Password", "unknown: "+v.KeyringError)
+		row(i18n.L("Password:"), i18n.L("unknown: {{.Error}}", M{"Error": v.KeyringError}))
 	}
-	if err := w.Flush(); err != nil {
+	if err := table(r.env.Stdout, 2, rows); err != nil {
 		return err
 	}
 	for _, m := range v.Warnings {
-		fmt.Fprintf(r.env.Stdout, "Warning: %s\n", m)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Warning: {{.Warning}}", M{"Warning": m}))
 	}
 	return nil
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// authName is a sign-in method as people read it.
+func authName(a smtp.AuthMethod) string {
+	switch a {
+	case smtp.AuthAuto:
+		return i18n.L("automatic")
+	case smtp.AuthNone:
+		return i18n.L("none (no sign-in)")
+	}
+	if m := a.Mechanism(); m != "" {
+		return m
+	}
+	return string(a)
+}
 
 func (r *runner) profileSave(args []string) error {
 	fs := newFlags("profile save")
@@ -152,7 +166,7 @@ func (r *runner) profileSave(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("profile save needs exactly one profile name")
+		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile save"})
 	}
 	name := pos[0]
 	if err := smtp.ValidateName(name); err != nil {
@@ -176,7 +190,7 @@ func (r *runner) profileSave(args []string) error {
 	if set["preset"] {
 		pr, ok := smtp.PresetByID(*preset)
 		if !ok {
-			return usagef("unknown preset %q: see 'smtpconf presets' for the ids", *preset)
+			return usageL("There is no preset {{.ID}}; see 'smtpconf presets' for the ids.", M{"ID": fmt.Sprintf("%q", *preset)})
 		}
 		p.ApplyPreset(pr)
 	}
@@ -186,7 +200,7 @@ func (r *runner) profileSave(args []string) error {
 	if set["security"] {
 		s, err := smtp.ParseSecurity(*security)
 		if err != nil {
-			return usagef("--security %q: use tls, starttls or none", *security)
+			return usageL("--security {{.Value}}: use one of {{.Choices}}.", M{"Value": fmt.Sprintf("%q", *security), "Choices": "tls, starttls, none"})
 		}
 		p.Security = s
 		if !set["port"] && !set["preset"] && isNew {
@@ -199,9 +213,15 @@ func (r *runner) profileSave(args []string) error {
 	if set["auth"] {
 		a, err := smtp.ParseAuthMethod(*auth)
 		if err != nil {
-			return usagef("--auth %q: use auto, plain, login, cram-md5, xoauth2 or none", *auth)
+			return usageL("--auth {{.Value}}: use one of {{.Choices}}.", M{"Value": fmt.Sprintf("%q", *auth), "Choices": "auto, plain, login, cram-md5, xoauth2, none"})
 		}
 		p.Auth = a
+	} else if set["preset"] && *pwStdin {
+		// A password and no --auth: the preset's password alternative
+		// (Gmail's app password), not its sign-in (smtpconf oauth login).
+		if pr, ok := smtp.PresetByID(*preset); ok {
+			p.Auth = pr.PasswordAuth()
+		}
 	}
 	if set["from"] {
 		p.From = strings.TrimSpace(*from)
@@ -232,12 +252,12 @@ func (r *runner) profileSave(args []string) error {
 	if set["timeout"] {
 		d, err := time.ParseDuration(*timeout)
 		if err != nil {
-			return usagef("--timeout %q: use a duration such as 30s or 2m", *timeout)
+			return usageL("--timeout {{.Value}}: use a duration such as 30s or 2m.", M{"Value": fmt.Sprintf("%q", *timeout)})
 		}
 		p.Timeout = smtp.Duration(d)
 	}
 	if p.Host == "" {
-		return usagef("profile %q has no server: give --preset ID (see 'smtpconf presets') or --host", name)
+		return usageL("The profile {{.Name}} has no server: give --preset ID (see 'smtpconf presets') or --host.", M{"Name": fmt.Sprintf("%q", name)})
 	}
 	if err := p.Validate(); err != nil {
 		return usagef("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -263,20 +283,22 @@ func (r *runner) profileSave(args []string) error {
 		return err
 	}
 	for _, w := range p.Warnings(password != "" || p.NeedsSecret()) {
-		fmt.Fprintf(r.env.Stderr, "Warning: %s\n", w.Message)
+		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: {{.Warning}}", M{"Warning": w.Message}))
 	}
 	if *asJSON {
 		return r.printJSON(p)
 	}
-	verb := "Updated"
+	data := M{"Name": fmt.Sprintf("%q", name), "Server": p.Addr(), "Security": securityName(p.Security)}
 	if isNew {
-		verb = "Saved"
+		fmt.Fprintln(r.env.Stdout, i18n.L("Saved the profile {{.Name}}: {{.Server}}, {{.Security}}.", data))
+	} else {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Updated the profile {{.Name}}: {{.Server}}, {{.Security}}.", data))
 	}
-	fmt.Fprintf(r.env.Stdout, "%s profile %q: %s, %s.\n", verb, name, p.Addr(), p.Security)
 	if password != "" {
-		fmt.Fprintln(r.env.Stdout, "The password is stored in the system keyring.")
+		fmt.Fprintln(r.env.Stdout, i18n.L("The password is stored in the system keyring."))
 	} else if isNew && p.NeedsSecret() {
-		fmt.Fprintf(r.env.Stdout, "No password stored yet: add one with 'smtpconf profile save %s --password-stdin'.\n", name)
+		fmt.Fprintln(r.env.Stdout, i18n.L("No password stored yet: add one with {{.Command}}",
+			M{"Command": "smtpconf profile save " + name + " --password-stdin"}))
 	}
 	return nil
 }
@@ -288,25 +310,25 @@ func (r *runner) profileDelete(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("profile delete needs exactly one profile name")
+		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile delete"})
 	}
 	st, err := r.store()
 	if err != nil {
 		return err
 	}
-	if _, err := st.Get(pos[0]); err != nil {
+	if _, err := getProfile(st, pos[0]); err != nil {
 		return err
 	}
 	if err := st.Delete(pos[0]); err != nil {
 		return err
 	}
 	if err := r.secrets().Delete(pos[0]); err != nil {
-		fmt.Fprintf(r.env.Stderr, "Warning: the profile was deleted, but its keyring entry could not be removed: %v\n", err)
+		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the profile was deleted, but its keyring entry could not be removed: {{.Error}}", M{"Error": err.Error()}))
 		var h interface{ Hint() string }
 		if errors.As(err, &h) {
-			fmt.Fprintf(r.env.Stderr, "Hint: %s\n", h.Hint())
+			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h.Hint()}))
 		}
 	}
-	fmt.Fprintf(r.env.Stdout, "Deleted profile %q.\n", pos[0])
+	fmt.Fprintln(r.env.Stdout, i18n.L("Deleted the profile {{.Name}}.", M{"Name": fmt.Sprintf("%q", pos[0])}))
 	return nil
 }

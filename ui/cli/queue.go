@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // exitInterrupted is the exit code of a `queue run` stopped by a signal,
@@ -32,25 +32,46 @@ func (r *runner) openOutbox() (*queue.Outbox, error) {
 	return queue.Open(st.Dir, s)
 }
 
+// messageError says what is wrong with the message id (or id prefix) in the
+// person's language.
+func messageError(err error, id string) error {
+	d := M{"ID": fmt.Sprintf("%q", id)}
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		return &localError{i18n.L("There is no such message in the outbox: {{.ID}}.", d), err}
+	case errors.Is(err, queue.ErrAmbiguous):
+		return &localError{i18n.L("{{.ID}} matches several messages in the outbox; give more of the id.", d), err}
+	case errors.Is(err, queue.ErrAlreadySent):
+		return &localError{i18n.L("The message {{.ID}} was already sent; there is nothing to retry.", d), err}
+	case errors.Is(err, queue.ErrBusy):
+		return &localError{i18n.L("The message {{.ID}} is being sent right now; try again when that attempt is over.", d), err}
+	}
+	return err
+}
+
 // queueError reports a failure of an outbox command: exit 2, with the
 // message and a hint on standard error.
 func (r *runner) queueError(err error) error {
-	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", err)
+	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
 	var h interface{ Hint() string }
+	hint := ""
 	switch {
 	case errors.As(err, &h):
-		fmt.Fprintf(r.env.Stderr, "Hint: %s\n", h.Hint())
+		hint = h.Hint()
 	case errors.Is(err, queue.ErrNotFound):
-		fmt.Fprintln(r.env.Stderr, "Hint: list the outbox with 'smtpconf queue list'.")
+		hint = i18n.L("List the outbox with: {{.Command}}", M{"Command": "smtpconf queue list"})
 	case errors.Is(err, queue.ErrSettings):
-		fmt.Fprintf(r.env.Stderr, "Hint: fix or remove %s in the config directory; every setting has a default.\n", queue.SettingsFile)
+		hint = i18n.L("Fix or remove {{.File}} in the config directory; every setting has a default.", M{"File": queue.SettingsFile})
+	}
+	if hint != "" {
+		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hint}))
 	}
 	return exitError{smtp.ExitUsage}
 }
 
 func (r *runner) queue(args []string) error {
 	if len(args) == 0 {
-		return usagef("queue needs a subcommand: list, run, retry or delete")
+		return usageL("queue needs a subcommand: {{.Choices}}.", M{"Choices": "list, run, retry, delete"})
 	}
 	switch args[0] {
 	case "list", "ls":
@@ -62,7 +83,7 @@ func (r *runner) queue(args []string) error {
 	case "delete", "rm":
 		return r.queueDelete(args[1:])
 	}
-	return usagef("unknown queue subcommand %q (use list, run, retry or delete)", args[0])
+	return usageL("There is no queue subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": "list, run, retry, delete"})
 }
 
 // listItem is one entry of `queue list --json`. The first ten fields are
@@ -125,7 +146,7 @@ func (r *runner) queueList(args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return usagef("queue list takes no arguments")
+		return usageL("{{.Command}} takes no arguments.", M{"Command": "queue list"})
 	}
 	o, err := r.openOutbox()
 	if err != nil {
@@ -144,23 +165,23 @@ func (r *runner) queueList(args []string) error {
 		return r.printJSON(items)
 	}
 	if len(entries) == 0 {
-		fmt.Fprintln(r.env.Stdout, "The outbox is empty.")
+		fmt.Fprintln(r.env.Stdout, i18n.L("The outbox is empty."))
 		return nil
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tTRIES\tNEXT TRY\tPROFILE\tTO\tSUBJECT")
+	rows := [][]string{{i18n.L("QUEUE ID"), i18n.L("STATE"), i18n.L("TRIES"), i18n.L("NEXT TRY"), i18n.L("PROFILE"), i18n.L("TO"), i18n.L("SUBJECT")}}
 	var errs []queue.Entry
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.ID, e.State, e.Attempts, nextWords(e, now),
-			e.Profile, truncate(strings.Join(e.To, ", "), 40), truncate(e.Subject, 50))
+		rows = append(rows, []string{e.ID, stateName(e.State), fmt.Sprint(e.Attempts), nextWords(e, now),
+			e.Profile, truncate(strings.Join(e.To, ", "), 40), truncate(e.Subject, 50)})
 		if e.LastError != "" && e.State != queue.Sent {
 			errs = append(errs, e)
 		}
 	}
-	tw.Flush()
+	table(r.env.Stdout, 2, rows)
 	if len(errs) > 0 {
-		fmt.Fprintln(r.env.Stdout, "\nLast errors:")
+		fmt.Fprintln(r.env.Stdout)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Last errors:"))
 		for _, e := range errs {
 			fmt.Fprintf(r.env.Stdout, "  %s  %s\n", e.ID, truncate(e.LastError, 120))
 		}
@@ -179,24 +200,43 @@ func (r *runner) queueList(args []string) error {
 			c[3]++
 		}
 	}
-	fmt.Fprintf(r.env.Stdout, "%d waiting (%d deferred), %d sent, %d failed. Details: smtpconf queue list --json\n", c[0]+c[1], c[1], c[2], c[3])
+	fmt.Fprintln(r.env.Stdout, i18n.L("{{.Waiting}} waiting ({{.Deferred}} deferred), {{.Sent}} sent, {{.Failed}} failed. Details: {{.Command}}",
+		M{"Waiting": c[0] + c[1], "Deferred": c[1], "Sent": c[2], "Failed": c[3], "Command": "smtpconf queue list --json"}))
 	return nil
+}
+
+// stateName is an outbox state as people read it; JSON keeps the
+// contract's values.
+func stateName(s queue.State) string {
+	switch s {
+	case queue.Queued:
+		return i18n.L("Queued")
+	case queue.Sending:
+		return i18n.L("Sending")
+	case queue.Deferred:
+		return i18n.L("Deferred")
+	case queue.Sent:
+		return i18n.L("Sent")
+	case queue.Failed:
+		return i18n.L("Failed")
+	}
+	return string(s)
 }
 
 // nextWords says when an entry will be tried, for people.
 func nextWords(e queue.Entry, now time.Time) string {
 	switch e.State {
 	case queue.Sending:
-		return "now (" + e.LeaseOwner + ")"
+		return i18n.L("now ({{.Runner}})", M{"Runner": e.LeaseOwner})
 	case queue.Sent:
-		return "sent " + clock(e.SentAt, now)
+		return i18n.L("sent {{.Time}}", M{"Time": clock(e.SentAt, now)})
 	case queue.Failed:
 		return "-"
 	}
 	if !e.NextAttempt.After(now) {
-		return "due now"
+		return i18n.L("due now")
 	}
-	return fmt.Sprintf("in %s (%s)", inWords(e.NextAttempt.Sub(now)), clock(e.NextAttempt, now))
+	return i18n.L("{{.In}} (at {{.Time}})", M{"In": inWords(e.NextAttempt.Sub(now)), "Time": clock(e.NextAttempt, now)})
 }
 
 // clock is a time for people: "14:32" today, else "Jan 2 14:32".
@@ -206,21 +246,23 @@ func clock(t, now time.Time) string {
 		return t.Format("15:04")
 	}
 	if t.Year() == now.Year() {
-		return t.Format("Jan 2 15:04")
+		return t.Format(i18n.L("Jan 2 15:04"))
 	}
 	return t.Format("2006-01-02 15:04")
 }
 
+// inWords is a wait for people: "in 40 s", "in 4 min", "in 2 h", "in 3 days".
 func inWords(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()+0.5))
+		return i18n.L("in {{.Count}} s", M{"Count": int(d.Seconds() + 0.5)})
 	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+		return i18n.L("in {{.Count}} min", M{"Count": int(d.Minutes() + 0.5)})
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
+		return i18n.L("in {{.Count}} h", M{"Count": int(d.Hours() + 0.5)})
 	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
+	days := int(d.Hours()/24 + 0.5)
+	return i18n.N("in {{.Count}} days", days, M{"Count": days})
 }
 
 func truncate(s string, n int) string {
@@ -272,7 +314,7 @@ func (r *runner) queueRun(args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return usagef("queue run takes no arguments")
+		return usageL("{{.Command}} takes no arguments.", M{"Command": "queue run"})
 	}
 	st, err := r.store()
 	if err != nil {
@@ -322,19 +364,20 @@ func (r *runner) queueRun(args []string) error {
 		now := time.Now()
 		switch {
 		case interrupted:
-			fmt.Fprintln(r.env.Stdout, "Stopped. Messages being sent are due again (they may have gone out).")
+			fmt.Fprintln(r.env.Stdout, i18n.L("Stopped. Messages being sent are due again (they may have gone out)."))
 		case len(sum.Outcomes) == 0 && counts.Waiting() == 0:
-			fmt.Fprintln(r.env.Stdout, "Nothing to send: no message is waiting in the outbox.")
+			fmt.Fprintln(r.env.Stdout, i18n.L("Nothing to send: no message is waiting in the outbox."))
 		case len(sum.Outcomes) == 0:
-			fmt.Fprintf(r.env.Stdout, "Nothing is due yet: %d message(s) waiting, the next at %s.\n", counts.Waiting(), clock(next, now))
+			fmt.Fprintln(r.env.Stdout, i18n.N("Nothing is due yet: {{.Count}} messages waiting, the next at {{.Time}}.", counts.Waiting(), M{"Time": clock(next, now)}))
 		default:
-			fmt.Fprintf(r.env.Stdout, "Done: %d sent, %d deferred, %d failed", sent, deferred, failed)
+			d := M{"Sent": sent, "Deferred": deferred, "Failed": failed, "NotTried": untried}
 			if untried > 0 {
-				fmt.Fprintf(r.env.Stdout, ", %d not tried", untried)
+				fmt.Fprintln(r.env.Stdout, i18n.L("Done: {{.Sent}} sent, {{.Deferred}} deferred, {{.Failed}} failed, {{.NotTried}} not tried.", d))
+			} else {
+				fmt.Fprintln(r.env.Stdout, i18n.L("Done: {{.Sent}} sent, {{.Deferred}} deferred, {{.Failed}} failed.", d))
 			}
-			fmt.Fprintln(r.env.Stdout, ".")
 			if counts.Waiting() > 0 && !next.IsZero() {
-				fmt.Fprintf(r.env.Stdout, "%d message(s) still waiting; the next try is at %s.\n", counts.Waiting(), clock(next, now))
+				fmt.Fprintln(r.env.Stdout, i18n.N("{{.Count}} messages still waiting; the next try is at {{.Time}}.", counts.Waiting(), M{"Time": clock(next, now)}))
 			}
 		}
 	}
@@ -352,19 +395,27 @@ func (r *runner) printOutcome(e queue.Event) {
 	now := time.Now()
 	to := strings.Join(e.To, ", ")
 	w := r.env.Stdout
+	// The outcome word is a column: padded to the widest of them.
+	words := []string{i18n.L("sent"), i18n.L("stopped"), i18n.L("waiting"), i18n.L("deferred"), i18n.L("FAILED")}
+	col := 0
+	for _, s := range words {
+		col = max(col, textWidth(s))
+	}
+	col += 2
+	d := M{"ID": e.ID, "To": to, "Error": e.Error, "Time": clock(e.NextAttempt, now), "Attempts": e.Attempts}
 	switch {
 	case e.Kind == queue.EventSent:
-		fmt.Fprintf(w, "sent      %s to %s: %s\n", e.ID, to, e.Reply)
+		fmt.Fprintln(w, pad(words[0], col)+i18n.L("{{.ID}} to {{.To}}: {{.Reply}}", M{"ID": e.ID, "To": to, "Reply": e.Reply}))
 	case e.Interrupted:
-		fmt.Fprintf(w, "stopped   %s to %s: %s\n", e.ID, to, e.Error)
+		fmt.Fprintln(w, pad(words[1], col)+i18n.L("{{.ID}} to {{.To}}: {{.Error}}", d))
 	case !e.Tried && e.Kind != queue.EventFailed:
-		fmt.Fprintf(w, "waiting   %s to %s: not tried, the connection failed; next try at %s\n", e.ID, to, clock(e.NextAttempt, now))
+		fmt.Fprintln(w, pad(words[2], col)+i18n.L("{{.ID}} to {{.To}}: not tried, the connection failed; next try at {{.Time}}", d))
 	case e.Kind == queue.EventDeferred:
-		fmt.Fprintf(w, "deferred  %s to %s: %s; next try at %s (attempt %d done)\n", e.ID, to, e.Error, clock(e.NextAttempt, now), e.Attempts)
+		fmt.Fprintln(w, pad(words[3], col)+i18n.N("{{.ID}} to {{.To}}: {{.Error}}; next try at {{.Time}} ({{.Attempts}} attempts made)", e.Attempts, d))
 	default:
-		fmt.Fprintf(w, "FAILED    %s to %s: %s\n", e.ID, to, e.Error)
+		fmt.Fprintln(w, pad(words[4], col)+i18n.L("{{.ID}} to {{.To}}: {{.Error}}", d))
 		if e.Hint != "" {
-			fmt.Fprintf(w, "          Hint: %s\n", e.Hint)
+			fmt.Fprintln(w, strings.Repeat(" ", col)+i18n.L("Hint: {{.Hint}}", M{"Hint": e.Hint}))
 		}
 	}
 }
@@ -377,7 +428,7 @@ func (r *runner) queueRetry(args []string) error {
 		return err
 	}
 	if *all == (len(pos) == 1) || len(pos) > 1 {
-		return usagef("queue retry needs one message id, or --all")
+		return usageL("queue retry needs one message id, or --all.")
 	}
 	o, err := r.openOutbox()
 	if err != nil {
@@ -390,18 +441,18 @@ func (r *runner) queueRetry(args []string) error {
 		if err != nil {
 			return r.queueError(err)
 		}
-		fmt.Fprintf(r.env.Stdout, "%d message(s) made due now. Send them with: smtpconf queue run\n", n)
+		fmt.Fprintln(r.env.Stdout, i18n.N("{{.Count}} messages made due now. Send them with: {{.Command}}", n, M{"Command": "smtpconf queue run"}))
 		return nil
 	}
 	id, err := o.Resolve(ctx, pos[0])
 	if err != nil {
-		return r.queueError(err)
+		return r.queueError(messageError(err, pos[0]))
 	}
 	e, err := o.Retry(ctx, id)
 	if err != nil {
-		return r.queueError(err)
+		return r.queueError(messageError(err, id))
 	}
-	fmt.Fprintf(r.env.Stdout, "%s (%s) is due now. Send it with: smtpconf queue run\n", e.ID, truncate(e.Subject, 60))
+	fmt.Fprintln(r.env.Stdout, i18n.L("{{.ID}} ({{.Subject}}) is due now. Send it with: {{.Command}}", M{"ID": e.ID, "Subject": truncate(e.Subject, 60), "Command": "smtpconf queue run"}))
 	return nil
 }
 
@@ -412,7 +463,7 @@ func (r *runner) queueDelete(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("queue delete needs exactly one message id")
+		return usageL("{{.Command}} needs exactly one message id.", M{"Command": "queue delete"})
 	}
 	o, err := r.openOutbox()
 	if err != nil {
@@ -422,12 +473,12 @@ func (r *runner) queueDelete(args []string) error {
 	ctx := context.Background()
 	id, err := o.Resolve(ctx, pos[0])
 	if err != nil {
-		return r.queueError(err)
+		return r.queueError(messageError(err, pos[0]))
 	}
 	if err := o.Delete(ctx, id); err != nil {
-		return r.queueError(err)
+		return r.queueError(messageError(err, id))
 	}
-	fmt.Fprintf(r.env.Stdout, "Deleted %s from the outbox.\n", id)
+	fmt.Fprintln(r.env.Stdout, i18n.L("Deleted {{.ID}} from the outbox.", M{"ID": id}))
 	return nil
 }
 
@@ -446,14 +497,14 @@ func (r *runner) queueTest(p smtp.Profile, rep *smtp.Report, msg *smtp.TestMessa
 		e, err = o.EnqueueAttempted(context.Background(), queue.FromTest(p.Name, msg), queue.AttemptFromReport(*rep))
 		if err == nil {
 			rep.Queued, rep.QueueID = true, e.ID
-			return fmt.Sprintf("Queued as %s: will retry at %s (smtpconf queue run, or the open window, sends it).",
-				e.ID, clock(e.NextAttempt, time.Now()))
+			return i18n.L("Queued as {{.ID}}: will retry at {{.Time}} (smtpconf queue run, or the open window, sends it).",
+				M{"ID": e.ID, "Time": clock(e.NextAttempt, time.Now())})
 		}
 	}
-	fmt.Fprintf(r.env.Stderr, "Warning: the message could not be put in the outbox, so it will not be retried: %v\n", err)
+	fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the message could not be put in the outbox, so it will not be retried: {{.Error}}", M{"Error": err.Error()}))
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {
-		fmt.Fprintf(r.env.Stderr, "Hint: %s\n", h.Hint())
+		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h.Hint()}))
 	}
 	return ""
 }

@@ -395,8 +395,8 @@ func TestQueueCommandExitCodes(t *testing.T) {
 		{[]string{"queue", "delete", "nosuchid0000000"}, 2, "no such message"},
 		{[]string{"queue", "retry"}, 2, "needs one message id"},
 		{[]string{"queue", "retry", sent, "--all"}, 2, "needs one message id"},
-		{[]string{"queue", "frobnicate"}, 2, "unknown queue subcommand"},
-		{[]string{"queue", "retry", "--all"}, 0, "0 message(s)"},
+		{[]string{"queue", "frobnicate"}, 2, "no queue subcommand"},
+		{[]string{"queue", "retry", "--all"}, 0, "0 messages made due now"},
 	} {
 		r := run(t, dir, "", nil, tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.says) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // exchangeFlags are the flags shared by check and test.
@@ -37,14 +38,15 @@ func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
 	if err != nil {
 		return smtp.Options{}, err
 	}
-	p, err := st.Get(name)
+	p, err := getProfile(st, name)
 	if err != nil {
 		return smtp.Options{Profile: smtp.Profile{Name: name}}, err
 	}
 	if *xf.timeout != "" {
 		d, err := time.ParseDuration(*xf.timeout)
 		if err != nil || d < smtp.MinTimeout || d > smtp.MaxTimeout {
-			return smtp.Options{Profile: p}, usagef("--timeout %q: use a duration from %s to %s, such as 30s", *xf.timeout, smtp.MinTimeout, smtp.MaxTimeout)
+			return smtp.Options{Profile: p}, usageL("--timeout {{.Value}}: use a duration from {{.Min}} to {{.Max}}, such as 30s.",
+				M{"Value": fmt.Sprintf("%q", *xf.timeout), "Min": smtp.MinTimeout.String(), "Max": smtp.MaxTimeout.String()})
 		}
 		p.Timeout = smtp.Duration(d)
 	}
@@ -53,6 +55,8 @@ func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
 		Profile: p,
 		// Read only when the profile authenticates, and only once.
 		Secret: func() (string, error) { return secrets.Get(p.Name) },
+		// xoauth2: a fresh access token from the sign-in (smtpconf oauth login).
+		Token: r.oauthManager().TokenFunc(p),
 	}
 	if !*xf.asJSON {
 		opts.Progress = r.printProgress
@@ -64,18 +68,64 @@ func (r *runner) printProgress(e smtp.Event) {
 	mark := ""
 	switch e.Status {
 	case smtp.StatusOK:
-		mark = "ok  "
+		mark = i18n.L("ok")
 	case smtp.StatusFailed:
-		mark = "FAIL"
+		mark = i18n.L("FAIL")
 	case smtp.StatusSkipped:
-		mark = "--  "
+		mark = "--"
 	default:
 		return
 	}
 	if e.Stage == smtp.StageSetup && e.Status == smtp.StatusOK || e.Stage == smtp.StageDone {
 		return
 	}
-	fmt.Fprintf(r.env.Stdout, "  [%s] %-8s %s\n", mark, e.Stage, e.Detail)
+	marks := []string{i18n.L("ok"), i18n.L("FAIL"), "--"}
+	markW, stageW := 0, 0
+	for _, m := range marks {
+		markW = max(markW, textWidth(m))
+	}
+	for _, s := range []smtp.Stage{smtp.StageSetup, smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO, smtp.StageAuth, smtp.StageMail, smtp.StageRcpt, smtp.StageData} {
+		stageW = max(stageW, textWidth(stageName(s)))
+	}
+	fmt.Fprintf(r.env.Stdout, "  [%s] %s %s\n", pad(mark, markW), pad(stageName(e.Stage), stageW), e.Detail)
+}
+
+// stageName is a stage as people read it; JSON keeps the contract's values.
+func stageName(s smtp.Stage) string {
+	switch s {
+	case smtp.StageSetup:
+		return i18n.L("Preparing")
+	case smtp.StageConnect:
+		return i18n.L("Connect")
+	case smtp.StageTLS:
+		return i18n.L("Encryption (TLS)")
+	case smtp.StageEHLO:
+		return i18n.L("Greeting (EHLO)")
+	case smtp.StageAuth:
+		return i18n.L("Sign-in (AUTH)")
+	case smtp.StageMail:
+		return i18n.L("Sender (MAIL FROM)")
+	case smtp.StageRcpt:
+		return i18n.L("Recipient (RCPT TO)")
+	case smtp.StageData:
+		return i18n.L("Message (DATA)")
+	case smtp.StageDone:
+		return i18n.L("Done")
+	}
+	return string(s)
+}
+
+// securityName is a security mode as people read it.
+func securityName(s smtp.Security) string {
+	switch s {
+	case smtp.SecurityTLS:
+		return "SSL/TLS"
+	case smtp.SecuritySTARTTLS:
+		return "STARTTLS"
+	case smtp.SecurityNone:
+		return i18n.L("no encryption")
+	}
+	return string(s)
 }
 
 // setupFailure reports a failure before any connection, as the contract asks.
@@ -86,9 +136,9 @@ func (r *runner) setupFailure(p smtp.Profile, err error, asJSON bool) error {
 			return perr
 		}
 	} else {
-		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", rep.Message)
-		if rep.Hint != "" {
-			fmt.Fprintf(r.env.Stderr, "Hint: %s\n", rep.Hint)
+		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
+		if rep.Hint != "" && rep.Kind != "invalid-settings" {
+			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": rep.Hint}))
 		}
 	}
 	return exitError{rep.Exit}
@@ -106,7 +156,7 @@ func (r *runner) check(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("check needs exactly one profile name")
+		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "check"})
 	}
 	opts, err := r.prepare(pos[0], xf)
 	if err != nil {
@@ -115,7 +165,7 @@ func (r *runner) check(args []string) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	if !*xf.asJSON {
-		fmt.Fprintf(r.env.Stdout, "Checking %s (%s) ...\n", opts.Profile.Addr(), opts.Profile.Security)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Checking {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": securityName(opts.Profile.Security)}))
 	}
 	rep := smtp.Check(ctx, opts)
 	r.warn(rep.Warnings)
@@ -125,12 +175,12 @@ func (r *runner) check(args []string) error {
 		}
 	} else {
 		if rep.OK {
-			fmt.Fprintf(r.env.Stdout, "Connection works: %s (%d ms).\n", rep.Message, rep.DurationMS)
+			fmt.Fprintln(r.env.Stdout, i18n.L("Connection works: {{.Reply}} ({{.Ms}} ms).", M{"Reply": rep.Message, "Ms": rep.DurationMS}))
 			if rep.TLSVersion != "" {
-				fmt.Fprintf(r.env.Stdout, "TLS: %s, %s; certificate %s, issued by %s, valid until %s.\n",
-					rep.TLSVersion, rep.TLSCipher, rep.CertSubject, rep.CertIssuer, rep.CertNotAfter)
+				fmt.Fprintln(r.env.Stdout, i18n.L("TLS: {{.Version}}, {{.Cipher}}; certificate {{.Subject}}, issued by {{.Issuer}}, valid until {{.NotAfter}}.",
+					M{"Version": rep.TLSVersion, "Cipher": rep.TLSCipher, "Subject": rep.CertSubject, "Issuer": rep.CertIssuer, "NotAfter": rep.CertNotAfter}))
 			}
-			fmt.Fprintf(r.env.Stdout, "Server capabilities: %s\n", strings.Join(rep.Capabilities, ", "))
+			fmt.Fprintln(r.env.Stdout, i18n.L("Server capabilities: {{.List}}", M{"List": strings.Join(rep.Capabilities, ", ")}))
 			if *xf.verbose {
 				r.printTranscript(rep.Transcript)
 			}
@@ -154,7 +204,7 @@ func (r *runner) test(args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("test needs exactly one profile name")
+		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "test"})
 	}
 	var rcpts []string
 	for _, a := range strings.Split(*to, ",") {
@@ -172,7 +222,7 @@ func (r *runner) test(args []string) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	if !*xf.asJSON {
-		fmt.Fprintf(r.env.Stdout, "Sending a test message through %s (%s) ...\n", opts.Profile.Addr(), opts.Profile.Security)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Sending a test message through {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": securityName(opts.Profile.Security)}))
 	}
 	rep, msg := smtp.Test(ctx, opts, rcpts)
 	queued := ""
@@ -185,7 +235,7 @@ func (r *runner) test(args []string) error {
 			return err
 		}
 	} else if rep.OK {
-		fmt.Fprintf(r.env.Stdout, "Test message delivered to %s: %s (%d ms).\n", strings.Join(rep.To, ", "), rep.Message, rep.DurationMS)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Test message delivered to {{.To}}: {{.Reply}} ({{.Ms}} ms).", M{"To": strings.Join(rep.To, ", "), "Reply": rep.Message, "Ms": rep.DurationMS}))
 		if *xf.verbose {
 			r.printTranscript(rep.Transcript)
 		}
@@ -203,17 +253,17 @@ func (r *runner) test(args []string) error {
 
 func (r *runner) warn(ws []string) {
 	for _, w := range ws {
-		fmt.Fprintf(r.env.Stderr, "Warning: %s\n", w)
+		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: {{.Warning}}", M{"Warning": w}))
 	}
 }
 
 func (r *runner) printFailure(rep smtp.Report) {
-	fmt.Fprintf(r.env.Stdout, "Failed at stage %q: %s\n", rep.Stage, rep.Message)
+	fmt.Fprintln(r.env.Stdout, i18n.L("Failed at the stage {{.Stage}}: {{.Message}}", M{"Stage": stageName(rep.Stage), "Message": rep.Message}))
 	if rep.Hint != "" {
-		fmt.Fprintf(r.env.Stdout, "Hint: %s\n", rep.Hint)
+		fmt.Fprintln(r.env.Stdout, i18n.L("Hint: {{.Hint}}", M{"Hint": rep.Hint}))
 	}
 	if rep.Temporary {
-		fmt.Fprintln(r.env.Stdout, "This failure is temporary: trying again later may work.")
+		fmt.Fprintln(r.env.Stdout, i18n.L("This failure is temporary: trying again later may work."))
 	}
 	r.printTranscript(rep.Transcript)
 }
@@ -222,7 +272,7 @@ func (r *runner) printTranscript(lines []string) {
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintln(r.env.Stdout, "Transcript (secrets removed):")
+	fmt.Fprintln(r.env.Stdout, i18n.L("Transcript (secrets removed):"))
 	for _, l := range lines {
 		fmt.Fprintf(r.env.Stdout, "  %s\n", l)
 	}

@@ -1,0 +1,166 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
+)
+
+// Kinds of failure, for errors.Is. Every error this package returns about
+// signing in is an *Error whose Kind is one of these (keyring failures stay
+// *smtp.KeyringError).
+var (
+	ErrNoProvider     = errors.New("no OAuth2 provider for this profile")
+	ErrNoClientID     = errors.New("no OAuth2 client ID configured")
+	ErrSettings       = errors.New("invalid OAuth2 settings")
+	ErrConsentDenied  = errors.New("consent denied")
+	ErrStateMismatch  = errors.New("sign-in response does not match the request (state)")
+	ErrSignInFailed   = errors.New("sign-in failed")
+	ErrSignInAgain    = errors.New("sign-in expired or withdrawn; sign in again")
+	ErrNotSignedIn    = errors.New("not signed in")
+	ErrUnreachable    = errors.New("the sign-in service could not be reached")
+	ErrTimeout        = errors.New("sign-in not completed in time")
+	ErrClientRejected = errors.New("the provider rejected the app's client ID")
+	ErrTokenTooLarge  = errors.New("token too large for the keyring")
+	ErrCanceled       = errors.New("sign-in cancelled")
+)
+
+// Error is a sign-in or token failure. It never contains a token.
+type Error struct {
+	Kind     error      // one of the Err* values above
+	Provider ProviderID // "" if not known
+	// Code and Description are the provider's error ("invalid_grant",
+	// "access_denied") and its words, when it gave them.
+	Code        string
+	Description string
+	Err         error // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("oauth")
+	if e.Provider != "" {
+		b.WriteString(" (" + string(e.Provider) + ")")
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Kind.Error())
+	if e.Code != "" {
+		b.WriteString(": " + e.Code)
+		if e.Description != "" {
+			b.WriteString(" (" + clip(e.Description, 300) + ")")
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap gives errors.Is access to Kind, the cause, and the core's
+// sentinels (smtp.ErrSignInRequired, smtp.ErrTokenEndpoint,
+// smtp.ErrSecretNotFound, smtp.ErrSecretTooLarge) that the diagnosis and
+// the outbox understand.
+func (e *Error) Unwrap() []error {
+	errs := []error{e.Kind}
+	switch e.Kind {
+	case ErrSignInAgain, ErrConsentDenied, ErrSignInFailed, ErrStateMismatch:
+		errs = append(errs, smtp.ErrSignInRequired)
+	case ErrUnreachable:
+		errs = append(errs, smtp.ErrTokenEndpoint)
+	case ErrNotSignedIn:
+		errs = append(errs, smtp.ErrSecretNotFound)
+	case ErrTokenTooLarge:
+		errs = append(errs, smtp.ErrSecretTooLarge)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+// ExitCode is the command line's exit code for this failure (DESIGN.md):
+// 2 for settings (no client ID, no provider, not signed in, token too large),
+// 3 when the provider cannot be reached, 5 for a refused or expired sign-in,
+// 1 when cancelled.
+func (e *Error) ExitCode() int {
+	switch e.Kind {
+	case ErrUnreachable:
+		return smtp.ExitConnect
+	case ErrConsentDenied, ErrStateMismatch, ErrSignInFailed, ErrSignInAgain, ErrTimeout:
+		return smtp.ExitAuth
+	case ErrCanceled:
+		return smtp.ExitInternal
+	}
+	return smtp.ExitUsage
+}
+
+func (e *Error) name() string {
+	if info, ok := Info(e.Provider); ok {
+		return info.Name
+	}
+	return l10n.L("the provider")
+}
+
+// Hint says in plain words what to do.
+func (e *Error) Hint() string {
+	d := map[string]any{"Provider": e.name()}
+	switch e.Kind {
+	case ErrNoProvider:
+		return l10n.L("Signing in is available for Gmail, Outlook.com and Microsoft 365. Pick one of those presets, or use a password for other servers.")
+	case ErrNoClientID:
+		return l10n.L("This copy of smtpconf has no client ID for {{.Provider}}. To register one:", d) + "\n" +
+			strings.Join(RegistrationHelp(e.Provider), "\n")
+	case ErrSettings:
+		return l10n.L("The OAuth2 settings file (oauth.json in the config directory) cannot be read. Fix it or move it aside.")
+	case ErrConsentDenied:
+		return l10n.L("Access was not granted. Sign in again and allow smtpconf to send mail for your account.")
+	case ErrStateMismatch:
+		return l10n.L("The answer from the browser did not belong to this sign-in, so it was refused. Sign in again, and use only the page smtpconf opened.")
+	case ErrSignInFailed:
+		return l10n.L("{{.Provider}} did not complete the sign-in. Try again; if it keeps failing, check the client ID settings.", d)
+	case ErrSignInAgain:
+		return l10n.L("The sign-in with {{.Provider}} has expired or was withdrawn (for example after a password change). Sign in again.", d)
+	case ErrNotSignedIn:
+		return l10n.L("This profile is not signed in yet. Sign in with {{.Provider}} first (in the window, or: smtpconf oauth login NAME).", d)
+	case ErrUnreachable:
+		return l10n.L("The sign-in service of {{.Provider}} could not be reached. Check that this computer is online, then try again.", d)
+	case ErrTimeout:
+		return l10n.L("The sign-in was not completed in time. Start it again and finish it in the browser.")
+	case ErrClientRejected:
+		return l10n.L("{{.Provider}} does not accept this app's client ID (or secret). Check the client ID in the settings; to register one:", d) + "\n" +
+			strings.Join(RegistrationHelp(e.Provider), "\n")
+	case ErrTokenTooLarge:
+		return l10n.L("The sign-in token from {{.Provider}} is larger than the keyring can store (at most 8192 bytes). Please report this; until then use an app password if the provider allows one.", d)
+	case ErrCanceled:
+		return l10n.L("The sign-in was cancelled.")
+	}
+	return ""
+}
+
+// ExitCode maps any error from this package (or a keyring error) to the
+// command line's exit code.
+func ExitCode(err error) int {
+	var e *Error
+	var ke *smtp.KeyringError
+	switch {
+	case err == nil:
+		return smtp.ExitOK
+	case errors.As(err, &e):
+		return e.ExitCode()
+	case errors.As(err, &ke):
+		return smtp.ExitUsage
+	case errors.Is(err, context.Canceled):
+		return smtp.ExitInternal
+	}
+	return smtp.Diagnose(err, smtp.Profile{}).Exit
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

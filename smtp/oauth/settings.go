@@ -1,0 +1,164 @@
+package oauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// SettingsFile is the OAuth2 settings file in the config directory. It holds
+// client IDs and endpoint overrides, never a token. Example:
+//
+//	{"google": {"client_id": "123-abc.apps.googleusercontent.com", "client_secret": "GOCSPX-..."},
+//	 "microsoft": {"client_id": "00000000-0000-0000-0000-000000000000", "tenant": "common"}}
+const SettingsFile = "oauth.json"
+
+// ProviderSettings are one provider's settings. Empty fields keep the value
+// from the build (or the provider's real endpoints).
+type ProviderSettings struct {
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	// Tenant (Microsoft): "common" (personal and work accounts),
+	// "consumers", "organizations", or a tenant ID or domain.
+	Tenant    string `json:"tenant,omitempty"`
+	AuthURL   string `json:"auth_url,omitempty"`
+	TokenURL  string `json:"token_url,omitempty"`
+	DeviceURL string `json:"device_url,omitempty"`
+}
+
+// Settings is the content of oauth.json.
+type Settings struct {
+	Google    ProviderSettings `json:"google,omitzero"`
+	Microsoft ProviderSettings `json:"microsoft,omitzero"`
+}
+
+// For returns the settings of one provider.
+func (s *Settings) For(id ProviderID) *ProviderSettings {
+	if id == Microsoft {
+		return &s.Microsoft
+	}
+	return &s.Google
+}
+
+// LoadSettings reads dir/oauth.json; a missing file is empty settings.
+func LoadSettings(dir string) (Settings, error) {
+	var s Settings
+	if dir == "" {
+		return s, nil
+	}
+	path := filepath.Join(dir, SettingsFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("%w: %v", ErrSettings, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Settings{}, fmt.Errorf("%w: %s: %v", ErrSettings, path, err)
+	}
+	return s, nil
+}
+
+// SaveSettings writes dir/oauth.json atomically (0600, in the 0700 config
+// directory).
+func SaveSettings(dir string, s Settings) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return smtp.WriteConfigFile(dir, SettingsFile, append(data, '\n'))
+}
+
+// Environment variables that override the settings (and the build's
+// defaults). P is GOOGLE or MICROSOFT.
+//
+//	SMTPCONF_P_CLIENT_ID, SMTPCONF_P_CLIENT_SECRET, SMTPCONF_MICROSOFT_TENANT
+//	SMTPCONF_OAUTH_P_AUTH_URL, SMTPCONF_OAUTH_P_TOKEN_URL, SMTPCONF_OAUTH_P_DEVICE_URL
+//	SMTPCONF_OAUTH_BASE_URL: every endpoint under one base, as
+//	  BASE/google/authorize, BASE/google/token, BASE/google/device (and
+//	  .../microsoft/...), e.g. for a local test server
+//	SMTPCONF_BROWSER: the command that opens the sign-in page (the URL is its
+//	  last argument); "none" opens nothing (the address is printed)
+const (
+	EnvBaseURL = "SMTPCONF_OAUTH_BASE_URL"
+	EnvBrowser = "SMTPCONF_BROWSER"
+)
+
+// Config is a provider's resolved configuration: the build's defaults,
+// overridden by oauth.json, overridden by the environment.
+type Config struct {
+	Provider     ProviderID
+	ClientID     string
+	ClientSecret string
+	Tenant       string
+	AuthURL      string
+	TokenURL     string
+	DeviceURL    string
+	Scopes       []string
+}
+
+// ResolveConfig works out a provider's configuration. getenv nil means
+// os.Getenv. A missing client ID is an *Error of kind ErrNoClientID whose
+// hint says how to register one.
+func ResolveConfig(configDir string, id ProviderID, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	info, ok := Info(id)
+	if !ok {
+		return Config{}, &Error{Kind: ErrNoProvider, Provider: id}
+	}
+	c := Config{Provider: id, Scopes: info.Scopes}
+	switch id {
+	case Google:
+		c.ClientID, c.ClientSecret = GoogleClientID, GoogleClientSecret
+	case Microsoft:
+		c.ClientID, c.Tenant = MicrosoftClientID, MicrosoftTenant
+	}
+	s, err := LoadSettings(configDir)
+	if err != nil {
+		return Config{}, &Error{Kind: ErrSettings, Provider: id, Err: err}
+	}
+	ps := s.For(id)
+	pick := func(dst *string, vals ...string) {
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				*dst = v
+			}
+		}
+	}
+	P := strings.ToUpper(string(id))
+	pick(&c.ClientID, ps.ClientID, getenv("SMTPCONF_"+P+"_CLIENT_ID"))
+	pick(&c.ClientSecret, ps.ClientSecret, getenv("SMTPCONF_"+P+"_CLIENT_SECRET"))
+	if id == Microsoft {
+		pick(&c.Tenant, ps.Tenant, getenv("SMTPCONF_MICROSOFT_TENANT"))
+	}
+	c.AuthURL, c.TokenURL, c.DeviceURL = defaultEndpoints(id, c.Tenant)
+	if base := strings.TrimRight(strings.TrimSpace(getenv(EnvBaseURL)), "/"); base != "" {
+		b := base + "/" + string(id) + "/"
+		pick(&c.AuthURL, ps.AuthURL, b+"authorize")
+		pick(&c.TokenURL, ps.TokenURL, b+"token")
+		pick(&c.DeviceURL, ps.DeviceURL, b+"device")
+	} else {
+		pick(&c.AuthURL, ps.AuthURL)
+		pick(&c.TokenURL, ps.TokenURL)
+		pick(&c.DeviceURL, ps.DeviceURL)
+	}
+	pick(&c.AuthURL, getenv("SMTPCONF_OAUTH_"+P+"_AUTH_URL"))
+	pick(&c.TokenURL, getenv("SMTPCONF_OAUTH_"+P+"_TOKEN_URL"))
+	pick(&c.DeviceURL, getenv("SMTPCONF_OAUTH_"+P+"_DEVICE_URL"))
+	if c.ClientID == "" {
+		return c, &Error{Kind: ErrNoClientID, Provider: id}
+	}
+	return c, nil
+}

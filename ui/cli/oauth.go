@@ -1,0 +1,341 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/ui/i18n"
+)
+
+// The oauth commands: sign a profile in with Google or Microsoft (OAuth2),
+// out again, and show whether it is signed in. Tokens live in the keyring
+// under NAME#oauth and are never printed.
+
+// oauthManager is the sign-in manager over this run's keyring, config
+// directory and environment.
+func (r *runner) oauthManager() *oauth.Manager {
+	m := &oauth.Manager{Secrets: r.secrets(), Getenv: r.env.Getenv}
+	if st, err := r.store(); err == nil {
+		m.ConfigDir = st.Dir
+	}
+	return m
+}
+
+// oauthStatusJSON is `oauth status --json` (contract: signed_in, account,
+// expires; never a token).
+type oauthStatusJSON struct {
+	SignedIn bool   `json:"signed_in"`
+	Account  string `json:"account"`
+	Expires  string `json:"expires"`
+	// Additions beyond the contract.
+	Profile  string `json:"profile"`
+	Provider string `json:"provider"`
+	Error    string `json:"error,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+}
+
+func statusJSON(name string, st oauth.Status) oauthStatusJSON {
+	j := oauthStatusJSON{SignedIn: st.SignedIn, Account: st.Account, Profile: name, Provider: string(st.Provider)}
+	if !st.Expires.IsZero() {
+		j.Expires = st.Expires.UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+func (r *runner) oauth(args []string) error {
+	const choices = "login, logout, status, setup"
+	if len(args) == 0 {
+		return usageL("oauth needs a subcommand: {{.Choices}}.", M{"Choices": choices})
+	}
+	switch args[0] {
+	case "login", "signin", "sign-in":
+		return r.oauthLogin(args[1:])
+	case "logout", "signout", "sign-out":
+		return r.oauthLogout(args[1:])
+	case "status":
+		return r.oauthStatus(args[1:])
+	case "setup":
+		return r.oauthSetup(args[1:])
+	}
+	return usageL("There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": choices})
+}
+
+// oauthProfile loads the named profile; the only positional argument.
+func (r *runner) oauthProfile(cmd string, pos []string) (smtp.Profile, error) {
+	if len(pos) != 1 {
+		return smtp.Profile{}, usageL("{{.Command}} needs exactly one profile name.", M{"Command": "oauth " + cmd})
+	}
+	st, err := r.store()
+	if err != nil {
+		return smtp.Profile{}, err
+	}
+	return getProfile(st, pos[0])
+}
+
+// oauthFail reports a failure: with --json one object on standard output,
+// else the message and its hint on standard error; the exit code names
+// what failed.
+func (r *runner) oauthFail(name string, err error, asJSON bool) error {
+	code := oauth.ExitCode(err)
+	if errors.Is(err, smtp.ErrNoSuchProfile) {
+		code = smtp.ExitUsage
+	}
+	hint := ""
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		hint = h.Hint()
+	}
+	if asJSON {
+		if perr := r.printJSON(oauthStatusJSON{Profile: name, Error: err.Error(), Hint: hint}); perr != nil {
+			return perr
+		}
+	} else {
+		fmt.Fprintln(r.env.Stderr, "smtpconf: "+i18n.L("Sign-in: {{.Error}}", M{"Error": errorText(err)}))
+		if hint != "" {
+			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hint}))
+		}
+	}
+	if code == smtp.ExitOK {
+		code = smtp.ExitInternal
+	}
+	return exitError{code}
+}
+
+func (r *runner) oauthLogin(args []string) error {
+	fs := newFlags("oauth login")
+	device := fs.Bool("device", false, "sign in with a code on another device instead of this computer's browser")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	timeout := fs.Duration("timeout", 0, "how long to wait for the sign-in (default 5m)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if len(pos) > 0 {
+		name = pos[0]
+	}
+	p, err := r.oauthProfile("login", pos)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return r.oauthFail(name, err, *asJSON)
+	}
+	m := r.oauthManager()
+	m.Timeout = *timeout
+	id, err := m.ProviderOf(p)
+	if err == nil {
+		_, err = m.Config(id)
+	}
+	if err != nil {
+		return r.oauthFail(p.Name, err, *asJSON)
+	}
+	info, _ := oauth.Info(id)
+	// With --json, standard output is for the one JSON document.
+	out := r.env.Stdout
+	if *asJSON {
+		out = r.env.Stderr
+	}
+	fmt.Fprintln(out, i18n.L("Signing in to {{.Provider}} for profile {{.Name}} ...", M{"Provider": info.Name, "Name": fmt.Sprintf("%q", p.Name)}))
+	ctx, cancel := signalContext()
+	defer cancel()
+	var st oauth.Status
+	if *device {
+		st, err = m.SignInDevice(ctx, p, func(c oauth.DeviceCode) {
+			fmt.Fprintln(out, i18n.L("On any device, open {{.URL}} and enter the code {{.Code}}", M{"URL": c.VerificationURL, "Code": c.UserCode}))
+			fmt.Fprintln(out, i18n.L("Waiting for you to approve the sign-in (Ctrl+C to cancel) ..."))
+		})
+	} else {
+		st, err = m.SignIn(ctx, p, func(url string, browserErr error) {
+			if browserErr != nil {
+				fmt.Fprintln(out, i18n.L("Open this address in your browser to sign in:"))
+			} else {
+				fmt.Fprintln(out, i18n.L("Your browser should open the sign-in page. If it did not, open this address:"))
+			}
+			fmt.Fprintln(out, "  "+url)
+			fmt.Fprintln(out, i18n.L("Waiting for you to finish in the browser (Ctrl+C to cancel) ..."))
+		})
+	}
+	if err != nil {
+		return r.oauthFail(p.Name, err, *asJSON)
+	}
+	if *asJSON {
+		return r.printJSON(statusJSON(p.Name, st))
+	}
+	if st.Account != "" {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Signed in as {{.Account}}. The sign-in is kept in the system keyring.", M{"Account": st.Account}))
+	} else {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Signed in. The sign-in is kept in the system keyring."))
+	}
+	if p.Auth != smtp.AuthXOAUTH2 {
+		fmt.Fprintln(r.env.Stdout, i18n.L("This profile does not use the sign-in yet; switch it with: {{.Command}}",
+			M{"Command": fmt.Sprintf("smtpconf profile save %q --auth xoauth2", p.Name)}))
+	}
+	if p.Username == "" && st.Account != "" {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Set the profile's user name to the signed-in address: {{.Command}}",
+			M{"Command": fmt.Sprintf("smtpconf profile save %q --username %s", p.Name, st.Account)}))
+	}
+	return nil
+}
+
+func (r *runner) oauthLogout(args []string) error {
+	fs := newFlags("oauth logout")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if len(pos) > 0 {
+		name = pos[0]
+	}
+	p, err := r.oauthProfile("logout", pos)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return r.oauthFail(name, err, *asJSON)
+	}
+	if err := r.oauthManager().SignOut(p.Name); err != nil {
+		return r.oauthFail(p.Name, err, *asJSON)
+	}
+	if *asJSON {
+		return r.printJSON(statusJSON(p.Name, oauth.Status{}))
+	}
+	fmt.Fprintln(r.env.Stdout, i18n.L("Signed out: the tokens of profile {{.Name}} were removed from the keyring.", M{"Name": fmt.Sprintf("%q", p.Name)}))
+	return nil
+}
+
+func (r *runner) oauthStatus(args []string) error {
+	fs := newFlags("oauth status")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if len(pos) > 0 {
+		name = pos[0]
+	}
+	p, err := r.oauthProfile("status", pos)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return r.oauthFail(name, err, *asJSON)
+	}
+	st, err := r.oauthManager().Status(p.Name)
+	if err != nil {
+		return r.oauthFail(p.Name, err, *asJSON)
+	}
+	if *asJSON {
+		return r.printJSON(statusJSON(p.Name, st))
+	}
+	q := fmt.Sprintf("%q", p.Name)
+	if !st.SignedIn {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Profile {{.Name}} is not signed in. Sign in with: {{.Command}}",
+			M{"Name": q, "Command": fmt.Sprintf("smtpconf oauth login %q", p.Name)}))
+		return nil
+	}
+	info, _ := oauth.Info(st.Provider)
+	account := st.Account
+	if account == "" {
+		account = i18n.L("an unknown account")
+	}
+	fmt.Fprintln(r.env.Stdout, i18n.L("Profile {{.Name}} is signed in with {{.Provider}} as {{.Account}}.",
+		M{"Name": q, "Provider": info.Name, "Account": account}))
+	if !st.Expires.IsZero() {
+		fmt.Fprintln(r.env.Stdout, i18n.L("The current access token is valid until {{.Time}}; it is renewed automatically.",
+			M{"Time": st.Expires.Local().Format("2006-01-02 15:04:05 MST")}))
+	}
+	return nil
+}
+
+// oauthSetup stores a provider's client ID (and secret, tenant) in
+// oauth.json, or shows what is configured.
+func (r *runner) oauthSetup(args []string) error {
+	fs := newFlags("oauth setup")
+	clientID := fs.String("client-id", "", "the OAuth2 client ID (Application ID) registered with the provider")
+	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret (Google) from standard input")
+	tenant := fs.String("tenant", "", "Microsoft: common, consumers, organizations or a tenant ID")
+	clearIt := fs.Bool("clear", false, "remove this provider's settings from oauth.json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageL("{{.Command}} needs a provider: {{.Choices}}.", M{"Command": "oauth setup", "Choices": "google, microsoft"})
+	}
+	id, ok := oauth.ParseProvider(pos[0])
+	if !ok {
+		return usageL("There is no sign-in provider {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", pos[0]), "Choices": "google, microsoft"})
+	}
+	st, err := r.store()
+	if err != nil {
+		return err
+	}
+	info, _ := oauth.Info(id)
+	if *clientID != "" || *secretStdin || *tenant != "" || *clearIt {
+		s, err := oauth.LoadSettings(st.Dir)
+		if err != nil {
+			return r.oauthFail("", &oauth.Error{Kind: oauth.ErrSettings, Provider: id, Err: err}, false)
+		}
+		ps := s.For(id)
+		if *clearIt {
+			*ps = oauth.ProviderSettings{}
+		}
+		if *clientID != "" {
+			ps.ClientID = strings.TrimSpace(*clientID)
+		}
+		if *tenant != "" {
+			ps.Tenant = strings.TrimSpace(*tenant)
+		}
+		if *secretStdin {
+			line, err := bufio.NewReader(r.env.Stdin).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			ps.ClientSecret = strings.TrimSpace(line)
+		}
+		if err := oauth.SaveSettings(st.Dir, s); err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, i18n.L("Saved the {{.Provider}} sign-in settings in {{.Path}}.", M{"Provider": info.Name, "Path": st.Dir + "/" + oauth.SettingsFile}))
+	}
+	cfg, err := oauth.ResolveConfig(st.Dir, id, r.env.Getenv)
+	if errors.Is(err, oauth.ErrNoClientID) {
+		fmt.Fprintln(r.env.Stdout, i18n.L("No client ID is configured for {{.Provider}}. To register one:", M{"Provider": info.Name}))
+		for _, l := range oauth.RegistrationHelp(id) {
+			fmt.Fprintln(r.env.Stdout, "  "+l)
+		}
+		return nil
+	}
+	if err != nil {
+		return r.oauthFail("", err, false)
+	}
+	secret := i18n.L("not set")
+	if cfg.ClientSecret != "" {
+		secret = i18n.L("set (not shown)")
+	}
+	rows := [][]string{
+		{i18n.L("Client ID:"), cfg.ClientID},
+		{i18n.L("Client secret:"), secret},
+	}
+	if id == oauth.Microsoft {
+		rows = append(rows, []string{i18n.L("Tenant:"), cfg.Tenant})
+	}
+	rows = append(rows,
+		[]string{i18n.L("Sign-in page:"), cfg.AuthURL},
+		[]string{i18n.L("Token endpoint:"), cfg.TokenURL},
+		[]string{i18n.L("Device code endpoint:"), cfg.DeviceURL})
+	return table(r.env.Stdout, 2, rows)
+}
