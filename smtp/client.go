@@ -18,6 +18,8 @@ import (
 	"time"
 
 	gsmtp "github.com/wneessen/go-mail/smtp"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // Status is the state of a stage in a progress event.
@@ -299,7 +301,7 @@ func (s *Session) connect(ctx context.Context) error {
 		s.tr.Note("%s", sum)
 		s.event(StageTLS, StatusOK, sum)
 	case SecurityNone:
-		s.event(StageTLS, StatusSkipped, "no encryption")
+		s.event(StageTLS, StatusSkipped, l10n.L("no encryption"))
 	}
 
 	return s.auth(ctx)
@@ -338,7 +340,7 @@ var ErrNoAuthOffered = errors.New("server offers no authentication")
 func (s *Session) auth(ctx context.Context) error {
 	p := s.p
 	if !p.NeedsSecret() {
-		s.event(StageAuth, StatusSkipped, "no authentication")
+		s.event(StageAuth, StatusSkipped, l10n.L("no authentication"))
 		return nil
 	}
 	s.event(StageAuth, StatusRunning, "")
@@ -346,7 +348,7 @@ func (s *Session) auth(ctx context.Context) error {
 	if !ok {
 		if p.Auth == AuthAuto {
 			s.tr.Note("server offers no AUTH; continuing without authentication")
-			s.event(StageAuth, StatusSkipped, "server offers no authentication")
+			s.event(StageAuth, StatusSkipped, l10n.L("server offers no authentication"))
 			return nil
 		}
 		return s.fail(StageAuth, ErrNoAuthOffered)
@@ -381,7 +383,7 @@ func (s *Session) auth(ctx context.Context) error {
 		return s.fail(StageAuth, withCtx(ctx, err))
 	}
 	s.AuthMech = mech
-	s.event(StageAuth, StatusOK, "AUTH "+mech+" accepted")
+	s.event(StageAuth, StatusOK, l10n.L("AUTH {{.Mechanism}} accepted", map[string]any{"Mechanism": mech}))
 	return nil
 }
 
@@ -469,7 +471,7 @@ func (s *Session) Send(ctx context.Context, from string, to []string, msg []byte
 		}
 	}
 	s.event(StageRcpt, StatusOK, s.tr.lastServerLine())
-	s.event(StageData, StatusRunning, fmt.Sprintf("%d bytes", len(msg)))
+	s.event(StageData, StatusRunning, l10n.L("{{.Size}} bytes", map[string]any{"Size": len(msg)}))
 	w, err := s.c.Data()
 	if err != nil {
 		return "", s.failTx(ctx, StageData, err)
@@ -537,17 +539,20 @@ func tlsSummary(st *tls.ConnectionState, skip bool) string {
 	if st == nil {
 		return "TLS"
 	}
-	out := fmt.Sprintf("%s, %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
-	if len(st.PeerCertificates) > 0 {
-		cert := st.PeerCertificates[0]
-		out += fmt.Sprintf(", certificate for %s valid until %s", cert.Subject.CommonName, cert.NotAfter.UTC().Format("2006-01-02"))
+	// One sentence per case, so each translates as a whole.
+	d := map[string]any{"Version": tls.VersionName(st.Version), "Cipher": tls.CipherSuiteName(st.CipherSuite)}
+	if len(st.PeerCertificates) == 0 {
+		if skip {
+			return l10n.L("{{.Version}}, {{.Cipher}} (NOT VERIFIED: verification is switched off)", d)
+		}
+		return l10n.L("{{.Version}}, {{.Cipher}}, verified", d)
 	}
+	cert := st.PeerCertificates[0]
+	d["Subject"], d["Until"] = cert.Subject.CommonName, cert.NotAfter.UTC().Format("2006-01-02")
 	if skip {
-		out += " (NOT VERIFIED: verification is switched off)"
-	} else {
-		out += ", verified"
+		return l10n.L("{{.Version}}, {{.Cipher}}, certificate for {{.Subject}} valid until {{.Until}} (NOT VERIFIED: verification is switched off)", d)
 	}
-	return out
+	return l10n.L("{{.Version}}, {{.Cipher}}, certificate for {{.Subject}} valid until {{.Until}}, verified", d)
 }
 
 func lastLine(s string) string {

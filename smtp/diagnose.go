@@ -278,7 +278,13 @@ func diagnoseSetup(d *Diagnosis, err error, set setter) {
 	case errors.Is(err, ErrCorruptConfig), errors.Is(err, ErrConfigVersion):
 		set("config", ExitUsage, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.", nil)
 	default:
-		set("invalid-settings", ExitUsage, false, "The settings are not valid: {{.Error}}. Correct them and try again.", args{"Error": err.Error()})
+		// The validation clauses without their English sentinel prefixes.
+		ps := problems(err)
+		sep := "; "
+		if hasHan(strings.Join(ps, "")) {
+			sep = "；"
+		}
+		set("invalid-settings", ExitUsage, false, "The settings are not valid: {{.Error}}. Correct them and try again.", args{"Error": strings.Join(ps, sep)})
 	}
 }
 

@@ -20,7 +20,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
@@ -34,15 +33,6 @@ func useChinese(t *testing.T) {
 		t.Fatal(`l10n.Use("zh") refused`)
 	}
 	t.Cleanup(func() { l10n.Use("") })
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestDiagnoseChinese: the hints people meet most often come out in Chinese,
@@ -254,6 +244,9 @@ func TestValidationChinese(t *testing.T) {
 		if !hasHan(l) || !strings.HasSuffix(l, "。") {
 			t.Errorf("line %q is not a Chinese sentence", l)
 		}
+	}
+	if d := Diagnose(ValidatePort(0), Profile{}); d.Kind != "invalid-settings" || !strings.HasPrefix(d.Hint, "设置有误：0 超出范围") || strings.Contains(d.Hint, "invalid port") {
+		t.Errorf("diagnosis of an invalid port: %q %q", d.Kind, d.Hint)
 	}
 	for _, w := range (Profile{Host: "smtp.qq.com", Port: 587, Security: SecurityTLS}).Warnings(false) {
 		if !hasHan(w.Message) || !strings.Contains(w.Message, "587") {

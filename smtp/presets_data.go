@@ -18,7 +18,7 @@ var builtinPresets = []Preset{
 		Security:   SecurityTLS,
 		Auth:       AuthXOAUTH2,
 		Domains:    []string{"gmail.com", "googlemail.com"},
-		Notes:      "Gmail needs an app password (requires 2-Step Verification); your normal password will be refused.",
+		Notes:      "Sign in with Google, or use an app password (requires 2-Step Verification); your normal password will be refused.",
 		HelpURL:    "https://support.google.com/accounts/answer/185833",
 		Credential: CredAppPassword,
 		AltPorts:   []PortOption{{587, SecuritySTARTTLS}},
@@ -50,7 +50,7 @@ var builtinPresets = []Preset{
 		// Sign in with Microsoft first. Exchange Online answers AUTH PLAIN
 		// with 504 5.7.4; LOGIN works where the tenant still allows SMTP AUTH.
 		Auth:       AuthXOAUTH2,
-		Notes:      "Works only if your admin has turned on SMTP AUTH for your mailbox (it is off by default); then use your full address and password.",
+		Notes:      "Sign in with Microsoft. A password works only if your admin has turned on SMTP AUTH for your mailbox (it is off by default); then use your full address and password.",
 		HelpURL:    "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
 		Credential: CredPassword,
 

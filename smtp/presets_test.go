@@ -536,4 +536,9 @@ func TestPresetAuthChoices(t *testing.T) {
 			}
 		}
 	}
+	for id, want := range map[string]AuthMethod{"gmail": AuthAuto, "microsoft365": AuthLogin, "outlook": AuthXOAUTH2, "yahoo": AuthAuto} {
+		if p, _ := PresetByID(id); p.PasswordAuth() != want {
+			t.Errorf("%s: password auth %s, want %s", id, p.PasswordAuth(), want)
+		}
+	}
 }

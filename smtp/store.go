@@ -325,9 +325,9 @@ func (d *profilesDoc) indexFold(name string, skip int) int {
 
 func (d *profilesDoc) noSuch(name string) error {
 	if i := d.indexFold(name, -1); i >= 0 {
-		return invalid(ErrNoSuchProfile, "{{.Value}}; did you mean {{.Match}}? (names are case-sensitive)", args{"Value": q(name), "Match": q(d.profiles[i].Name)})
+		return invalid(ErrNoSuchProfile, "there is no profile {{.Value}}; did you mean {{.Match}}? (names are case-sensitive)", args{"Value": q(name), "Match": q(d.profiles[i].Name)})
 	}
-	return invalid(ErrNoSuchProfile, "{{.Value}}; run {{.Command}} to see the saved profiles", args{"Value": q(name), "Command": `"smtpconf profile list"`})
+	return invalid(ErrNoSuchProfile, "there is no profile {{.Value}}; run {{.Command}} to see the saved profiles", args{"Value": q(name), "Command": `"smtpconf profile list"`})
 }
 
 func (d *profilesDoc) sort() {

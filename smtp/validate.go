@@ -89,19 +89,30 @@ const authChoices = "auto, plain, login, cram-md5, xoauth2, none"
 // ending with a full stop ("。" after Chinese). Errors joined by Validate
 // come one per line. Other errors keep their text, less known prefixes.
 func Explain(err error) string {
+	parts := problems(err)
+	for i, s := range parts {
+		parts[i] = sentence(s)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// problems are err's clauses for people, as Explain gives them but without
+// the capital letter and the full stop: one per error errors.Join joined.
+func problems(err error) []string {
 	if err == nil {
-		return ""
+		return nil
+	}
+	// A profiles file that cannot be used is one problem, not a list.
+	if ce, ok := err.(*configFileError); ok {
+		return []string{strings.TrimPrefix(ce.msg, ErrCorruptConfig.Error()+": ")}
 	}
 	j, joined := err.(interface{ Unwrap() []error })
 	if _, own := err.(*detailError); joined && !own {
-		// errors.Join's list: explain each.
-		var lines []string
+		var out []string
 		for _, e := range j.Unwrap() {
-			if s := Explain(e); s != "" {
-				lines = append(lines, s)
-			}
+			out = append(out, problems(e)...)
 		}
-		return strings.Join(lines, "\n")
+		return out
 	}
 	var de *detailError
 	var s string
@@ -118,13 +129,26 @@ func Explain(err error) string {
 			}
 		}
 	}
-	return sentence(strings.TrimSpace(s))
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 var explainPrefixes = []error{
 	ErrInvalidName, ErrInvalidHost, ErrInvalidPort, ErrInvalidSecurity, ErrInvalidAuth,
 	ErrInvalidAddress, ErrHeaderInjection, ErrInvalidTimeout, ErrInvalidHELO, ErrCAFile,
 	ErrMissingField, ErrInvalidUsername, ErrInvalidFromName, ErrNoSuchProfile, ErrProfileExists,
+}
+
+// hasHan reports whether s has Chinese characters.
+func hasHan(s string) bool {
+	for _, c := range s {
+		if unicode.Is(unicode.Han, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // sentence capitalises s and ends it with a full stop that suits its
@@ -136,13 +160,11 @@ func sentence(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	s = string(unicode.ToUpper(r)) + s[n:]
 	last, _ := utf8.DecodeLastRuneInString(s)
-	for _, c := range s {
-		if unicode.Is(unicode.Han, c) {
-			if strings.ContainsRune("。？！", last) {
-				return s
-			}
-			return s + "。"
+	if hasHan(s) {
+		if strings.ContainsRune("。？！", last) {
+			return s
 		}
+		return s + "。"
 	}
 	if strings.ContainsRune(".?!)", last) {
 		return s

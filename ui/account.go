@@ -53,10 +53,13 @@ type accountStep struct {
 	busy       bool
 	// afterSave runs once the password is stored (or kept for the session).
 	afterSave func()
+	// oauth is "Sign in with Google/Microsoft" (xoauth2), in oauth.go.
+	oauth *signInPanel
 }
 
 func newAccountStep(wz *wizard) *accountStep {
 	s := &accountStep{wz: wz}
+	s.oauth = newSignInPanel(s)
 	p := wz.draft
 	s.usernameAuto = p.Username == "" || strings.EqualFold(p.Username, wz.address)
 	s.fromAuto = p.From == "" || strings.EqualFold(p.From, wz.address)
@@ -203,7 +206,10 @@ func (s *accountStep) view() fyne.CanvasObject {
 		container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, container.NewVBox(s.noteLead, s.noteText)))
 
 	s.noSignIn = newNotice(theme.InfoIcon(), lang.L("This profile does not sign in: the sign-in method on the Server step is None."), widget.MediumImportance)
-	s.signIn = container.NewGridWithColumns(2, s.username.object(), s.password.object())
+	s.oauth.view()
+	s.oauth.pwBox = s.password.object()
+	s.signIn = container.NewVBox(s.oauth.methodBox,
+		container.NewGridWithColumns(2, s.username.object(), s.oauth.pwBox), s.oauth.box)
 
 	s.saveBtn = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), func() { s.onSave(nil) })
 	s.activity = widget.NewActivity()
@@ -291,8 +297,9 @@ func (s *accountStep) enter() {
 		s.signIn.Show()
 		s.noSignIn.box.Hide()
 	}
+	s.oauth.enter()
 	s.showNote(pr)
-	if wz.password == "" && wz.isNew && wz.draft.Auth != smtp.AuthNone {
+	if wz.password == "" && wz.isNew && wz.draft.Auth != smtp.AuthNone && !s.usesSignIn() {
 		wz.focus(s.password.entry)
 	}
 }
@@ -320,6 +327,10 @@ func randomPassword() string {
 // showNote puts the preset's note and help link at the top of the page.
 func (s *accountStep) showNote(pr smtp.Preset) {
 	lead, link := credentialLead(pr)
+	signIn := s.usesSignIn() && pr.Credential != smtp.CredOAuth2
+	if signIn {
+		lead, link = s.signInNote(), ""
+	}
 	segs := []widget.RichTextSegment{&widget.TextSegment{Style: widget.RichTextStyleInline, Text: lead}}
 	if u, err := url.Parse(pr.HelpURL); err == nil && pr.HelpURL != "" && link != "" {
 		segs = append(segs,
@@ -334,6 +345,9 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		s.noteLead.Show()
 	}
 	note := presetNotes(pr)
+	if signIn {
+		note = ""
+	}
 	if pr.ID == "local" {
 		note += " " + lang.L("It accepts the user name and password you save here.")
 	}
@@ -341,6 +355,11 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		note += " " + lang.L("A random password has been filled in for you.")
 	}
 	s.noteText.SetText(note)
+	if note == "" {
+		s.noteText.Hide()
+	} else {
+		s.noteText.Show()
+	}
 }
 
 // secretKnown updates the password hint once the keyring has answered.
@@ -381,7 +400,7 @@ func (s *accountStep) validateName(t string) error {
 func (s *accountStep) validatePassword(t string) error {
 	wz := s.wz
 	if t == "" {
-		if wz.isNew && wz.draft.Auth != smtp.AuthNone {
+		if wz.isNew && wz.draft.Auth != smtp.AuthNone && !s.usesSignIn() {
 			return errors.New(lang.L("Enter the password."))
 		}
 		return nil
@@ -395,8 +414,14 @@ func (s *accountStep) validatePassword(t string) error {
 	return nil
 }
 
-// valid checks the draft, so it works before the page is first shown.
+// valid checks the draft, so it works before the page is first shown. A
+// profile that signs in with OAuth2 must be signed in.
 func (s *accountStep) valid() bool {
+	return s.fieldsValid() && !s.needsSignIn()
+}
+
+// fieldsValid checks the fields, which is enough to save.
+func (s *accountStep) fieldsValid() bool {
 	wz := s.wz
 	p := wz.draft
 	if s.validateName(p.Name) != nil {
@@ -427,7 +452,7 @@ func (s *accountStep) edited(f *field) {
 // not nil, runs once both are done.
 func (s *accountStep) onSave(then func()) {
 	wz := s.wz
-	if s.busy || !s.valid() {
+	if s.busy || !s.fieldsValid() {
 		return
 	}
 	p := wz.draft
@@ -447,7 +472,7 @@ func (s *accountStep) onSave(then func()) {
 	s.name.refresh()
 
 	secret := wz.password
-	if secret == "" || p.Auth == smtp.AuthNone {
+	if secret == "" || p.Auth == smtp.AuthNone || s.usesSignIn() {
 		s.done(lang.L("Saved."), then)
 		return
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -75,6 +76,9 @@ type Deps struct {
 	// default options (system resolver, Thunderbird's ISPDB). One serves
 	// the whole session, so its answers are cached per domain.
 	Detector *detect.Detector
+	// OAuth signs profiles in with Google or Microsoft; nil means one on the
+	// window's secrets and config directory (system browser).
+	OAuth *oauth.Manager
 }
 
 // appIcon is the window and app icon.
@@ -145,6 +149,8 @@ type mainUI struct {
 	session *smtp.SessionSecrets
 	// detector is the session's settings detection (one cache for all profiles).
 	detector *detect.Detector
+	// oauth signs profiles in with Google or Microsoft (xoauth2).
+	oauth *oauth.Manager
 
 	profiles *profilesView
 	wizard   *wizard
@@ -193,6 +199,9 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 		persistent = smtp.Keyring{}
 	}
 	m.secrets = smtp.LayeredSecrets{Session: m.session, Persistent: persistent}
+	if m.oauth = deps.OAuth; m.oauth == nil {
+		m.oauth = &oauth.Manager{Secrets: m.secrets, ConfigDir: m.dir}
+	}
 	m.store = smtp.NewStore(m.dir)
 	m.local = newLocalInbox(m)
 	m.outbox = newOutbox(m)

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 )
 
 // logTail collects everything written to the standard logger (Fyne logs
@@ -124,6 +126,9 @@ type harness struct {
 	// detector finds settings; by default one that reaches nothing but
 	// closed ports on 127.0.0.1 (so it finds nothing, quickly).
 	detector *detect.Detector
+	// oauth signs in; by default one on the harness's secrets that knows
+	// no client ID and opens no browser.
+	oauth *oauth.Manager
 }
 
 type harnessOption func(*harness)
@@ -177,6 +182,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if h.detector == nil {
 		h.detector = detect.New(offlineDetectOptions(t))
 	}
+	if h.oauth == nil {
+		h.oauth = &oauth.Manager{Secrets: smtp.LayeredSecrets{Session: h.session, Persistent: h.keyring}, ConfigDir: h.dir,
+			Getenv:  func(string) string { return "" },
+			Browser: func(string) error { return errors.New("no browser in tests") }}
+	}
 	h.open()
 	return h
 }
@@ -184,7 +194,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // open builds the window (again, for restart tests).
 func (h *harness) open() {
 	h.win = h.app.NewWindow("")
-	h.m = newMainUI(h.app, h.win, Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do, Detector: h.detector})
+	h.m = newMainUI(h.app, h.win, Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do, Detector: h.detector, OAuth: h.oauth})
 	m, q := h.m, h.q
 	h.t.Cleanup(func() {
 		m.shutdown()

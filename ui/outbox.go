@@ -95,6 +95,13 @@ func (b *outbox) start() {
 		Profile: b.profile,
 		Secrets: b.m.secrets,
 		OnEvent: b.onEvent,
+		// The worker would sign xoauth2 profiles in from Secrets by itself;
+		// the window's manager carries its settings (and the tests' server).
+		Options: func(o *smtp.Options) {
+			if t := b.m.oauth.TokenFunc(o.Profile); t != nil {
+				o.Token = t
+			}
+		},
 	})
 	b.worker.OnPass = func(queue.Summary, error) { b.refresh() }
 	b.wg.Add(3)

@@ -386,6 +386,8 @@ func (s *testStep) start(check bool) {
 				Secret:     func() (string, error) { return m.secrets.Get(prepared.Name) },
 				Progress:   progress,
 				Transcript: tr,
+				// A signed-in (xoauth2) profile sends with a fresh access token.
+				Token: m.oauth.TokenFunc(prepared),
 			}
 			if check {
 				rep = smtp.Check(ctx, opts).Report

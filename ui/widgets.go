@@ -6,8 +6,6 @@ import (
 	"errors"
 	"image/color"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -116,47 +114,13 @@ func (f *field) showing() bool {
 	return f.msgIcon.Visible()
 }
 
-// humanError turns a validation error from package smtp into a sentence for
-// people: the sentinel prefixes ("invalid port: ") are dropped, the first
-// letter is capitalised and a full stop added.
+// humanError is a validation error from package smtp as a sentence for
+// people, in the window's language (smtp.Explain).
 func humanError(err error) string {
 	if err == nil {
 		return ""
 	}
-	s := err.Error()
-	for {
-		trimmed := false
-		for _, sentinel := range sentinels {
-			if p := sentinel.Error() + ": "; strings.HasPrefix(s, p) {
-				s, trimmed = s[len(p):], true
-			}
-		}
-		if !trimmed {
-			break
-		}
-	}
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return err.Error()
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	last, _ := utf8.DecodeLastRuneInString(s)
-	switch {
-	case strings.ContainsRune(".?!)。？！）", last):
-	case unicode.Is(unicode.Han, last) || strings.ContainsRune("”」", last):
-		s += "。" // a translated message
-	default:
-		s += "."
-	}
-	return s
-}
-
-var sentinels = []error{
-	smtp.ErrInvalidName, smtp.ErrInvalidHost, smtp.ErrInvalidPort, smtp.ErrInvalidSecurity,
-	smtp.ErrInvalidAuth, smtp.ErrInvalidAddress, smtp.ErrHeaderInjection, smtp.ErrInvalidTimeout,
-	smtp.ErrInvalidHELO, smtp.ErrCAFile, smtp.ErrMissingField, smtp.ErrInvalidUsername,
-	smtp.ErrInvalidFromName, smtp.ErrInvalidSecret, smtp.ErrSecretTooLarge, smtp.ErrProfileExists,
+	return smtp.Explain(err)
 }
 
 // fieldError runs the profile's own validation and returns the problem it

@@ -280,7 +280,11 @@ func (wz *wizard) update() {
 	case last || valid:
 		wz.navHint.box.Hide()
 	default:
-		wz.navHint.set(theme.WarningIcon(), lang.L("Complete the fields marked above to continue."), widget.WarningImportance)
+		hint := lang.L("Complete the fields marked above to continue.")
+		if wz.steps[wz.current].ID == stepAccount && wz.account.fieldsValid() && wz.account.needsSignIn() {
+			hint = wz.account.signInFirst()
+		}
+		wz.navHint.set(theme.WarningIcon(), hint, widget.WarningImportance)
 		wz.navHint.box.Show()
 	}
 }
@@ -350,6 +354,7 @@ func (wz *wizard) hasPassword() bool {
 // lookUpSecret asks the secret store, in the background, whether a password
 // is stored for the profile (the keyring may take a while to answer).
 func (wz *wizard) lookUpSecret() {
+	wz.account.oauth.check() // signed in with Google/Microsoft?
 	name := wz.origName
 	go func() {
 		_, err := wz.m.secrets.Get(name)
@@ -414,5 +419,6 @@ func (wz *wizard) restarted() {
 // close stops anything the wizard runs (a test in progress, a detection).
 func (wz *wizard) close() {
 	wz.test.stop()
+	wz.account.oauth.stop()
 	wz.provider.stopDetect()
 }

@@ -312,6 +312,14 @@ func TestSaveStoresProfileAndPasswordInKeyring(t *testing.T) {
 
 	wz := h.wizard()
 	a := wz.account
+	// Gmail offers Sign in with Google first; this test uses the app password.
+	if got := a.oauth.method.Options; len(got) != 2 || got[0] != "Sign in with Google" || got[1] != "App password" || a.oauth.method.Selected != got[0] {
+		t.Fatalf("sign-in methods = %q (selected %q), want Google's sign-in first", got, a.oauth.method.Selected)
+	}
+	a.oauth.method.SetSelected("App password")
+	if wz.draft.Auth != smtp.AuthAuto || !a.oauth.pwBox.Visible() || a.oauth.box.Visible() {
+		t.Fatalf("after choosing App password: auth %q, password shown %v", wz.draft.Auth, a.oauth.pwBox.Visible())
+	}
 	if a.username.entry.Text != "ann@gmail.com" || a.from.entry.Text != "ann@gmail.com" || a.name.entry.Text != "ann@gmail.com" {
 		t.Fatalf("prefilled name=%q user=%q from=%q, want the address", a.name.entry.Text, a.username.entry.Text, a.from.entry.Text)
 	}
@@ -402,6 +410,7 @@ func TestKeyringFailureOffersSessionOnly(t *testing.T) {
 	h.walkProvider("ann@gmail.com", "")
 	h.tapNext()
 	a := h.wizard().account
+	a.oauth.method.SetSelected("App password") // not Sign in with Google
 	typeInto(a.password.entry, "abcd efgh ijkl mnop")
 	h.tapNext()
 	h.waitFor("the keyring problem", 5*time.Second, func() bool { return a.keyring.box.Visible() })

@@ -69,7 +69,8 @@ func TestDetect(t *testing.T) {
 				return testOptions(t, dnstest.StartSilent(t), nil)
 			},
 			want: want{ok: true, source: SourcePreset, host: "smtp.gmail.com", port: 465, security: smtp.SecurityTLS,
-				auth: smtp.AuthAuto, username: "user@gmail.com", verified: true, evidence: []string{"gmail"}},
+				// A preset's answer carries the preset's auth: Gmail signs in (xoauth2) first.
+				auth: smtp.AuthXOAUTH2, username: "user@gmail.com", verified: true, evidence: []string{"gmail"}},
 		},
 		{
 			name:  "MX base domain maps to a preset",
@@ -79,7 +80,7 @@ func TestDetect(t *testing.T) {
 				return testOptions(t, d.Addr, nil)
 			},
 			want: want{ok: true, source: SourceMX, host: "smtp.gmail.com", port: 465, security: smtp.SecurityTLS,
-				auth: smtp.AuthAuto, username: "ann@example.test", verified: true,
+				auth: smtp.AuthXOAUTH2, username: "ann@example.test", verified: true,
 				evidence: []string{"aspmx.l.google.com (base domain google.com)"}},
 		},
 		{

@@ -81,8 +81,8 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	// Microsoft registers the loopback redirect as http://localhost (any
-	// port); Google accepts the address itself. Either way only 127.0.0.1
-	// listens.
+	// port); Google accepts the address itself. Only loopback listens:
+	// 127.0.0.1, and ::1 for localhost below.
 	host := "127.0.0.1"
 	if cfg.Provider == Microsoft {
 		host = "localhost"
@@ -148,6 +148,16 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
+	if host == "localhost" {
+		// A browser may resolve localhost to ::1 first; listen there on the
+		// same port too when the system has IPv6 loopback (best effort: the
+		// browser falls back to 127.0.0.1 otherwise).
+		if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
+			srv6 := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			go srv6.Serve(ln6)
+			defer srv6.Close()
+		}
+	}
 
 	open := m.Browser
 	if open == nil {

@@ -694,3 +694,48 @@ func secretToolLookup(t *testing.T, user string) (string, bool) {
 	}
 	return strings.TrimSuffix(stdout.String(), "\n"), true
 }
+
+// TestRotationByAnotherProcess: two token sources (the window and a cron run
+// of the outbox) share the keyring entry; when one refreshes and the
+// provider rotates the refresh token, the other's old one is refused, and it
+// picks up the new one instead of asking to sign in again.
+func TestRotationByAnotherProcess(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{Rotate: true})
+	f.signIn(t)
+	stale, err := store.Get(smtp.OAuthKey("work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := f.m.TokenSource("work").Token(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := store.Get(smtp.OAuthKey("work"))
+	// The other process still holds the stale entry; simulate it by
+	// refreshing from a store that first returns the stale entry.
+	other := &staleOnce{SecretStore: store, key: smtp.OAuthKey("work"), stale: stale}
+	m2 := *f.m
+	m2.Secrets = other
+	if _, err := m2.TokenSource("work").Token(ctx, true); err != nil {
+		t.Fatalf("refresh after another process rotated the token: %v", err)
+	}
+	if now, _ := store.Get(smtp.OAuthKey("work")); now == fresh || now == stale {
+		t.Error("the new rotated token was not stored")
+	}
+}
+
+// staleOnce returns an old value for key on the first Get.
+type staleOnce struct {
+	smtp.SecretStore
+	key, stale string
+	done       bool
+}
+
+func (s *staleOnce) Get(k string) (string, error) {
+	if k == s.key && !s.done {
+		s.done = true
+		return s.stale, nil
+	}
+	return s.SecretStore.Get(k)
+}

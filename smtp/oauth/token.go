@@ -251,8 +251,21 @@ func (ts *TokenSource) Token(ctx context.Context, force bool) (string, error) {
 		Endpoint:     oauth2.Endpoint{TokenURL: s.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, ts.m.httpClient())
-	// An expired token makes x/oauth2 refresh at once.
-	tok, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: s.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
+	refresh := func(rt string) (*oauth2.Token, error) {
+		// An expired token makes x/oauth2 refresh at once.
+		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rt, Expiry: time.Unix(1, 0)}).Token()
+	}
+	tok, err := refresh(s.RefreshToken)
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+		// Another process (the window, a cron run of the outbox) may have
+		// refreshed meanwhile and the provider rotated the refresh token:
+		// use the one stored now, once.
+		if again, lerr := ts.m.load(ts.profile); lerr == nil && again.RefreshToken != "" && again.RefreshToken != s.RefreshToken {
+			s = again
+			tok, err = refresh(s.RefreshToken)
+		}
+	}
 	if err != nil {
 		return "", tokenError(ctx, s.Provider, err, ErrSignInAgain)
 	}

@@ -160,6 +160,10 @@ func (r *runner) oauthLogin(args []string) error {
 				fmt.Fprintln(out, i18n.L("Your browser should open the sign-in page. If it did not, open this address:"))
 			}
 			fmt.Fprintln(out, "  "+url)
+			if browserErr != nil {
+				fmt.Fprintln(out, i18n.L("No browser on this computer? Sign in with a code on another device instead: {{.Command}}",
+					M{"Command": fmt.Sprintf("smtpconf oauth login %q --device", p.Name)}))
+			}
 			fmt.Fprintln(out, i18n.L("Waiting for you to finish in the browser (Ctrl+C to cancel) ..."))
 		})
 	}

@@ -235,6 +235,18 @@ func TestOAuthLoginSendLogout(t *testing.T) {
 	noToken(t, "test output", r.stdout+r.stderr)
 	r = run(t, dir, "", env, "profile", "show", name, "--json")
 	noToken(t, "profile show", r.stdout)
+	var shown struct {
+		SignedIn       *bool  `json:"signed_in"`
+		Account        string `json:"account"`
+		PasswordStored *bool  `json:"password_stored"`
+	}
+	decode(t, r, &shown)
+	if shown.SignedIn == nil || !*shown.SignedIn || shown.Account != oauthAccount || shown.PasswordStored != nil {
+		t.Errorf("profile show of a signed-in OAuth2 profile: %s", r.stdout)
+	}
+	if r = run(t, dir, "", env, "profile", "show", name); !strings.Contains(r.stdout, "signed in as "+oauthAccount) {
+		t.Errorf("profile show does not say who is signed in:\n%s", r.stdout)
+	}
 	data, _ := os.ReadFile(dir + "/profiles.json")
 	noToken(t, "profiles.json", string(data))
 
@@ -264,6 +276,9 @@ func TestOAuthLoginSendLogout(t *testing.T) {
 	}
 	if st, _ := oauthStatusOf(t, dir, env, name); *st.SignedIn {
 		t.Fatal("still signed in after logout")
+	}
+	if r = run(t, dir, "", env, "profile", "show", name); !strings.Contains(r.stdout, "not signed in (run: smtpconf oauth login "+name+")") {
+		t.Errorf("profile show after logout:\n%s", r.stdout)
 	}
 
 	// Sign in with a device code (authorization_pending once), then delete

@@ -52,6 +52,8 @@ func (r *runner) profileList(args []string) error {
 type profileView struct {
 	smtp.Profile
 	PasswordStored *bool    `json:"password_stored,omitempty"`
+	SignedIn       *bool    `json:"signed_in,omitempty"` // xoauth2 profiles: tokens stored
+	Account        string   `json:"account,omitempty"`
 	KeyringError   string   `json:"keyring_error,omitempty"`
 	Warnings       []string `json:"warnings"`
 }
@@ -75,7 +77,15 @@ func (r *runner) profileShow(args []string) error {
 		return err
 	}
 	v := profileView{Profile: p, Warnings: []string{}}
-	if p.NeedsSecret() {
+	if p.Auth == smtp.AuthXOAUTH2 {
+		// An OAuth2 profile has no password: what matters is the sign-in.
+		status, err := r.oauthManager().Status(p.Name)
+		if err != nil {
+			v.KeyringError = err.Error()
+		} else {
+			v.SignedIn, v.Account = ptr(status.SignedIn), status.Account
+		}
+	} else if p.NeedsSecret() {
 		_, err := r.secrets().Get(p.Name)
 		switch {
 		case err == nil:
@@ -113,10 +123,18 @@ func (r *runner) profileShow(args []string) error {
 		row(i18n.L("Certificate check:"), i18n.L("OFF (insecure)"))
 	}
 	switch {
+	case v.SignedIn != nil && *v.SignedIn && v.Account != "":
+		row(i18n.L("Sign-in:"), i18n.L("signed in as {{.Account}}", M{"Account": v.Account}))
+	case v.SignedIn != nil && *v.SignedIn:
+		row(i18n.L("Sign-in:"), i18n.L("signed in"))
+	case v.SignedIn != nil:
+		row(i18n.L("Sign-in:"), i18n.L("not signed in (run: smtpconf oauth login {{.Name}})", M{"Name": p.Name}))
 	case v.PasswordStored != nil && *v.PasswordStored:
 		row(i18n.L("Password:"), i18n.L("stored in the keyring"))
 	case v.PasswordStored != nil:
 		row(i18n.L("Password:"), i18n.L("not stored (save one with --password-stdin)"))
+	case v.KeyringError != "" && p.Auth == smtp.AuthXOAUTH2:
+		row(i18n.L("Sign-in:"), i18n.L("unknown: {{.Error}}", M{"Error": v.KeyringError}))
 	case v.KeyringError != "":
 		row(i18n.L("Password:"), i18n.L("unknown: {{.Error}}", M{"Error": v.KeyringError}))
 	}
@@ -260,7 +278,7 @@ func (r *runner) profileSave(args []string) error {
 		return usageL("The profile {{.Name}} has no server: give --preset ID (see 'smtpconf presets') or --host.", M{"Name": fmt.Sprintf("%q", name)})
 	}
 	if err := p.Validate(); err != nil {
-		return usagef("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return usagef("%s", smtp.Explain(err))
 	}
 
 	var password string
@@ -296,6 +314,9 @@ func (r *runner) profileSave(args []string) error {
 	}
 	if password != "" {
 		fmt.Fprintln(r.env.Stdout, i18n.L("The password is stored in the system keyring."))
+	} else if isNew && p.Auth == smtp.AuthXOAUTH2 {
+		fmt.Fprintln(r.env.Stdout, i18n.L("This profile signs in with its provider instead of a password; sign in with: {{.Command}}",
+			M{"Command": "smtpconf oauth login " + name}))
 	} else if isNew && p.NeedsSecret() {
 		fmt.Fprintln(r.env.Stdout, i18n.L("No password stored yet: add one with {{.Command}}",
 			M{"Command": "smtpconf profile save " + name + " --password-stdin"}))

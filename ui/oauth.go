@@ -1,0 +1,580 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
+)
+
+// signInPanel is the Account step's "Sign in with Google/Microsoft": the
+// choice between signing in and a password (where the preset offers both),
+// and, for xoauth2, the sign-in button, the wait with its spinner and
+// Cancel, the signed-in account with Sign out, and what went wrong.
+//
+// Its state lives here from the start (the step's validity needs it before
+// the page is built); the widgets are made by view.
+type signInPanel struct {
+	s *accountStep
+
+	// methods are the options of method, in order (xoauth2 first).
+	methods   []smtp.AuthMethod
+	method    *widget.RadioGroup
+	methodBox *fyne.Container
+
+	box        *fyne.Container   // shown for xoauth2, instead of the password
+	pwBox      fyne.CanvasObject // the password field, hidden for xoauth2
+	button     *widget.Button    // "Sign in with Google"
+	waiting    *fyne.Container
+	activity   *widget.Activity
+	waitText   *widget.Label
+	cancelBtn  *widget.Button
+	urlBox     *fyne.Container
+	urlNote    *widget.Label
+	urlText    *widget.Label // the sign-in address, selectable
+	openAgain  *widget.Button
+	signedIn   *notice
+	signOutBtn *widget.Button
+	problem    *notice
+	console    *widget.Hyperlink
+	confirm    *dialog.ConfirmDialog // the sign-out question (tests)
+
+	// checkedFor is the profile whose status is known ("" = none yet);
+	// checking is set while it is being looked up.
+	checkedFor string
+	checking   bool
+	status     oauth.Status
+	// running is set while a sign-in waits for the browser; run tells its
+	// answer from an older one's.
+	running    bool
+	canceling  bool
+	cancel     context.CancelFunc
+	run        int
+	url        string
+	browserErr error
+	// err is the last sign-in's failure (or a missing client ID), shown
+	// with its hint.
+	err error
+}
+
+func newSignInPanel(s *accountStep) *signInPanel {
+	return &signInPanel{s: s}
+}
+
+// usesSignIn reports whether the profile signs in with OAuth2 (so the
+// password field gives way to the sign-in button).
+func (s *accountStep) usesSignIn() bool {
+	return s.wz.draft.Auth == smtp.AuthXOAUTH2
+}
+
+// signInProvider is the provider the draft signs in with.
+func (s *accountStep) signInProvider() (oauth.ProviderID, string, bool) {
+	id, ok := oauth.ProviderFor(s.wz.draft)
+	if !ok {
+		return "", "", false
+	}
+	info, _ := oauth.Info(id)
+	return id, info.Name, true
+}
+
+// signedIn reports whether the saved profile is known to be signed in.
+func (s *accountStep) signedIn() bool {
+	o := s.oauth
+	wz := s.wz
+	return !wz.isNew && o.checkedFor == wz.origName && o.status.SignedIn
+}
+
+// needsSignIn: the profile signs in with OAuth2 and is not signed in yet,
+// which is all that keeps Save and continue from working.
+func (s *accountStep) needsSignIn() bool {
+	return s.usesSignIn() && !s.signedIn()
+}
+
+// signInFirst says why Save and continue waits.
+func (s *accountStep) signInFirst() string {
+	_, name, ok := s.signInProvider()
+	if !ok {
+		return (&oauth.Error{Kind: oauth.ErrNoProvider}).Hint()
+	}
+	if s.oauth.running {
+		return lang.L("Waiting for you to finish signing in in your browser…")
+	}
+	return lang.L("Sign in first: press “Sign in with {{.Provider}}” above.", map[string]any{"Provider": name})
+}
+
+// signInLabel is the button text, "Sign in with Google".
+func signInLabel(name string) string {
+	return lang.L("Sign in with {{.Provider}}", map[string]any{"Provider": name})
+}
+
+// authChoices are the sign-in methods to offer for the draft, preferred
+// first: the preset's when its provider signs in with OAuth2, else signing
+// in or the password. Nil when there is no choice to make.
+func (s *accountStep) authChoices() []smtp.AuthMethod {
+	wz := s.wz
+	if wz.draft.Auth == smtp.AuthNone {
+		return nil
+	}
+	if _, _, ok := s.signInProvider(); !ok {
+		return nil
+	}
+	choices := wz.preset().AuthChoices
+	if !slices.Contains(choices, smtp.AuthXOAUTH2) {
+		choices = []smtp.AuthMethod{smtp.AuthXOAUTH2, smtp.AuthAuto}
+	}
+	return choices
+}
+
+// passwordChoice names the password alternative: "App password" or
+// "Password".
+func passwordChoice(pr smtp.Preset) string {
+	if pr.Credential == smtp.CredAppPassword {
+		return lang.L("App password")
+	}
+	return lang.L("Password")
+}
+
+// view makes the widgets: the method choice (methodBox) and the sign-in
+// box, which the Account step places around the user name.
+func (o *signInPanel) view() {
+	o.method = widget.NewRadioGroup(nil, o.onMethod)
+	o.method.Horizontal = true
+	o.method.Required = true
+	o.methodBox = container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Sign-in method"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		o.method)
+	o.methodBox.Hide()
+
+	o.button = widget.NewButtonWithIcon("", theme.LoginIcon(), o.onSignIn)
+	o.button.Importance = widget.HighImportance
+
+	o.activity = widget.NewActivity()
+	o.waitText = wrapped(lang.L("Waiting for you to finish signing in in your browser…"))
+	o.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), o.onCancel)
+	o.waiting = container.NewBorder(nil, nil, o.activity, o.cancelBtn, o.waitText)
+	o.waiting.Hide()
+
+	o.urlNote = wrapped("")
+	o.urlText = widget.NewLabel("")
+	o.urlText.Selectable = true
+	o.urlText.Wrapping = fyne.TextWrapBreak
+	o.openAgain = widget.NewButtonWithIcon(lang.L("Open again"), theme.ComputerIcon(), o.onOpenAgain)
+	o.urlBox = container.NewVBox(o.urlNote, container.NewBorder(nil, nil, nil, o.openAgain, o.urlText))
+	o.urlBox.Hide()
+
+	o.signedIn = newNotice(theme.ConfirmIcon(), "", widget.SuccessImportance)
+	o.signOutBtn = widget.NewButtonWithIcon(lang.L("Sign out"), theme.LogoutIcon(), o.onSignOut)
+	o.signedIn.extra.Add(container.NewHBox(o.signOutBtn))
+	o.signedIn.box.Hide()
+
+	o.problem = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
+	o.console = widget.NewHyperlink("", nil)
+	o.console.Hide()
+	o.problem.extra.Add(o.console)
+	o.problem.box.Hide()
+
+	o.box = container.NewVBox(container.NewHBox(o.button), o.waiting, o.urlBox, o.signedIn.box, o.problem.box)
+	o.box.Hide()
+}
+
+// enter shows the method and the sign-in state for the draft, and looks
+// the sign-in status up (in the background) when it is not known.
+func (o *signInPanel) enter() {
+	s := o.s
+	pr := s.wz.preset()
+	o.methods = s.authChoices()
+	if len(o.methods) > 1 {
+		_, name, _ := s.signInProvider()
+		o.method.Options = []string{signInLabel(name), passwordChoice(pr)}
+		if s.usesSignIn() {
+			o.method.Selected = o.method.Options[0]
+		} else {
+			o.method.Selected = o.method.Options[1]
+		}
+		o.method.Refresh()
+		o.methodBox.Show()
+	} else {
+		o.methodBox.Hide()
+	}
+	o.check()
+	o.show()
+}
+
+// onMethod switches between signing in and the password.
+func (o *signInPanel) onMethod(label string) {
+	s := o.s
+	wz := s.wz
+	if wz.loading || len(o.methods) < 2 || len(o.method.Options) < 2 {
+		return
+	}
+	want := smtp.AuthXOAUTH2
+	if label == o.method.Options[1] {
+		if !s.usesSignIn() {
+			return
+		}
+		want = smtp.AuthAuto
+		for _, a := range o.methods {
+			if a != smtp.AuthXOAUTH2 {
+				want = a
+				break
+			}
+		}
+	} else if s.usesSignIn() {
+		return
+	}
+	wz.draft.Auth = want
+	wz.server.byHand.auth = true
+	o.check()
+	o.show()
+	s.showNote(wz.preset())
+	s.password.refresh()
+	s.status.box.Hide()
+	wz.changed()
+}
+
+// check looks up, off the UI thread, whether the saved profile is signed
+// in, and whether a client ID is configured for its provider.
+func (o *signInPanel) check() {
+	s := o.s
+	wz := s.wz
+	if !s.usesSignIn() || o.running || o.checking {
+		return
+	}
+	id, _, ok := s.signInProvider()
+	if !ok {
+		o.err = &oauth.Error{Kind: oauth.ErrNoProvider}
+		return
+	}
+	name := ""
+	if !wz.isNew && o.checkedFor != wz.origName {
+		name = wz.origName
+	}
+	o.checking = true
+	m := wz.m
+	go func() {
+		_, cfgErr := m.oauth.Config(id)
+		var st oauth.Status
+		var err error
+		if name != "" {
+			st, err = m.oauth.Status(name)
+		}
+		m.ui(func() {
+			o.checking = false
+			if o.running {
+				return
+			}
+			switch {
+			case err != nil:
+				o.err = err
+			case cfgErr != nil && !(name != "" && st.SignedIn):
+				o.err = cfgErr
+			case o.err != nil && (errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrSettings) || errors.Is(o.err, oauth.ErrNoProvider)):
+				o.err = nil // configured meanwhile
+			}
+			if name != "" && err == nil && wz.origName == name {
+				o.checkedFor, o.status = name, st
+			}
+			o.show()
+			wz.update()
+		})
+	}()
+}
+
+// show puts the state in the widgets; nothing before the page is built.
+func (o *signInPanel) show() {
+	s := o.s
+	if o.box == nil {
+		return
+	}
+	if !s.usesSignIn() || s.wz.draft.Auth == smtp.AuthNone {
+		o.box.Hide()
+		o.pwBox.Show()
+		return
+	}
+	o.pwBox.Hide()
+	o.box.Show()
+	id, name, ok := s.signInProvider()
+	o.button.SetText(signInLabel(name))
+	signedIn := s.signedIn()
+	if !ok || o.running || signedIn {
+		o.button.Hide()
+	} else {
+		o.button.Show()
+	}
+
+	if o.running {
+		o.activity.Start()
+		o.waiting.Show()
+		if o.canceling {
+			o.cancelBtn.Disable()
+		} else {
+			o.cancelBtn.Enable()
+		}
+	} else {
+		o.activity.Stop()
+		o.waiting.Hide()
+	}
+	if o.running && o.url != "" {
+		if o.browserErr != nil {
+			o.urlNote.SetText(lang.L("The browser could not be opened. Open this address in your browser to sign in:"))
+		} else {
+			o.urlNote.SetText(lang.L("If no browser window opened, open this address to sign in:"))
+		}
+		o.urlText.SetText(o.url)
+		o.urlBox.Show()
+	} else {
+		o.urlBox.Hide()
+	}
+
+	if signedIn && !o.running {
+		msg := lang.L("Signed in with {{.Provider}}", map[string]any{"Provider": name})
+		if o.status.Account != "" {
+			msg = lang.L("Signed in as {{.Account}}", map[string]any{"Account": o.status.Account})
+		}
+		o.signedIn.set(theme.ConfirmIcon(), msg, widget.SuccessImportance)
+		o.signedIn.box.Show()
+	} else {
+		o.signedIn.box.Hide()
+	}
+
+	if o.err != nil && !o.running && !signedIn {
+		o.problem.set(theme.ErrorIcon(), signInHint(o.err), widget.DangerImportance)
+		if u := consoleURL(id); u != nil && (errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrClientRejected)) {
+			o.console.SetText(u.Host)
+			o.console.SetURL(u)
+			o.console.Show()
+		} else {
+			o.console.Hide()
+		}
+		o.problem.box.Show()
+	} else {
+		o.problem.box.Hide()
+	}
+}
+
+// signInHint is a sign-in failure in plain words.
+func signInHint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		return h.Hint()
+	}
+	return humanError(err)
+}
+
+// consoleURL is where a client ID is registered with a provider.
+func consoleURL(id oauth.ProviderID) *url.URL {
+	var s string
+	switch id {
+	case oauth.Google:
+		s = "https://console.cloud.google.com/apis/credentials"
+	case oauth.Microsoft:
+		s = "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade"
+	default:
+		return nil
+	}
+	u, _ := url.Parse(s)
+	return u
+}
+
+// onSignIn saves the profile (tokens are kept under its name), then signs
+// in in the browser.
+func (o *signInPanel) onSignIn() {
+	s := o.s
+	wz := s.wz
+	if o.running || s.busy {
+		return
+	}
+	if !s.fieldsValid() {
+		for _, f := range []*field{s.name, s.username, s.from, s.fromName} {
+			f.touched = true
+			f.refresh()
+		}
+		return
+	}
+	if wz.isNew || wz.dirty {
+		s.onSave(o.start)
+		return
+	}
+	o.start()
+}
+
+// start runs the browser sign-in in the background.
+func (o *signInPanel) start() {
+	s := o.s
+	wz := s.wz
+	if o.running || wz.isNew {
+		return
+	}
+	p := wz.draft
+	ctx, cancel := context.WithCancel(context.Background())
+	o.run++
+	run := o.run
+	o.running, o.canceling, o.cancel = true, false, cancel
+	o.url, o.browserErr, o.err = "", nil, nil
+	o.show()
+	wz.update()
+	m := wz.m
+	go func() {
+		st, err := m.oauth.SignIn(ctx, p, func(u string, berr error) {
+			m.ui(func() {
+				if o.run == run && o.running {
+					o.url, o.browserErr = u, berr
+					o.show()
+					s.scroll.ScrollToBottom() // the wait, and the address, in view
+				}
+			})
+		})
+		cancel()
+		m.ui(func() {
+			if o.run != run {
+				return
+			}
+			o.finish(p.Name, st, err)
+		})
+	}()
+}
+
+// finish shows the outcome of a sign-in.
+func (o *signInPanel) finish(name string, st oauth.Status, err error) {
+	s := o.s
+	wz := s.wz
+	o.running, o.canceling, o.cancel = false, false, nil
+	o.url, o.browserErr = "", nil
+	switch {
+	case err == nil:
+		o.err = nil
+		o.checkedFor, o.status = name, st
+		if !st.SignedIn {
+			// Stored, but without a refresh token: still usable now.
+			o.status.SignedIn = true
+		}
+		o.fillFromAccount(st.Account)
+	case errors.Is(err, oauth.ErrCanceled):
+		o.err = nil
+	default:
+		o.err = err
+	}
+	o.show()
+	s.scroll.ScrollToTop()
+	wz.update()
+}
+
+// fillFromAccount puts the signed-in address in an empty user name and
+// From address, and saves the profile again if that changed it.
+func (o *signInPanel) fillFromAccount(account string) {
+	s := o.s
+	wz := s.wz
+	if account == "" || wz.isNew {
+		return
+	}
+	changed := false
+	wz.loading = true
+	if strings.TrimSpace(wz.draft.Username) == "" {
+		wz.draft.Username = account
+		s.username.set(account)
+		changed = true
+	}
+	if strings.TrimSpace(wz.draft.From) == "" {
+		wz.draft.From = account
+		s.from.set(account)
+		changed = true
+	}
+	wz.loading = false
+	if changed {
+		wz.dirty = true
+		s.onSave(nil)
+	}
+}
+
+// onCancel stops a sign-in that waits for the browser.
+func (o *signInPanel) onCancel() {
+	if !o.running || o.cancel == nil {
+		return
+	}
+	o.canceling = true
+	o.cancel()
+	o.show()
+}
+
+// stop cancels a running sign-in (the wizard is closing).
+func (o *signInPanel) stop() {
+	if o.cancel != nil {
+		o.cancel()
+	}
+}
+
+// onOpenAgain opens the sign-in page once more.
+func (o *signInPanel) onOpenAgain() {
+	if o.url == "" {
+		return
+	}
+	m := o.s.wz.m
+	addr := o.url
+	if m.oauth.Browser != nil {
+		go func() { _ = m.oauth.Browser(addr) }()
+		return
+	}
+	if u, err := url.Parse(addr); err == nil {
+		if err := m.app.OpenURL(u); err != nil {
+			m.showError(lang.L("The browser could not be opened"), err)
+		}
+	}
+}
+
+// onSignOut asks, then removes the profile's tokens.
+func (o *signInPanel) onSignOut() {
+	s := o.s
+	wz := s.wz
+	if wz.isNew || o.running {
+		return
+	}
+	name := wz.origName
+	_, provider, _ := s.signInProvider()
+	o.confirm = dialog.NewConfirm(lang.L("Sign out?"),
+		lang.L("This profile can no longer send mail until you sign in with {{.Provider}} again.", map[string]any{"Provider": provider}),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			m := wz.m
+			go func() {
+				err := m.oauth.SignOut(name)
+				m.ui(func() {
+					if err != nil {
+						m.showError(lang.L("Signing out failed"), err)
+						return
+					}
+					if wz.origName == name {
+						o.checkedFor, o.status, o.err = name, oauth.Status{}, nil
+					}
+					o.show()
+					wz.update()
+				})
+			}()
+		}, wz.m.win)
+	o.confirm.SetConfirmText(lang.L("Sign out"))
+	o.confirm.Show()
+}
+
+// signInNote is the provider note's lead while signing in: what happens,
+// instead of the preset's words about passwords.
+func (s *accountStep) signInNote() string {
+	_, name, ok := s.signInProvider()
+	if !ok {
+		return ""
+	}
+	return lang.L("Sign in with your {{.Provider}} account in your browser; SMTP Configurator never sees your password and keeps only the sign-in token, in your system keyring.", map[string]any{"Provider": name})
+}

@@ -1,0 +1,364 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/smtp/oauth/oauthtest"
+	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/smtp/smtptest"
+)
+
+const oauthAccount = "ann@gmail.com"
+
+// withOAuth signs in against the local authorization server; browser does
+// the browser's part (nil: follow the sign-in page back to the app).
+func withOAuth(auth *oauthtest.Server, browser func(string) error) harnessOption {
+	return func(h *harness) {
+		if browser == nil {
+			browser = oauthtest.Browser(nil)
+		}
+		h.oauth = &oauth.Manager{
+			Secrets:   smtp.LayeredSecrets{Session: h.session, Persistent: h.keyring},
+			ConfigDir: h.t.TempDir(),
+			Getenv:    auth.Getenv(func(string) string { return "" }),
+			Browser:   browser,
+			Timeout:   20 * time.Second,
+		}
+	}
+}
+
+// walkGmailToAccount sets up a Gmail profile whose server is srv (on
+// 127.0.0.1, trusting its CA) and stops on the Account step.
+func walkGmailToAccount(h *harness, srv *smtptest.Server) *accountStep {
+	h.t.Helper()
+	h.walkProvider(oauthAccount, "")
+	wz := h.wizard()
+	if wz.draft.Preset != "gmail" {
+		h.t.Fatalf("preset = %q, want gmail", wz.draft.Preset)
+	}
+	if srv != nil {
+		s := wz.server
+		typeInto(s.host.entry, "127.0.0.1")
+		s.security.SetSelected("STARTTLS")
+		typeInto(s.port.entry, strconv.Itoa(srv.Port))
+		s.advanced.Open(0)
+		typeInto(s.caFile.entry, srv.CAFile)
+	}
+	h.tapNext()
+	if h.stepID() != stepAccount {
+		h.t.Fatalf("on step %q, want account", h.stepID())
+	}
+	return wz.account
+}
+
+// storedToken is the profile's sign-in entry in the test keyring ("" if none).
+func storedToken(h *harness, name string) string {
+	v, err := h.keyring.Get(smtp.OAuthKey(name))
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// signIn taps "Sign in with Google" and waits until it finished.
+func signIn(h *harness, a *accountStep) {
+	h.t.Helper()
+	o := a.oauth
+	if !o.button.Visible() || o.button.Disabled() {
+		h.t.Fatalf("no usable sign-in button (visible %v)", o.button.Visible())
+	}
+	test.Tap(o.button)
+	h.waitFor("the sign-in to finish", 20*time.Second, func() bool { return !o.running })
+}
+
+func TestOAuthSignInWithGoogleThenSendXOAUTH2(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount})
+	srv := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, RequireAuth: true,
+		XOAUTH2: func(user, token string) bool { return user == oauthAccount && auth.Valid(token) }})
+	h := newHarness(t, withOAuth(auth, nil))
+	a := walkGmailToAccount(h, srv)
+	wz := h.wizard()
+	o := a.oauth
+
+	// Sign in with Google is offered first and chosen; no password field.
+	if got := o.method.Options; len(got) != 2 || got[0] != "Sign in with Google" || got[1] != "App password" {
+		t.Fatalf("methods = %q", got)
+	}
+	if o.method.Selected != "Sign in with Google" || wz.draft.Auth != smtp.AuthXOAUTH2 {
+		t.Fatalf("selected %q, auth %q; want Sign in with Google", o.method.Selected, wz.draft.Auth)
+	}
+	if o.pwBox.Visible() || !o.box.Visible() || o.button.Text != "Sign in with Google" {
+		t.Fatalf("password shown %v, sign-in shown %v, button %q", o.pwBox.Visible(), o.box.Visible(), o.button.Text)
+	}
+	h.waitFor("the client ID check", 5*time.Second, func() bool { return !o.checking })
+	if o.problem.box.Visible() {
+		t.Fatalf("a problem is shown before signing in: %q", o.problem.text.Text)
+	}
+	// Not signed in yet: Save and continue waits and says why.
+	if !wz.next.Disabled() || !strings.Contains(wz.navHint.text.Text, "Sign in first") {
+		t.Fatalf("Next disabled %v, hint %q; want Sign in first", wz.next.Disabled(), wz.navHint.text.Text)
+	}
+
+	signIn(h, a)
+	if o.err != nil {
+		t.Fatalf("sign-in failed: %v (%s)", o.err, o.problem.text.Text)
+	}
+	if !o.signedIn.box.Visible() || o.signedIn.text.Text != "Signed in as "+oauthAccount {
+		t.Fatalf("after sign-in: %q (visible %v)", o.signedIn.text.Text, o.signedIn.box.Visible())
+	}
+	if o.waiting.Visible() || o.activity.Visible() && o.waiting.Visible() || o.button.Visible() {
+		t.Error("the spinner or the sign-in button is still shown")
+	}
+	if !o.signOutBtn.Visible() {
+		t.Error("no Sign out button")
+	}
+	tok := storedToken(h, oauthAccount)
+	if !strings.Contains(tok, "refresh_token") {
+		t.Fatalf("keyring entry %q, want the tokens", smtp.OAuthKey(oauthAccount))
+	}
+	if _, err := h.keyring.Get(oauthAccount); err == nil {
+		t.Error("a password was stored for a signed-in profile")
+	}
+	if p, err := smtp.NewStore(h.dir).Get(oauthAccount); err != nil || p.Auth != smtp.AuthXOAUTH2 || p.Username != oauthAccount {
+		t.Fatalf("saved profile = %+v, %v", p, err)
+	}
+	if auth.Count("authorize") != 1 {
+		t.Errorf("authorize requests = %d", auth.Count("authorize"))
+	}
+
+	// Save and continue, then send: AUTH XOAUTH2 with the fresh token.
+	h.tapNext()
+	h.waitFor("the test step", 5*time.Second, func() bool { return h.stepID() == stepTest })
+	ts := wz.test
+	test.Tap(ts.sendBtn)
+	h.waitFor("the test message", 15*time.Second, func() bool { return !ts.running })
+	if ts.resultTitle.Text != "Test message delivered" {
+		t.Fatalf("result = %q: %q %q\n%s", ts.resultTitle.Text, ts.resultText.Text, ts.resultReply.Text, ts.transcript.Text)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("server got %d messages", n)
+	}
+	wantRows(t, ts, map[smtp.Stage]rowState{smtp.StageAuth: rowOK, smtp.StageData: rowOK})
+	if !strings.Contains(ts.transcript.Text, "AUTH XOAUTH2") {
+		t.Errorf("transcript shows no AUTH XOAUTH2:\n%s", ts.transcript.Text)
+	}
+	if strings.Contains(ts.transcript.Text, "Bearer") {
+		t.Error("the transcript shows the access token")
+	}
+}
+
+func TestOAuthSignInCancelStoresNothing(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount})
+	var mu sync.Mutex
+	var opened []string
+	// A browser that cannot be started: the address is shown instead.
+	browser := func(u string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		opened = append(opened, u)
+		return errors.New("no browser here")
+	}
+	h := newHarness(t, withOAuth(auth, browser))
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	test.Tap(o.button)
+	h.waitFor("the sign-in address", 5*time.Second, func() bool { return o.urlBox.Visible() })
+	if !o.running || !o.waiting.Visible() || o.waitText.Text != "Waiting for you to finish signing in in your browser…" {
+		t.Fatalf("waiting shown %v (%q)", o.waiting.Visible(), o.waitText.Text)
+	}
+	if o.button.Visible() || !o.cancelBtn.Visible() {
+		t.Error("while waiting: the sign-in button is shown or Cancel is not")
+	}
+	mu.Lock()
+	first := opened[0]
+	mu.Unlock()
+	if o.urlText.Text != first || !o.urlText.Selectable || !strings.Contains(first, auth.URL) {
+		t.Errorf("address shown %q (selectable %v), opened %q", o.urlText.Text, o.urlText.Selectable, first)
+	}
+	if !strings.Contains(o.urlNote.Text, "could not be opened") {
+		t.Errorf("note = %q", o.urlNote.Text)
+	}
+	test.Tap(o.openAgain)
+	h.waitFor("the second opening", 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(opened) == 2
+	})
+
+	test.Tap(o.cancelBtn)
+	h.waitFor("the cancelled sign-in", 5*time.Second, func() bool { return !o.running })
+	if o.waiting.Visible() || o.urlBox.Visible() || o.activity.Visible() && o.waiting.Visible() {
+		t.Error("the spinner or the address is still shown after Cancel")
+	}
+	if !o.button.Visible() || o.problem.box.Visible() || o.signedIn.box.Visible() {
+		t.Errorf("after Cancel: button %v, problem %v (%q), signed in %v", o.button.Visible(), o.problem.box.Visible(), o.problem.text.Text, o.signedIn.box.Visible())
+	}
+	if tok := storedToken(h, oauthAccount); tok != "" {
+		t.Error("tokens were stored after Cancel")
+	}
+	if !h.wizard().next.Disabled() {
+		t.Error("Save and continue is enabled without a sign-in")
+	}
+}
+
+func TestOAuthConsentDeniedShowsHint(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount, DenyConsent: true})
+	h := newHarness(t, withOAuth(auth, nil))
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	signIn(h, a)
+	want := (&oauth.Error{Kind: oauth.ErrConsentDenied}).Hint()
+	if !o.problem.box.Visible() || o.problem.text.Text != want {
+		t.Fatalf("problem %q (visible %v), want %q", o.problem.text.Text, o.problem.box.Visible(), want)
+	}
+	if o.console.Visible() {
+		t.Error("a refused consent links to the developer console")
+	}
+	if !o.button.Visible() || o.waiting.Visible() {
+		t.Error("no way to try again")
+	}
+	if storedToken(h, oauthAccount) != "" {
+		t.Error("tokens stored after a refusal")
+	}
+}
+
+func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
+	h := newHarness(t) // the default manager knows no client ID
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	h.waitFor("the registration help", 5*time.Second, func() bool { return o.problem.box.Visible() })
+	for _, line := range oauth.RegistrationHelp(oauth.Google) {
+		if !strings.Contains(o.problem.text.Text, line) {
+			t.Errorf("help %q lacks %q", o.problem.text.Text, line)
+		}
+	}
+	if !o.console.Visible() || o.console.URL == nil || o.console.URL.Host != "console.cloud.google.com" {
+		t.Errorf("console link = %v (visible %v)", o.console.URL, o.console.Visible())
+	}
+}
+
+func TestOAuthStatusOnOpenAndSignOut(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount})
+	h := newHarness(t, withOAuth(auth, nil))
+	a := walkGmailToAccount(h, nil)
+	signIn(h, a)
+	if storedToken(h, oauthAccount) == "" {
+		t.Fatalf("not signed in: %v", a.oauth.err)
+	}
+
+	// Open the window again: the saved profile's Account step shows the
+	// sign-in, looked up in the background.
+	h.m.shutdown()
+	h.q.drain()
+	h.open()
+	wz := h.wizard()
+	if wz.isNew || wz.origName != oauthAccount {
+		t.Fatalf("opened %q (new %v)", wz.origName, wz.isNew)
+	}
+	wz.goTo(2)
+	o := wz.account.oauth
+	h.waitFor("the sign-in status", 5*time.Second, func() bool { return o.signedIn.box.Visible() })
+	if o.signedIn.text.Text != "Signed in as "+oauthAccount || wz.next.Disabled() {
+		t.Fatalf("status %q, Next disabled %v", o.signedIn.text.Text, wz.next.Disabled())
+	}
+
+	test.Tap(o.signOutBtn)
+	if o.confirm == nil {
+		t.Fatal("Sign out did not ask first")
+	}
+	o.confirm.Confirm()
+	h.waitFor("the sign-out", 5*time.Second, func() bool { return !o.signedIn.box.Visible() && o.button.Visible() })
+	if storedToken(h, oauthAccount) != "" {
+		t.Error("the tokens are still in the keyring after Sign out")
+	}
+	if !wz.next.Disabled() || !strings.Contains(wz.navHint.text.Text, "Sign in first") {
+		t.Errorf("after Sign out: Next disabled %v, hint %q", wz.next.Disabled(), wz.navHint.text.Text)
+	}
+}
+
+// A signed-in profile's message that waited in the outbox is sent by the
+// window's outbox worker with XOAUTH2, after fetching a new access token
+// when the server refuses the old one.
+func TestOAuthOutboxRetrySendsWithXOAUTH2(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount})
+	srv := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, RequireAuth: true,
+		XOAUTH2:  func(user, token string) bool { return user == oauthAccount && auth.Valid(token) },
+		FailRcpt: &smtptest.Reply{Code: 451, Enhanced: "4.7.1", Message: "Try again later"}})
+	h := newHarness(t, withDir(outboxDir(t, "10m")), withOAuth(auth, nil))
+	if !h.m.outbox.available() {
+		t.Fatalf("the outbox did not open: %v", h.m.outbox.openErr)
+	}
+	a := walkGmailToAccount(h, srv)
+	signIn(h, a)
+	h.tapNext()
+	h.waitFor("the test step", 5*time.Second, func() bool { return h.stepID() == stepTest })
+	ts := h.wizard().test
+	test.Tap(ts.sendBtn)
+	h.waitFor("the test send", 15*time.Second, func() bool { return !ts.running })
+	if !ts.queuedRow.Visible() {
+		t.Fatalf("not queued: %q (%q)", ts.resultTitle.Text, ts.resultText.Text)
+	}
+
+	// The server accepts now, but no longer the access token in the keyring.
+	srv.Set(func(c *smtptest.Config) { c.FailRcpt = nil })
+	auth.ExpireAccess()
+	refreshes := auth.Count("refresh_token")
+	test.Tap(ts.openOutbox)
+	v, b := h.m.outboxView, h.m.outbox
+	h.waitFor("the queued entry", 5*time.Second, func() bool { return len(b.entries) == 1 && b.detail != nil })
+	test.Tap(v.retryBtn)
+	h.waitFor("the retried message to be sent", 15*time.Second, func() bool {
+		return len(b.entries) == 1 && b.entries[0].State == queue.Sent
+	})
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("server got %d messages", n)
+	}
+	if auth.Count("refresh_token") <= refreshes {
+		t.Error("the refused access token was not refreshed")
+	}
+}
+
+// Outlook.com signs in with Microsoft only; Microsoft 365 offers the
+// password as the alternative.
+func TestOAuthMicrosoftPresetsOfferSignIn(t *testing.T) {
+	h := newHarness(t)
+	h.walkProvider("bob@outlook.com", "")
+	h.tapNext()
+	a := h.wizard().account
+	o := a.oauth
+	if h.wizard().draft.Preset != "outlook" || o.methodBox.Visible() || !o.box.Visible() || o.pwBox.Visible() {
+		t.Fatalf("outlook: preset %q, method choice %v, sign-in %v, password %v",
+			h.wizard().draft.Preset, o.methodBox.Visible(), o.box.Visible(), o.pwBox.Visible())
+	}
+	if o.button.Text != "Sign in with Microsoft" {
+		t.Errorf("button = %q", o.button.Text)
+	}
+
+	h = newHarness(t)
+	h.walkProvider("bob@contoso.example", "microsoft365")
+	h.tapNext()
+	wz := h.wizard()
+	o = wz.account.oauth
+	if got := o.method.Options; len(got) != 2 || got[0] != "Sign in with Microsoft" || got[1] != "Password" || o.method.Selected != got[0] {
+		t.Fatalf("microsoft365 methods = %q (selected %q)", got, o.method.Selected)
+	}
+	o.method.SetSelected("Password")
+	if wz.draft.Auth != smtp.AuthLogin || !o.pwBox.Visible() || o.box.Visible() {
+		t.Fatalf("after choosing Password: auth %q, password shown %v", wz.draft.Auth, o.pwBox.Visible())
+	}
+	o.method.SetSelected("Sign in with Microsoft")
+	if wz.draft.Auth != smtp.AuthXOAUTH2 || o.pwBox.Visible() {
+		t.Fatalf("back to signing in: auth %q", wz.draft.Auth)
+	}
+}
