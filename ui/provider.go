@@ -18,6 +18,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -308,4 +309,15 @@ func (wz *wizard) applyPreset(pr smtp.Preset) {
 		wz.account.usernameAuto = true
 	}
 	wz.draft.ApplyPreset(pr)
+	// Signing in needs an OAuth client ID, which this build may lack
+	// (distributors set one; people can register their own). Without one,
+	// start from the password method where the provider still allows it, so
+	// the usual path works at once; "Sign in with …" stays on offer.
+	if wz.draft.Auth == smtp.AuthXOAUTH2 && pr.PasswordAuth() != smtp.AuthXOAUTH2 {
+		if id, ok := oauth.ProviderForPreset(pr.ID); ok {
+			if _, err := wz.m.oauth.Config(id); err != nil {
+				wz.draft.Auth = pr.PasswordAuth()
+			}
+		}
+	}
 }

@@ -122,7 +122,7 @@ func (wz *wizard) registerSteps() {
 		{
 			ID:    stepAccount,
 			Title: lang.L("Account"),
-			Intro: lang.L("Sign-in details and the sender shown on your messages. The password is kept in your system keyring, never in a file."),
+			Intro: lang.L("Sign-in details and the sender shown on your messages. Passwords and sign-in tokens are kept in your system keyring, never in a file."),
 			View:  wz.account.view, Enter: wz.account.enter, Valid: wz.account.valid,
 		},
 		{

@@ -404,3 +404,77 @@ func TestProse(t *testing.T) {
 		}
 	}
 }
+
+// TestNoUnusedKeys: every key of the catalog appears as a string literal
+// somewhere in the program (a translator call, a preset's name or note, a
+// hint kept in a variable), so translators are not asked to keep sentences
+// nobody reads.
+func TestNoUnusedKeys(t *testing.T) {
+	literals := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, f := range sourceFiles(t, "ui", "smtp", ".") {
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// String constants built from other constants ("..." + hintSessionOnly)
+		// count with their value.
+		consts := map[string]string{}
+		for changed := true; changed; {
+			changed = false
+			ast.Inspect(file, func(n ast.Node) bool {
+				vs, ok := n.(*ast.ValueSpec)
+				if !ok {
+					return true
+				}
+				for i, name := range vs.Names {
+					if i >= len(vs.Values) {
+						break
+					}
+					if _, done := consts[name.Name]; done {
+						continue
+					}
+					if v, ok := constString(vs.Values[i], consts); ok {
+						consts[name.Name], changed = v, true
+					}
+				}
+				return true
+			})
+		}
+		for _, v := range consts {
+			literals[v] = true
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			if e, ok := n.(ast.Expr); ok {
+				if s, ok := stringLit(e); ok {
+					literals[s] = true
+				}
+			}
+			return true
+		})
+	}
+	for k := range catalog(t, "en.json") {
+		if !literals[k] {
+			t.Errorf("en.json has %q, which the program never uses", k)
+		}
+	}
+}
+
+// constString evaluates a string expression of literals and known constants.
+func constString(e ast.Expr, consts map[string]string) (string, bool) {
+	switch v := e.(type) {
+	case *ast.Ident:
+		s, ok := consts[v.Name]
+		return s, ok
+	case *ast.BinaryExpr:
+		if v.Op != token.ADD {
+			return "", false
+		}
+		a, ok1 := constString(v.X, consts)
+		b, ok2 := constString(v.Y, consts)
+		return a + b, ok1 && ok2
+	case *ast.ParenExpr:
+		return constString(v.X, consts)
+	}
+	return stringLit(e)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp/l10n"
+	_ "github.com/smtpconf/smtpconf/ui/i18n/localefix" // before Fyne's lang reads the locale
 )
 
 // L translates the English sentence in; see lang.L.
@@ -90,7 +91,9 @@ func apply() {
 	defer applyMu.Unlock()
 	tag := map[string]string{"en": "en_US.UTF-8", "zh": "zh_CN.UTF-8"}[l10n.Language()]
 	old, had := os.LookupEnv("LC_ALL")
+	oldLanguage, hadLanguage := os.LookupEnv("LANGUAGE") // it outranks LC_ALL in Fyne's reading
 	os.Setenv("LC_ALL", tag)
+	os.Unsetenv("LANGUAGE")
 	// Re-adding English changes nothing but makes Fyne read the locale again.
 	data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json")
 	if err == nil {
@@ -103,5 +106,8 @@ func apply() {
 		os.Setenv("LC_ALL", old)
 	} else {
 		os.Unsetenv("LC_ALL")
+	}
+	if hadLanguage {
+		os.Setenv("LANGUAGE", oldLanguage)
 	}
 }
