@@ -6,7 +6,7 @@
 #
 # Walks SMTP Configurator through every step under a private Xvfb display and
 # saves a screenshot of each into OUTDIR (1-provider.png ... 7-keyring.png,
-# plus 5-test-dark.png). The profiles live in a throw-away config directory;
+# plus 5-test-dark.png and 10-settings.png). The profiles live in a throw-away config directory;
 # the passwords in a private keyring (.ci/with-keyring.sh), except for the
 # last run, which has no keyring on purpose to show the session-only choice.
 #
@@ -23,7 +23,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # would override LANG, so they are set or cleared here.
 locale=${3:-en_US.UTF-8}
 unset LANGUAGE LC_MESSAGES
-export LANG=$locale LC_ALL=$locale
+# Exported for the app only: this shell need not have the locale installed.
+appenv=(env LANG="$locale" LC_ALL="$locale")
 mkdir -p "$out"
 tmp=$(mktemp -d)
 display=:97
@@ -46,9 +47,9 @@ start() {
 	# isolated CMD...: runs CMD with loopback as the only network.
 	local isolated=(unshare -n sh -c 'ip link set lo up && exec "$@"' isolated)
 	if [ "$keyring" = yes ]; then
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" bash "$here/.ci/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" "${appenv[@]}" bash "$here/.ci/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
 	else
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" env -u DBUS_SESSION_BUS_ADDRESS \
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" "${appenv[@]}" -u DBUS_SESSION_BUS_ADDRESS \
 			XDG_RUNTIME_DIR=$tmp "$bin" >"$tmp/app.log" 2>&1 &
 	fi
 	app=$!
@@ -77,6 +78,7 @@ click $SAVE_CONTINUE; sleep 1.5; click $SEND; shot 4-test-failed.png 5
 click $NEW; sleep 0.8; typ ann@example.com; key Return; sleep 0.5; key Return; sleep 0.6
 click $SAVE_CONTINUE; sleep 1.5; click $SEND; shot 5-test.png 3
 click $INBOX; shot 6-inbox.png 1
+key ctrl+comma; shot 10-settings.png 1
 stop
 
 start dark yes "$tmp/cfg-dark"

@@ -335,7 +335,9 @@ func (k Keyring) renameEntry(oldName, newName string) error {
 	if err := k.Set(newName, secret); err != nil {
 		return fail(err, "storing under the new name")
 	}
-	err = k.Delete(oldName)
+	// deleteEntry, not Delete: Delete also removes oldName's OAuth2 tokens,
+	// which Rename moves next.
+	err = k.deleteEntry(oldName)
 	if err == nil {
 		return nil
 	}
@@ -346,7 +348,7 @@ func (k Keyring) renameEntry(oldName, newName string) error {
 	if hadPrev {
 		rbErr = k.Set(newName, prev)
 	} else {
-		rbErr = k.Delete(newName)
+		rbErr = k.deleteEntry(newName)
 	}
 	if rbErr != nil {
 		return fail(err, "removing the old name (the secret is now stored under both names)")

@@ -471,6 +471,26 @@ func TestKeyringRenameFake(t *testing.T) {
 			t.Errorf("deleted before setting: %v", f.calls)
 		}
 	})
+	t.Run("password and OAuth2 tokens both move", func(t *testing.T) {
+		f := newFakeKeyring()
+		k := Keyring{backend: f}
+		_ = k.Set("old", "s3cret")
+		_ = k.Set(OAuthKey("old"), `{"refresh_token":"r"}`)
+		if err := k.Rename("old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"old", OAuthKey("old")} {
+			if _, ok := f.stored(KeyringService, u); ok {
+				t.Errorf("%s still stored", u)
+			}
+		}
+		if v, _ := f.stored(KeyringService, "new"); v != "s3cret" {
+			t.Errorf("new = %q", v)
+		}
+		if v, _ := f.stored(KeyringService, OAuthKey("new")); v != `{"refresh_token":"r"}` {
+			t.Errorf("the tokens were lost in the rename: %s = %q (calls %v)", OAuthKey("new"), v, f.calls)
+		}
+	})
 	t.Run("missing is nothing to do", func(t *testing.T) {
 		f := newFakeKeyring()
 		k := Keyring{backend: f}

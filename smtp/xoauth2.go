@@ -138,3 +138,13 @@ func WriteConfigFile(dir, name string, data []byte) (err error) {
 	}
 	return nil
 }
+
+// LockConfigFile takes the exclusive lock on the lock file at path (created
+// 0600 if needed) that serialises writers of the profiles file, and waits
+// for it: flock(2) where the system has it, so it holds across processes
+// and between goroutines of one process; elsewhere within this process
+// only. Package oauth uses it to serialise token refreshes and sign-outs.
+// The lock is released by unlock, or by the kernel if the process dies.
+func LockConfigFile(path string) (unlock func(), err error) {
+	return lockProfiles(path)
+}

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // ExpiryMargin: an access token this close to its expiry is refreshed
@@ -188,8 +191,81 @@ func (s *stored) status() Status {
 // profile that is not signed in is not an error. (The provider may keep the
 // grant until the person removes the app from their account's security
 // page.)
+//
+// It waits for a refresh of the profile's tokens that is under way (in this
+// process or another), so that the refresh cannot store them again.
 func (m *Manager) SignOut(profile string) error {
+	unlock, err := m.lock(context.Background(), profile)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return m.secrets().Delete(smtp.OAuthKey(profile))
+}
+
+// profileLocks serialise, within this process, everything that reads a
+// profile's tokens and writes them back (refresh, sign-in, sign-out), across
+// every Manager and TokenSource: one channel (a lock that a waiter can give
+// up on) per profile name.
+var profileLocks = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+func profileLock(profile string) chan struct{} {
+	profileLocks.Lock()
+	defer profileLocks.Unlock()
+	c := profileLocks.m[profile]
+	if c == nil {
+		c = make(chan struct{}, 1)
+		profileLocks.m[profile] = c
+	}
+	return c
+}
+
+// lockFileName is the lock file of a profile's tokens in the config
+// directory, "oauth-NAME.lock". Characters other than letters, digits, '-'
+// and '_' become '_': two names that map to one file only share a lock.
+func lockFileName(profile string) string {
+	var b strings.Builder
+	for _, r := range profile {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return "oauth-" + b.String() + ".lock"
+}
+
+// lock takes the profile's token lock: this process's first, then the lock
+// file in the config directory, which other processes (a cron run of the
+// outbox, the window, the command line) take too. It is held across load,
+// refresh and save, and by sign-in and sign-out, so that a refresh that
+// finishes late cannot store tokens that were signed out or replaced
+// meanwhile. Waiting for this process's lock ends with ctx.
+func (m *Manager) lock(ctx context.Context, profile string) (unlock func(), err error) {
+	c := profileLock(profile)
+	select {
+	case c <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release := func() { <-c }
+	dir := m.configDir()
+	if dir == "" {
+		return release, nil
+	}
+	if err := smtp.EnsureConfigDir(dir); err != nil {
+		release()
+		return nil, err
+	}
+	funlock, err := smtp.LockConfigFile(filepath.Join(dir, lockFileName(profile)))
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("%s: %w", l10n.L("cannot lock the sign-in of profile {{.Name}}", map[string]any{"Name": fmt.Sprintf("%q", profile)}), err)
+	}
+	return func() { funlock(); release() }, nil
 }
 
 // TokenSource returns the access-token source of a profile.
@@ -216,12 +292,13 @@ func (m *Manager) TokenFunc(p smtp.Profile) smtp.TokenFunc {
 // TokenSource hands out a profile's access token, refreshing it with the
 // stored refresh token when it is within ExpiryMargin of expiring (or when
 // forced), and storing a rotated refresh token. It is safe for concurrent
-// use.
+// use; refreshes of one profile are serialised across TokenSources,
+// Managers and processes (see Manager.lock), so a token that another one
+// just refreshed is used instead of refreshing again.
 type TokenSource struct {
 	m        *Manager
 	profile  string
 	provider ProviderID // for messages before anything is stored; may be ""
-	mu       sync.Mutex
 }
 
 // Token returns a valid access token. force fetches a new one even if the
@@ -229,17 +306,31 @@ type TokenSource struct {
 // ErrNotSignedIn, ErrSignInAgain (invalid_grant), ErrUnreachable, or a
 // keyring error.
 func (ts *TokenSource) Token(ctx context.Context, force bool) (string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	s, err := ts.m.load(ts.profile)
-	var e *Error
-	if errors.As(err, &e) && e.Provider == "" {
-		e.Provider = ts.provider
+	fresh := func(s *stored) bool { return s.AccessToken != "" && time.Until(s.Expiry) > ExpiryMargin }
+	if !force {
+		// The usual case: a valid token is stored; no lock needed.
+		s, err := ts.load()
+		if err != nil {
+			return "", err
+		}
+		if fresh(s) {
+			return s.AccessToken, nil
+		}
 	}
+	unlock, err := ts.m.lock(ctx, ts.profile)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", tokenError(ctx, ts.provider, err, ErrSignInAgain)
+		}
+		return "", err
+	}
+	defer unlock()
+	// Loaded again under the lock: another refresh may just have finished.
+	s, err := ts.load()
 	if err != nil {
 		return "", err
 	}
-	if !force && s.AccessToken != "" && time.Until(s.Expiry) > ExpiryMargin {
+	if !force && fresh(s) {
 		return s.AccessToken, nil
 	}
 	if s.RefreshToken == "" {
@@ -255,20 +346,39 @@ func (ts *TokenSource) Token(ctx context.Context, force bool) (string, error) {
 		// An expired token makes x/oauth2 refresh at once.
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rt, Expiry: time.Unix(1, 0)}).Token()
 	}
-	tok, err := refresh(s.RefreshToken)
+	used := s.RefreshToken
+	tok, err := refresh(used)
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-		// Another process (the window, a cron run of the outbox) may have
-		// refreshed meanwhile and the provider rotated the refresh token:
-		// use the one stored now, once.
-		if again, lerr := ts.m.load(ts.profile); lerr == nil && again.RefreshToken != "" && again.RefreshToken != s.RefreshToken {
-			s = again
-			tok, err = refresh(s.RefreshToken)
+		// Where the lock does not reach (a system without flock, another
+		// config directory), another process may have refreshed meanwhile
+		// and the provider rotated the refresh token: use the one stored
+		// now, once.
+		if again, lerr := ts.m.load(ts.profile); lerr == nil && again.RefreshToken != "" && again.RefreshToken != used {
+			s, used = again, again.RefreshToken
+			tok, err = refresh(used)
 		}
 	}
 	if err != nil {
 		return "", tokenError(ctx, s.Provider, err, ErrSignInAgain)
 	}
+	// Before saving, look again: a sign-out or a new sign-in that did not
+	// wait for the lock must not be undone by this refresh.
+	now, err := ts.m.load(ts.profile)
+	if errors.Is(err, ErrNotSignedIn) {
+		return "", &Error{Kind: ErrNotSignedIn, Provider: s.Provider}
+	}
+	if err != nil {
+		return "", err
+	}
+	if now.RefreshToken != used {
+		// Signed in anew meanwhile: that sign-in's tokens stay.
+		if fresh(now) {
+			return now.AccessToken, nil
+		}
+		return tok.AccessToken, nil
+	}
+	s = now
 	s.AccessToken, s.Expiry = tok.AccessToken, tok.Expiry
 	if tok.RefreshToken != "" {
 		s.RefreshToken = tok.RefreshToken // rotated
@@ -280,6 +390,16 @@ func (ts *TokenSource) Token(ctx context.Context, force bool) (string, error) {
 		return "", err
 	}
 	return tok.AccessToken, nil
+}
+
+// load is Manager.load with the provider filled in for messages.
+func (ts *TokenSource) load() (*stored, error) {
+	s, err := ts.m.load(ts.profile)
+	var e *Error
+	if errors.As(err, &e) && e.Provider == "" {
+		e.Provider = ts.provider
+	}
+	return s, err
 }
 
 // tokenError classifies an error from the token endpoint. grantKind is the

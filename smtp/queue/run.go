@@ -432,8 +432,14 @@ func (r *run) failure(c *claimed, d smtp.Diagnosis, lines []string) *record {
 		}
 	case d.Temporary:
 		rec.state, rec.gaveUp = Failed, true
-		rec.errText = l10n.N("gave up after {{.Count}} attempts in {{.Duration}}: {{.Error}}", c.attempts,
-			map[string]any{"Duration": roundDuration(now.Sub(c.created)), "Error": d.Message})
+		// last_error is read by scripts too (queue list --json), so it stays
+		// English, like the server's words it quotes; the hint below is in
+		// the person's language.
+		unit := "attempts"
+		if c.attempts == 1 {
+			unit = "attempt"
+		}
+		rec.errText = fmt.Sprintf("gave up after %d %s in %s: %s", c.attempts, unit, roundDuration(now.Sub(c.created)), d.Message)
 		rec.d.Hint = strings.TrimSpace(l10n.L("{{.Hint}} The outbox stopped trying: the message could not be delivered before its give-up time.", map[string]any{"Hint": d.Hint}))
 	default:
 		rec.state = Failed
@@ -453,7 +459,7 @@ func (r *run) interrupted(c *claimed, why string, lines []string) *record {
 func roundDuration(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
-		return l10n.N("{{.Count}} days", int(d/(24*time.Hour)))
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 	case d >= time.Hour:
 		return d.Round(time.Hour).String()
 	case d >= time.Minute:

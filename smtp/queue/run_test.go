@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
 
@@ -339,6 +340,30 @@ func TestGiveUp(t *testing.T) {
 		if e.State != Failed || !strings.HasPrefix(e.LastError, "gave up") || !strings.Contains(e.LastHint, "give-up") {
 			t.Fatalf("%+v", e)
 		}
+	}
+}
+
+// TestGiveUpErrorStaysEnglish: last_error is matched by scripts (queue
+// list --json), so it is English whatever the language; the hint is not.
+func TestGiveUpErrorStaysEnglish(t *testing.T) {
+	l10n.Use("zh")
+	defer l10n.Use("")
+	ctx := ctxT(t)
+	s := fastSettings()
+	s.GiveUp = Duration(time.Millisecond)
+	o := openTest(t, s)
+	srv := smtptest.Start(t, smtptest.Config{Greeting: &smtptest.Reply{Code: 421, Message: "busy"}})
+	a := enqueue(t, o, testMessage("p", 1))
+	time.Sleep(5 * time.Millisecond)
+	if _, err := o.Run(ctx, config(newProfiles(plainProfile("p", srv.Port)))); err != nil {
+		t.Fatal(err)
+	}
+	e := get(t, o, a.ID)
+	if !strings.HasPrefix(e.LastError, "gave up after 1 attempt in ") || !strings.Contains(e.LastError, "421") {
+		t.Errorf("last_error = %q, want English", e.LastError)
+	}
+	if !strings.ContainsAny(e.LastHint, "发件箱重试") {
+		t.Errorf("last hint = %q, want Chinese", e.LastHint)
 	}
 }
 

@@ -106,7 +106,7 @@ func Run(args []string, env Env) int {
 	}
 	g, rest, err := SplitGlobals(args)
 	// The language first: every word from here on is in it.
-	if lerr := useLanguage(g.Lang, g.LangGiven, env.Getenv); lerr != nil && err == nil {
+	if lerr := useLanguage(g.Lang, g.LangGiven, env.Getenv, env.Stderr); lerr != nil && err == nil {
 		err = lerr
 	}
 	r := &runner{env: env, configDir: g.ConfigDir}

@@ -29,36 +29,28 @@ func usageL(key string, data ...any) error { return usageError{i18n.L(key, data.
 const languageChoices = "en, zh"
 
 // useLanguage applies --lang (or, without it, $SMTPCONF_LANG; without
-// either, the system locale) before anything is printed.
-func useLanguage(flagValue string, flagGiven bool, getenv func(string) string) error {
-	quietLoad()
-	code, from := flagValue, "--lang"
-	if !flagGiven {
-		code, from = getenv("SMTPCONF_LANG"), "SMTPCONF_LANG"
+// either, the system locale) before anything is printed. An unknown --lang
+// is bad usage. An unknown $SMTPCONF_LANG only earns a warning on stderr
+// and the system's language: a variable set once for a whole session must
+// not stop every command, cron's `queue run` included.
+func useLanguage(flagValue string, flagGiven bool, getenv func(string) string, stderr io.Writer) error {
+	i18n.Load()
+	if flagGiven {
+		if i18n.Use(flagValue) {
+			return nil
+		}
+		i18n.Use("") // say it in the system's language
+		return usageL("{{.Flag}} {{.Code}}: there is no such language; choose one of {{.Choices}}.",
+			M{"Flag": "--lang", "Code": fmt.Sprintf("%q", flagValue), "Choices": languageChoices})
 	}
+	code := getenv("SMTPCONF_LANG")
 	if i18n.Use(code) {
 		return nil
 	}
-	i18n.Use("") // say it in the system's language
-	return usageL("{{.Flag}} {{.Code}}: there is no such language; choose one of {{.Choices}}.",
-		M{"Flag": from, "Code": fmt.Sprintf("%q", code), "Choices": languageChoices})
-}
-
-// quietLoad loads the translations with a well-formed locale in LC_ALL.
-// Fyne's lang package (the default build) reads the locale when
-// translations are added and logs an error for "C" and "POSIX" (LANG=C.UTF-8
-// is the default of many servers and containers), which would put three
-// lines of noise on standard error in every run. The language is chosen
-// afterwards, from the real environment, which is put back at once.
-func quietLoad() {
-	old, had := os.LookupEnv("LC_ALL")
-	os.Setenv("LC_ALL", "en_US.UTF-8")
-	i18n.Load()
-	if had {
-		os.Setenv("LC_ALL", old)
-	} else {
-		os.Unsetenv("LC_ALL")
-	}
+	i18n.Use("")
+	fmt.Fprintln(stderr, i18n.L("Warning: SMTPCONF_LANG={{.Code}} is not a language smtpconf speaks ({{.Choices}}); using the system's language.",
+		M{"Code": code, "Choices": languageChoices}))
+	return nil
 }
 
 // UseLanguage applies the language chosen for the window: the value of
@@ -67,10 +59,10 @@ func quietLoad() {
 // replace it with the one saved in its Settings), and a message for an
 // unknown one.
 func UseLanguage(lang string, given bool) (chosen bool, err error) {
-	if err := useLanguage(lang, given, os.Getenv); err != nil {
+	if err := useLanguage(lang, given, os.Getenv, os.Stderr); err != nil {
 		return false, err
 	}
-	return given || os.Getenv("SMTPCONF_LANG") != "", nil
+	return given || i18n.Valid(os.Getenv("SMTPCONF_LANG")) && os.Getenv("SMTPCONF_LANG") != "", nil
 }
 
 // errorText is an error as the person reads it: the cause's own words,

@@ -3,7 +3,10 @@
 package i18n
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -14,8 +17,32 @@ import (
 	_ "github.com/smtpconf/smtpconf/ui/i18n/localefix" // before Fyne's lang reads the locale
 )
 
+// mu guards Fyne's translation state. Fyne's lang package keeps its bundle
+// and localizer in package variables with no lock of its own: adding
+// translations (which is how the language is switched, see apply) replaces
+// them, while sends, the outbox worker and detection translate on their
+// own goroutines through smtp/l10n. Everything here that adds translations
+// takes mu for writing; L, N, X and the translator given to smtp/l10n take
+// it for reading.
+//
+// Fyne's widgets also call lang.L themselves, without mu; they do that on
+// the UI thread, which is also the only thread that may call Use (see Use).
+//
+// A read lock must not be taken twice on one goroutine (a waiting writer
+// would deadlock it), and a template that prints an error or a Stringer
+// calls its Error or String method, which in this app often translates
+// too. So such values are turned into text before the lock is taken (see
+// plain).
+var mu sync.RWMutex
+
 // L translates the English sentence in; see lang.L.
-func L(in string, data ...any) string { load(); return lang.L(in, data...) }
+func L(in string, data ...any) string {
+	load()
+	data = plainAll(data)
+	mu.RLock()
+	defer mu.RUnlock()
+	return lang.L(in, data...)
+}
 
 // N translates a sentence with plural forms; in is the "other" form.
 // data[0], when a map, gets Count added so the template can print it.
@@ -25,11 +52,91 @@ func N(in string, count int, data ...any) string {
 	if len(data) > 0 {
 		d = data[0]
 	}
-	return lang.N(in, count, l10n.WithCount(d, count))
+	d = plain(l10n.WithCount(d, count))
+	mu.RLock()
+	defer mu.RUnlock()
+	return lang.N(in, count, d)
 }
 
 // X translates key, using fallback when there is no translation.
-func X(key, fallback string, data ...any) string { load(); return lang.X(key, fallback, data...) }
+func X(key, fallback string, data ...any) string {
+	load()
+	data = plainAll(data)
+	mu.RLock()
+	defer mu.RUnlock()
+	return lang.X(key, fallback, data...)
+}
+
+// translate is the translator smtp/l10n is pointed at.
+func translate(key string, count int, data any) string {
+	data = plain(data)
+	mu.RLock()
+	defer mu.RUnlock()
+	if count >= 0 {
+		return lang.N(key, count, data)
+	}
+	return lang.L(key, data)
+}
+
+// plain returns template data whose errors and Stringers (values of a map,
+// or the data itself) are already text, so that executing the template
+// calls no code that could translate, and take mu, again.
+func plain(data any) any {
+	if isNilPointer(data) {
+		return data
+	}
+	switch d := data.(type) {
+	case error:
+		return d.Error()
+	case fmt.Stringer:
+		return d.String()
+	case map[string]any:
+		var c map[string]any
+		for k, v := range d {
+			if isNilPointer(v) {
+				continue
+			}
+			var s string
+			switch v := v.(type) {
+			case error:
+				s = v.Error()
+			case fmt.Stringer:
+				s = v.String()
+			default:
+				continue
+			}
+			if c == nil {
+				c = make(map[string]any, len(d))
+				for k, v := range d {
+					c[k] = v
+				}
+			}
+			c[k] = s
+		}
+		if c != nil {
+			return c
+		}
+	}
+	return data
+}
+
+// isNilPointer reports whether v is a nil pointer, whose Error or String
+// method may not expect to be called; the template prints those itself.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+func plainAll(data []any) []any {
+	if len(data) == 0 {
+		return data
+	}
+	out := make([]any, len(data))
+	for i, d := range data {
+		out[i] = plain(d)
+	}
+	return out
+}
 
 var loadOnce sync.Once
 
@@ -44,6 +151,8 @@ func Load() { load() }
 
 func load() {
 	loadOnce.Do(func() {
+		mu.Lock()
+		defer mu.Unlock()
 		for name, loc := range translationAliases {
 			data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
 			if err == nil {
@@ -56,12 +165,7 @@ func load() {
 		if err := lang.AddTranslationsFS(assets.Translations, assets.TranslationsDir); err != nil {
 			fyne.LogError("loading translations", err)
 		}
-		l10n.Set(func(key string, count int, data any) string {
-			if count >= 0 {
-				return lang.N(key, count, data)
-			}
-			return lang.L(key, data)
-		})
+		l10n.Set(translate)
 		apply()
 	})
 }
@@ -70,8 +174,17 @@ func load() {
 // anything smtp/l10n.Normalize understands) picks one. Widgets already drawn
 // keep their text; the window rebuilds itself. It reports false, changing
 // nothing, for a language there is no translation for.
+//
+// Use must only be called on the UI thread (in Fyne, the main thread, from
+// an event handler or fyne.Do), or before the window starts: Fyne's own
+// widgets read the translations there without taking any lock, so only
+// there can the language change under them without a data race. Other
+// goroutines translate through L, N, X and smtp/l10n, which wait for the
+// switch to finish.
 func Use(code string) bool {
 	load()
+	mu.Lock()
+	defer mu.Unlock()
 	if !l10n.Use(code) {
 		return false
 	}
@@ -79,21 +192,28 @@ func Use(code string) bool {
 	return true
 }
 
-var applyMu sync.Mutex
+// localeOf is the locale the LC_ALL variable names while Fyne picks l10n's
+// language.
+var localeOf = map[string]string{"en": "en_US.UTF-8", "zh": "zh_CN.UTF-8"}
 
-// apply points Fyne's localizer at l10n's language. Fyne picks its language
-// from the environment (LC_ALL first) whenever translations are added, and
-// has no other way to choose one, so the variable is set for that moment
-// and put back: programs the app starts (the browser) keep the person's
-// locale.
+// apply points Fyne's localizer at l10n's language; mu must be held for
+// writing. Fyne picks its language from the environment (LANGUAGE, then
+// LC_ALL...) whenever translations are added, and has no other way to choose
+// one, so LC_ALL is set (and LANGUAGE unset) for that moment and put back
+// afterwards, even if Fyne panics: programs the app starts (the browser)
+// keep the person's locale.
+//
+// Changing the process's environment for a moment is acceptable because
+// apply only runs on the UI thread, which in Fyne is the main (GLFW)
+// thread, and before the window starts: the C code of the window, which
+// could read the environment without Go's lock, runs on that very thread
+// and is busy here. Go's own access to the environment (os.Getenv,
+// os.Environ) holds a lock, so a program started by os/exec from another
+// goroutine copies a consistent environment: at worst, started in that
+// instant, it inherits the chosen language as its LC_ALL.
 func apply() {
-	applyMu.Lock()
-	defer applyMu.Unlock()
-	tag := map[string]string{"en": "en_US.UTF-8", "zh": "zh_CN.UTF-8"}[l10n.Language()]
-	old, had := os.LookupEnv("LC_ALL")
-	oldLanguage, hadLanguage := os.LookupEnv("LANGUAGE") // it outranks LC_ALL in Fyne's reading
-	os.Setenv("LC_ALL", tag)
-	os.Unsetenv("LANGUAGE")
+	restore := setLocaleEnv(localeOf[l10n.Language()])
+	defer restore()
 	// Re-adding English changes nothing but makes Fyne read the locale again.
 	data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json")
 	if err == nil {
@@ -102,12 +222,28 @@ func apply() {
 	if err != nil {
 		fyne.LogError("switching language", err)
 	}
-	if had {
-		os.Setenv("LC_ALL", old)
-	} else {
-		os.Unsetenv("LC_ALL")
+}
+
+// setLocaleEnv sets LC_ALL to tag and unsets LANGUAGE, which outranks it in
+// Fyne's reading, and returns the function that puts both back.
+func setLocaleEnv(tag string) (restore func()) {
+	old, had := os.LookupEnv("LC_ALL")
+	oldLanguage, hadLanguage := os.LookupEnv("LANGUAGE")
+	restore = func() {
+		var err error
+		if had {
+			err = os.Setenv("LC_ALL", old)
+		} else {
+			err = os.Unsetenv("LC_ALL")
+		}
+		if hadLanguage {
+			err = errors.Join(err, os.Setenv("LANGUAGE", oldLanguage))
+		}
+		if err != nil {
+			fyne.LogError("restoring the locale", err)
+		}
 	}
-	if hadLanguage {
-		os.Setenv("LANGUAGE", oldLanguage)
-	}
+	os.Setenv("LC_ALL", tag)
+	os.Unsetenv("LANGUAGE")
+	return restore
 }
