@@ -49,7 +49,7 @@ start() {
 	if [ "$keyring" = yes ]; then
 		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg setsid "${isolated[@]}" "${appenv[@]}" bash "$here/.ci/with-keyring.sh" "$bin" >"$tmp/app.log" 2>&1 &
 	else
-		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" "${appenv[@]}" -u DBUS_SESSION_BUS_ADDRESS \
+		FYNE_THEME=$theme SMTPCONF_CONFIG_DIR=$cfg HOME=$tmp/home setsid "${isolated[@]}" env -u DBUS_SESSION_BUS_ADDRESS LANG="$locale" LC_ALL="$locale" \
 			XDG_RUNTIME_DIR=$tmp "$bin" >"$tmp/app.log" 2>&1 &
 	fi
 	app=$!
