@@ -454,13 +454,12 @@ func (o *signInPanel) finish(name string, st oauth.Status, err error) {
 	o.running, o.canceling, o.cancel = false, false, nil
 	o.url, o.browserErr = "", nil
 	switch {
+	case err == nil && !st.SignedIn:
+		// Nothing usable was stored: say so rather than "Signed in".
+		o.err = &oauth.Error{Kind: oauth.ErrNoRefreshToken, Provider: st.Provider}
 	case err == nil:
 		o.err = nil
 		o.checkedFor, o.status = name, st
-		if !st.SignedIn {
-			// Stored, but without a refresh token: still usable now.
-			o.status.SignedIn = true
-		}
 		o.fillFromAccount(st.Account)
 	case errors.Is(err, oauth.ErrCanceled):
 		o.err = nil
@@ -527,7 +526,7 @@ func (o *signInPanel) onOpenAgain() {
 		go func() { _ = m.oauth.Browser(addr) }()
 		return
 	}
-	if u, err := url.Parse(addr); err == nil {
+	if u, err := url.Parse(addr); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		if err := m.app.OpenURL(u); err != nil {
 			m.showError(lang.L("The browser could not be opened"), err)
 		}

@@ -204,11 +204,68 @@ func TestOAuthSignInCancelStoresNothing(t *testing.T) {
 	if !o.button.Visible() || o.problem.box.Visible() || o.signedIn.box.Visible() {
 		t.Errorf("after Cancel: button %v, problem %v (%q), signed in %v", o.button.Visible(), o.problem.box.Visible(), o.problem.text.Text, o.signedIn.box.Visible())
 	}
+	if !h.wizard().next.Disabled() {
+		t.Error("Save and continue is enabled without a sign-in")
+	}
+}
+
+// Cancel after the browser came back, while the code is being exchanged
+// (the token endpoint holds the request): nothing is stored, and the panel
+// does not say "Signed in".
+func TestOAuthCancelDuringExchangeStoresNothing(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount})
+	hold := auth.Hold(t, "authorization_code")
+	// A browser that comes back to the app (in the background, as a real
+	// one does).
+	browser := func(u string) error {
+		go func() { _ = oauthtest.Browser(nil)(u) }()
+		return nil
+	}
+	h := newHarness(t, withOAuth(auth, browser))
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	test.Tap(o.button)
+	h.waitFor("the code exchange", 10*time.Second, func() bool { return auth.Held("authorization_code") == 1 })
+	if !o.running || !o.cancelBtn.Visible() {
+		t.Fatalf("not waiting while the code is exchanged (running %v)", o.running)
+	}
+	test.Tap(o.cancelBtn)
+	h.waitFor("the cancelled sign-in", 10*time.Second, func() bool { return !o.running })
+	hold.Release()
+	// Anything late would land now.
+	time.Sleep(300 * time.Millisecond)
+	h.q.drain()
 	if tok := storedToken(h, oauthAccount); tok != "" {
 		t.Error("tokens were stored after Cancel")
 	}
+	if o.signedIn.box.Visible() {
+		t.Errorf("the panel says %q after Cancel", o.signedIn.text.Text)
+	}
+	if o.problem.box.Visible() || !o.button.Visible() {
+		t.Errorf("after Cancel: problem %v (%q), button %v", o.problem.box.Visible(), o.problem.text.Text, o.button.Visible())
+	}
+	if st, err := h.oauth.Status(oauthAccount); err != nil || st.SignedIn {
+		t.Errorf("status after Cancel: %+v %v", st, err)
+	}
 	if !h.wizard().next.Disabled() {
 		t.Error("Save and continue is enabled without a sign-in")
+	}
+}
+
+// The provider gives no refresh token (and none is stored): the panel says
+// what to do, not "Signed in".
+func TestOAuthNoRefreshTokenIsNotSignedIn(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount, NoRefreshToken: true})
+	h := newHarness(t, withOAuth(auth, nil))
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	signIn(h, a)
+	want := (&oauth.Error{Kind: oauth.ErrNoRefreshToken, Provider: oauth.Google}).Hint()
+	if o.signedIn.box.Visible() || !o.problem.box.Visible() || o.problem.text.Text != want {
+		t.Fatalf("signed in shown %v (%q), problem %q", o.signedIn.box.Visible(), o.signedIn.text.Text, o.problem.text.Text)
+	}
+	if storedToken(h, oauthAccount) != "" || !h.wizard().next.Disabled() {
+		t.Error("stored tokens, or Save and continue enabled, without a refresh token")
 	}
 }
 

@@ -40,6 +40,8 @@ const (
 // applySavedLanguage switches to the language saved in the Settings, unless
 // the command line chose one. A saved "" (system default) changes nothing:
 // the language already follows the system unless something chose another.
+// It runs while the window is made, on the UI thread or before the event
+// loop starts, as i18n.Use requires.
 func applySavedLanguage(a fyne.App) {
 	if ForcedLanguage {
 		return
@@ -130,7 +132,9 @@ func languageName(code string) string {
 }
 
 // setLanguage saves the choice, switches to it and redraws the window in
-// it, Settings dialog included.
+// it, Settings dialog included. It runs on the UI thread (the language
+// choice's OnChanged), the only place i18n.Use may be called once the
+// window runs: Fyne's widgets read the translations there unlocked.
 func (m *mainUI) setLanguage(code string) {
 	m.app.Preferences().SetString(prefLanguage, code)
 	before := i18n.Current()
@@ -212,10 +216,15 @@ func cjkNotice(needed, shownBefore bool, has func() bool) bool {
 
 // checkFonts looks, in the background, whether Chinese can be drawn, and
 // says once how to install a font when it cannot.
+// It runs on the UI thread.
 func (m *mainUI) checkFonts() {
 	needed := m.needsCJK()
 	shown := m.app.Preferences().Bool(prefCJKNoticeShown)
-	if !needed || shown || m.fontCheckRunning {
+	if m.fontCheckRunning {
+		return // the running check settles this call too
+	}
+	if !needed || shown {
+		fontCheckSettled(m)
 		return
 	}
 	m.fontCheckRunning = true
@@ -228,9 +237,16 @@ func (m *mainUI) checkFonts() {
 				m.app.Preferences().SetBool(prefCJKNoticeShown, true)
 				m.showFontNotice()
 			}
+			fontCheckSettled(m)
 		})
 	}()
 }
+
+// fontCheckSettled is called on the UI thread each time checkFonts has
+// decided for window m: at once when no check is needed, else once the
+// background check finished and any notice is showing. Tests replace it
+// to wait for the decision instead of sleeping.
+var fontCheckSettled = func(m *mainUI) {}
 
 // The notice's sentences. When no font draws Chinese, Chinese text cannot
 // be read, so a Chinese window shows the English under the translation.

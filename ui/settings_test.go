@@ -203,11 +203,20 @@ func TestAutoLookupOffAsksNobody(t *testing.T) {
 
 	ps := h.wizard().provider
 	typeInto(ps.address.entry, "ann@nopreset.test")
-	time.Sleep(4 * detectDelay)
 	h.q.drain()
+	if !detectionIdle(ps) {
+		t.Fatalf("with automatic lookup off, typing an address scheduled or started a lookup (timer %v, running %v, ran for %q)",
+			ps.det.timer != nil, ps.det.cancel != nil, ps.det.ranFor)
+	}
 	h.tapNext() // Next starts a lookup that has not run, when lookup is on
-	time.Sleep(4 * detectDelay)
 	h.q.drain()
+	if h.stepID() != stepServer {
+		t.Fatalf("Next led to step %q", h.stepID())
+	}
+	if !detectionIdle(ps) {
+		t.Fatalf("with automatic lookup off, Next scheduled or started a lookup (timer %v, running %v, ran for %q)",
+			ps.det.timer != nil, ps.det.cancel != nil, ps.det.ranFor)
+	}
 	if n := lookups.Load(); n != 0 {
 		t.Fatalf("the detector looked up %d names with automatic lookup off", n)
 	}
@@ -228,6 +237,27 @@ func TestAutoLookupOffAsksNobody(t *testing.T) {
 	h.m.settings.auto.SetChecked(true)
 	typeInto(ps.address.entry, "ann@nopreset.test")
 	h.waitFor("a lookup", 5*time.Second, func() bool { return lookups.Load() > 0 })
+}
+
+// fontChecksSettled counts, per window, the font checks that came to a
+// decision (see fontCheckSettled), until the test ends. The count is only
+// touched on the UI thread, which in the harness is the test's goroutine.
+func fontChecksSettled(t *testing.T) func(m *mainUI) int {
+	t.Helper()
+	n := map[*mainUI]int{}
+	old := fontCheckSettled
+	fontCheckSettled = func(m *mainUI) { n[m]++ }
+	t.Cleanup(func() { fontCheckSettled = old })
+	return func(m *mainUI) int { return n[m] }
+}
+
+// detectionIdle reports whether the provider step has no detection waiting
+// for its debounce timer, running, or run for the address: then nothing can
+// look anything up until the address or the setting changes. (A timer that
+// fired is only cleared by the UI function it queues, which starts the
+// detection.)
+func detectionIdle(ps *providerStep) bool {
+	return ps.det.timer == nil && ps.det.cancel == nil && ps.det.ranFor == ""
 }
 
 func TestCJKNoticeDecision(t *testing.T) {
@@ -257,8 +287,9 @@ func TestCJKNoticeShownOnceWithoutFont(t *testing.T) {
 	hasCJKFont = func() bool { checks.Add(1); return false }
 	defer func() { hasCJKFont = old }()
 
+	settled := fontChecksSettled(t)
 	h := newHarness(t)
-	h.q.drain()
+	h.waitFor("the font check of the new window", 5*time.Second, func() bool { return settled(h.m) > 0 })
 	if checks.Load() != 0 || h.m.fontNotice != nil {
 		t.Fatal("the font was checked for an English window with no Chinese in it")
 	}
@@ -271,14 +302,21 @@ func TestCJKNoticeShownOnceWithoutFont(t *testing.T) {
 
 	// Not again: neither in this window nor in the next.
 	h.m.fontNotice = nil
+	before := settled(h.m)
 	h.chooseLanguage("English")
 	h.chooseLanguage("简体中文")
+	h.waitFor("the font checks of the switches", 5*time.Second, func() bool { return settled(h.m) >= before+2 })
+	if h.m.fontNotice != nil {
+		t.Error("the notice was shown again after switching languages")
+	}
 	h.m.shutdown()
 	h.open()
-	time.Sleep(50 * time.Millisecond)
-	h.q.drain()
+	h.waitFor("the font check of the reopened window", 5*time.Second, func() bool { return settled(h.m) > 0 })
 	if h.m.fontNotice != nil {
 		t.Error("the notice was shown twice")
+	}
+	if n := checks.Load(); n != 1 {
+		t.Errorf("the fonts were checked %d times; once is enough", n)
 	}
 }
 
@@ -288,9 +326,9 @@ func TestCJKFontFoundShowsNothing(t *testing.T) {
 	hasCJKFont = func() bool { return true }
 	defer func() { hasCJKFont = old }()
 	i18n.Use("zh")
+	settled := fontChecksSettled(t)
 	h := newHarness(t)
-	time.Sleep(50 * time.Millisecond)
-	h.q.drain()
+	h.waitFor("the font check", 5*time.Second, func() bool { return settled(h.m) > 0 })
 	if h.m.fontNotice != nil || h.app.Preferences().Bool(prefCJKNoticeShown) {
 		t.Error("a notice was shown although a Chinese font was found")
 	}

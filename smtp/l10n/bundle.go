@@ -23,6 +23,10 @@ var (
 	bundle     *i18n.Bundle
 	tags       []language.Tag // the languages there are files for; English first
 
+	// mu guards the choice and the localizer made for it. The bundle is
+	// only written inside bundleOnce and read-only afterwards, and go-i18n
+	// localizes concurrently (it parses each template once, under a
+	// sync.Once), so Localize runs outside mu on the localizer it returned.
 	mu        sync.Mutex
 	chosen    string // "" follows the system locale
 	localizer *i18n.Localizer
@@ -133,8 +137,15 @@ func currentLocalizer() *i18n.Localizer {
 // translator when none is Set, and the whole of translation in the headless
 // build.
 func Builtin(key string, count int, data any) string {
+	return BuiltinKey(key, key, count, data)
+}
+
+// BuiltinKey is Builtin with the English apart from the key, like Fyne's
+// lang.X: when no file has key, fallback (its template filled) is the
+// answer.
+func BuiltinKey(key, fallback string, count int, data any) string {
 	cfg := &i18n.LocalizeConfig{
-		DefaultMessage: &i18n.Message{ID: key, Other: key},
+		DefaultMessage: &i18n.Message{ID: key, Other: fallback},
 		TemplateData:   data,
 	}
 	if count >= 0 {
@@ -142,7 +153,7 @@ func Builtin(key string, count int, data any) string {
 	}
 	s, err := currentLocalizer().Localize(cfg)
 	if err != nil {
-		return Fill(key, data)
+		return Fill(fallback, data)
 	}
 	return s
 }

@@ -1,6 +1,11 @@
 package l10n
 
-import "testing"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
 
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{
@@ -67,5 +72,73 @@ func TestSetOverrides(t *testing.T) {
 	Use("en")
 	if got := N("{{.Count}} tries", 2); got != "2 tries" {
 		t.Errorf("N fallback: %q", got)
+	}
+}
+
+func TestBuiltinKey(t *testing.T) {
+	defer Use("")
+	Use("zh")
+	if got := BuiltinKey("Back", "fallback", -1, nil); got != "上一步" {
+		t.Errorf("BuiltinKey(Back) in Chinese = %q", got)
+	}
+	Use("en")
+	if got := BuiltinKey("Back", "fallback", -1, nil); got != "Back" {
+		t.Errorf("BuiltinKey(Back) in English = %q, want the translation, not the fallback", got)
+	}
+	if got := BuiltinKey("no.such.key", "fallback {{.N}}", -1, map[string]any{"N": 3}); got != "fallback 3" {
+		t.Errorf("BuiltinKey(no.such.key) = %q", got)
+	}
+}
+
+// TestBuiltinSwitchWhileTranslating switches the built-in translator's
+// language while other goroutines translate; run it with -race.
+func TestBuiltinSwitchWhileTranslating(t *testing.T) {
+	defer Use("")
+	Set(nil)
+	want := map[string]bool{"Back": true, "上一步": true}
+	stop := make(chan struct{})
+	var rounds atomic.Int64 // translations done, to interleave them with the switches
+	errs := make(chan string, 100)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if got := L("Back"); !want[got] {
+					select {
+					case errs <- "L(Back) = " + got:
+					default:
+					}
+				}
+				N("{{.Count}} tries", 2)
+				Language()
+				rounds.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		// Let the others translate between two switches.
+		for r := rounds.Load(); rounds.Load() < r+4; {
+			runtime.Gosched()
+		}
+		code := []string{"zh", "en", ""}[i%3]
+		if !Use(code) {
+			t.Fatalf("Use(%q) refused", code)
+		}
+		if code != "" && Language() != code {
+			t.Errorf("after Use(%q) the language is %q", code, Language())
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

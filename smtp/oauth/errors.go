@@ -26,7 +26,16 @@ var (
 	ErrClientRejected = errors.New("the provider rejected the app's client ID")
 	ErrTokenTooLarge  = errors.New("token too large for the keyring")
 	ErrCanceled       = errors.New("sign-in cancelled")
+	// ErrNoRefreshToken: the sign-in finished, but the provider issued no
+	// refresh token (Google does so only with consent) and none that fits
+	// is stored; nothing was stored.
+	ErrNoRefreshToken = errors.New("the provider issued no refresh token")
 )
+
+// ExitInterrupted is the command line's exit code for a sign-in stopped by
+// Ctrl+C (or cancelled otherwise), as shells report a command ended by
+// SIGINT; `queue run` uses it too.
+const ExitInterrupted = 130
 
 // Error is a sign-in or token failure. It never contains a token.
 type Error struct {
@@ -66,7 +75,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() []error {
 	errs := []error{e.Kind}
 	switch e.Kind {
-	case ErrSignInAgain, ErrConsentDenied, ErrSignInFailed, ErrStateMismatch:
+	case ErrSignInAgain, ErrConsentDenied, ErrSignInFailed, ErrStateMismatch, ErrNoRefreshToken:
 		errs = append(errs, smtp.ErrSignInRequired)
 	case ErrUnreachable:
 		errs = append(errs, smtp.ErrTokenEndpoint)
@@ -84,15 +93,15 @@ func (e *Error) Unwrap() []error {
 // ExitCode is the command line's exit code for this failure (DESIGN.md):
 // 2 for settings (no client ID, no provider, not signed in, token too large),
 // 3 when the provider cannot be reached, 5 for a refused or expired sign-in,
-// 1 when cancelled.
+// 130 when cancelled (Ctrl+C).
 func (e *Error) ExitCode() int {
 	switch e.Kind {
 	case ErrUnreachable:
 		return smtp.ExitConnect
-	case ErrConsentDenied, ErrStateMismatch, ErrSignInFailed, ErrSignInAgain, ErrTimeout:
+	case ErrConsentDenied, ErrStateMismatch, ErrSignInFailed, ErrSignInAgain, ErrTimeout, ErrNoRefreshToken:
 		return smtp.ExitAuth
 	case ErrCanceled:
-		return smtp.ExitInternal
+		return ExitInterrupted
 	}
 	return smtp.ExitUsage
 }
@@ -114,7 +123,7 @@ func (e *Error) Hint() string {
 		return l10n.L("This copy of smtpconf has no client ID for {{.Provider}}. To register one:", d) + "\n" +
 			strings.Join(RegistrationHelp(e.Provider), "\n")
 	case ErrSettings:
-		return l10n.L("The OAuth2 settings file (oauth.json in the config directory) cannot be read. Fix it or move it aside.")
+		return l10n.L("The OAuth2 settings (oauth.json in the config directory, or the SMTPCONF_* environment variables) cannot be used, as the message says. Fix them, or move oauth.json aside.")
 	case ErrConsentDenied:
 		return l10n.L("Access was not granted. Sign in again and allow smtpconf to send mail for your account.")
 	case ErrStateMismatch:
@@ -136,6 +145,8 @@ func (e *Error) Hint() string {
 		return l10n.L("The sign-in token from {{.Provider}} is larger than the keyring can store (at most 8192 bytes). Please report this; until then use an app password if the provider allows one.", d)
 	case ErrCanceled:
 		return l10n.L("The sign-in was cancelled.")
+	case ErrNoRefreshToken:
+		return l10n.L("The sign-in with {{.Provider}} finished, but {{.Provider}} did not give smtpconf a lasting sign-in (no refresh token), so nothing was stored. Remove smtpconf's access in your account's security settings (third-party apps with account access), then sign in again.", d)
 	}
 	return ""
 }
@@ -153,7 +164,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &ke):
 		return smtp.ExitUsage
 	case errors.Is(err, context.Canceled):
-		return smtp.ExitInternal
+		return ExitInterrupted
 	}
 	return smtp.Diagnose(err, smtp.Profile{}).Exit
 }

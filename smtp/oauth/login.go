@@ -10,6 +10,7 @@ import (
 	"html"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -63,10 +64,12 @@ func (m *Manager) prepare(p smtp.Profile) (Config, error) {
 // sign-in page and the error from opening the browser (nil if it was
 // asked to open it): show the address so the person can open it by hand.
 // The call returns when the browser came back and the tokens are stored,
-// or with an *Error: ErrConsentDenied, ErrStateMismatch, ErrTimeout,
-// ErrCanceled (ctx cancelled, e.g. by a Cancel button), ErrSignInFailed,
-// ErrClientRejected, ErrUnreachable, ErrNoClientID, ErrNoProvider; or a
-// keyring error.
+// or with an *Error: ErrConsentDenied, ErrTimeout, ErrCanceled (ctx
+// cancelled, e.g. by a Cancel button; nothing is stored then),
+// ErrSignInFailed, ErrClientRejected, ErrUnreachable, ErrNoRefreshToken,
+// ErrNoClientID, ErrNoProvider; or a keyring error. A request to the
+// loopback address with another state (ErrStateMismatch) is answered 400
+// and does not end the wait.
 func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url string, browserErr error)) (Status, error) {
 	cfg, err := m.prepare(p)
 	if err != nil {
@@ -75,18 +78,18 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	ctx, cancel := context.WithTimeout(ctx, m.timeout())
 	defer cancel()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return Status{}, &Error{Kind: ErrSignInFailed, Provider: cfg.Provider, Err: err}
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
 	// Microsoft registers the loopback redirect as http://localhost (any
 	// port); Google accepts the address itself. Only loopback listens:
-	// 127.0.0.1, and ::1 for localhost below.
+	// 127.0.0.1, and ::1 for localhost.
 	host := "127.0.0.1"
 	if cfg.Provider == Microsoft {
 		host = "localhost"
 	}
+	ln, ln6, err := listenLoopback(host == "localhost")
+	if err != nil {
+		return Status{}, &Error{Kind: ErrSignInFailed, Provider: cfg.Provider, Err: err}
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
 	redirect := "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/"
 	oc := cfg.oauth2Config(redirect)
 	verifier := oauth2.GenerateVerifier()
@@ -121,6 +124,13 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 			http.NotFound(w, r)
 			return
 		}
+		// A request with another state is not this sign-in's answer (a
+		// stale tab, a prefetch, another program on this computer): refuse
+		// it and keep waiting for the real one.
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+			page(w, http.StatusBadRequest, l10n.L("Sign-in failed"), (&Error{Kind: ErrStateMismatch, Provider: cfg.Provider}).Hint())
+			return
+		}
 		handling.Lock()
 		defer handling.Unlock()
 		if handled {
@@ -128,7 +138,7 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 			return
 		}
 		handled = true
-		st, err := m.callback(ctx, p.Name, cfg, oc, verifier, state, q)
+		st, err := m.callback(ctx, p.Name, cfg, oc, verifier, q)
 		if err != nil {
 			hint := err.Error()
 			var e *Error
@@ -148,15 +158,10 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	if host == "localhost" {
-		// A browser may resolve localhost to ::1 first; listen there on the
-		// same port too when the system has IPv6 loopback (best effort: the
-		// browser falls back to 127.0.0.1 otherwise).
-		if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
-			srv6 := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			go srv6.Serve(ln6)
-			defer srv6.Close()
-		}
+	if ln6 != nil {
+		srv6 := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv6.Serve(ln6)
+		defer srv6.Close()
 	}
 
 	open := m.Browser
@@ -171,7 +176,12 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	case o := <-done:
 		return o.st, o.err
 	case <-ctx.Done():
-		// The handler may be finishing right now; its result wins.
+		// A callback being handled right now finishes first (it stores
+		// nothing once ctx is done, unless it was already storing); then no
+		// other is taken, and its result, if any, wins.
+		handling.Lock()
+		handled = true
+		handling.Unlock()
 		select {
 		case o := <-done:
 			return o.st, o.err
@@ -181,18 +191,49 @@ func (m *Manager) SignIn(ctx context.Context, p smtp.Profile, onURL func(url str
 	}
 }
 
-// callback handles the browser's return to the loopback address: the state
-// must match, then the code is exchanged (with the PKCE verifier) and the
+// listenLoopback listens on a free port of 127.0.0.1 and, with both, on the
+// same port of ::1 (a browser may resolve localhost to either). When ::1
+// exists but that port is taken there, another port is tried; without IPv6
+// loopback, 127.0.0.1 alone is used (ln6 nil).
+func listenLoopback(both bool) (ln, ln6 net.Listener, err error) {
+	for range 20 {
+		ln, err = listenTCP("127.0.0.1:0")
+		if err != nil || !both {
+			return ln, nil, err
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		ln6, err = listenTCP(net.JoinHostPort("::1", port))
+		if err == nil {
+			return ln, ln6, nil
+		}
+		ln.Close()
+		probe, perr := listenTCP("[::1]:0")
+		if perr != nil {
+			// No IPv6 loopback here: 127.0.0.1 alone, as browsers then use.
+			ln, err = listenTCP(net.JoinHostPort("127.0.0.1", port))
+			if err != nil {
+				continue
+			}
+			return ln, nil, nil
+		}
+		probe.Close()
+		// ::1 works, but this port is taken there: try another pair.
+	}
+	return nil, nil, fmt.Errorf("%s: %w", l10n.L("no port is free on both 127.0.0.1 and ::1 for the sign-in's return address"), err)
+}
+
+// listenTCP is net.Listen("tcp", addr); tests replace it.
+var listenTCP = func(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+// callback handles the browser's return to the loopback address (whose state
+// matched): the code is exchanged (with the PKCE verifier) and the
 // tokens stored.
-func (m *Manager) callback(ctx context.Context, profile string, cfg Config, oc *oauth2.Config, verifier, state string, q map[string][]string) (Status, error) {
+func (m *Manager) callback(ctx context.Context, profile string, cfg Config, oc *oauth2.Config, verifier string, q map[string][]string) (Status, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
 			return v[0]
 		}
 		return ""
-	}
-	if subtle.ConstantTimeCompare([]byte(get("state")), []byte(state)) != 1 {
-		return Status{}, &Error{Kind: ErrStateMismatch, Provider: cfg.Provider}
 	}
 	if code := get("error"); code != "" {
 		e := &Error{Provider: cfg.Provider, Code: code, Description: get("error_description"), Kind: ErrSignInFailed}
@@ -213,13 +254,30 @@ func (m *Manager) callback(ctx context.Context, profile string, cfg Config, oc *
 	if err != nil {
 		return Status{}, tokenError(ctx, cfg.Provider, err, ErrSignInFailed)
 	}
-	return m.keep(profile, cfg, tok)
+	return m.keep(ctx, profile, cfg, tok)
 }
 
-// keep stores a new sign-in's tokens.
-func (m *Manager) keep(profile string, cfg Config, tok *oauth2.Token) (Status, error) {
+// keep stores a new sign-in's tokens, under the profile's token lock (so
+// no refresh under way writes older ones over them). Nothing is stored once
+// ctx is done: the sign-in was cancelled or timed out. When the provider
+// issued no refresh token (Google issues one only with consent), the one
+// stored is kept if it belongs to the same provider, client and token
+// endpoint; else the sign-in fails with ErrNoRefreshToken rather than
+// replacing a working sign-in with one that lasts an hour.
+func (m *Manager) keep(ctx context.Context, profile string, cfg Config, tok *oauth2.Token) (Status, error) {
 	if tok.AccessToken == "" {
 		return Status{}, &Error{Kind: ErrSignInFailed, Provider: cfg.Provider, Description: "no access token"}
+	}
+	unlock, err := m.lock(ctx, profile)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Status{}, ctxError(ctx, cfg.Provider)
+		}
+		return Status{}, err
+	}
+	defer unlock()
+	if ctx.Err() != nil {
+		return Status{}, ctxError(ctx, cfg.Provider)
 	}
 	s := &stored{
 		Provider:     cfg.Provider,
@@ -230,6 +288,19 @@ func (m *Manager) keep(profile string, cfg Config, tok *oauth2.Token) (Status, e
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		TokenURL:     cfg.TokenURL,
+	}
+	if s.RefreshToken == "" {
+		old, err := m.load(profile)
+		if err != nil && !errors.Is(err, ErrNotSignedIn) {
+			return Status{}, err
+		}
+		if old == nil || old.RefreshToken == "" || old.Provider != cfg.Provider || old.ClientID != cfg.ClientID || old.TokenURL != cfg.TokenURL {
+			return Status{}, &Error{Kind: ErrNoRefreshToken, Provider: cfg.Provider}
+		}
+		s.RefreshToken = old.RefreshToken
+		if s.Account == "" {
+			s.Account = old.Account
+		}
 	}
 	if err := m.save(profile, s); err != nil {
 		return Status{}, err
@@ -251,7 +322,8 @@ type DeviceCode struct {
 // onCode is called once with the code to show; the call then polls the
 // provider (authorization_pending and slow_down are handled) until the
 // person has approved, refused (ErrConsentDenied) or the code expired
-// (ErrTimeout). Microsoft needs "Allow public client flows" in the app
+// (ErrTimeout; without Manager.Timeout the wait lasts as long as the code,
+// 15 minutes at Microsoft). Microsoft needs "Allow public client flows" in the app
 // registration; Google does not allow the Gmail scope in this flow for
 // every client type.
 func (m *Manager) SignInDevice(ctx context.Context, p smtp.Profile, onCode func(DeviceCode)) (Status, error) {
@@ -259,18 +331,26 @@ func (m *Manager) SignInDevice(ctx context.Context, p smtp.Profile, onCode func(
 	if err != nil {
 		return Status{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, m.timeout())
-	defer cancel()
+	// The request for a code is bounded like a browser sign-in; the wait
+	// for the person, by the code's lifetime (Microsoft's last 15
+	// minutes), unless a timeout was set.
+	actx, acancel := context.WithTimeout(ctx, m.timeout())
+	defer acancel()
 	oc := cfg.oauth2Config("")
-	xctx := context.WithValue(ctx, oauth2.HTTPClient, m.httpClient())
 	var opts []oauth2.AuthCodeOption
 	if strings.Contains(p.Username, "@") {
 		opts = append(opts, oauth2.SetAuthURLParam("login_hint", p.Username))
 	}
-	da, err := oc.DeviceAuth(xctx, opts...)
+	da, err := oc.DeviceAuth(context.WithValue(actx, oauth2.HTTPClient, m.httpClient()), opts...)
 	if err != nil {
-		return Status{}, tokenError(ctx, cfg.Provider, err, ErrSignInFailed)
+		if actx.Err() != nil {
+			return Status{}, ctxError(actx, cfg.Provider)
+		}
+		return Status{}, tokenError(actx, cfg.Provider, err, ErrSignInFailed)
 	}
+	ctx, cancel := context.WithDeadline(ctx, deviceDeadline(time.Now(), m.Timeout, da.Expiry))
+	defer cancel()
+	xctx := context.WithValue(ctx, oauth2.HTTPClient, m.httpClient())
 	if onCode != nil {
 		onCode(DeviceCode{UserCode: da.UserCode, VerificationURL: da.VerificationURI,
 			VerificationURLComplete: da.VerificationURIComplete, Expires: da.Expiry})
@@ -282,7 +362,20 @@ func (m *Manager) SignInDevice(ctx context.Context, p smtp.Profile, onCode func(
 		}
 		return Status{}, tokenError(ctx, cfg.Provider, err, ErrSignInFailed)
 	}
-	return m.keep(p.Name, cfg, tok)
+	return m.keep(ctx, p.Name, cfg, tok)
+}
+
+// deviceDeadline is when a device sign-in stops waiting: after timeout if
+// one is set, else when the code expires (DefaultSignInTimeout if the
+// provider did not say).
+func deviceDeadline(now time.Time, timeout time.Duration, expiry time.Time) time.Time {
+	switch {
+	case timeout > 0:
+		return now.Add(timeout)
+	case !expiry.IsZero():
+		return expiry
+	}
+	return now.Add(DefaultSignInTimeout)
 }
 
 func ctxError(ctx context.Context, id ProviderID) error {
@@ -312,8 +405,12 @@ func page(w http.ResponseWriter, status int, title, msg string) {
 }
 
 // systemBrowser opens url with $SMTPCONF_BROWSER ("none": nothing), else
-// the system's opener. It returns once the opener started.
+// the system's opener. It returns once the opener started. Only an http or
+// https address is opened (never one an opener could take for an option).
 func (m *Manager) systemBrowser(url string) error {
+	if !webAddress(url) {
+		return fmt.Errorf("not a web address: %q", url)
+	}
 	var cmd *exec.Cmd
 	if b := strings.TrimSpace(m.getenv(EnvBrowser)); b != "" {
 		if b == "none" {
@@ -336,4 +433,11 @@ func (m *Manager) systemBrowser(url string) error {
 	}
 	go cmd.Wait() //nolint:errcheck // the opener's exit status says nothing useful
 	return nil
+}
+
+// webAddress reports whether s is an absolute http or https URL with a host.
+func webAddress(s string) bool {
+	u, err := neturl.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		(strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://"))
 }

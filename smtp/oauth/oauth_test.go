@@ -349,22 +349,36 @@ func TestProfileRenameDeleteMoveTokens(t *testing.T) {
 	}
 }
 
+// A wrong state is refused (400) without exchanging the code; the sign-in
+// keeps waiting for the right answer (TestSignInWrongStateThenRight), here
+// until its timeout.
 func TestSignInWrongStateRefused(t *testing.T) {
 	store := smtp.NewSessionSecrets()
 	f := newFixture(t, store, "work", oauthtest.Config{})
 	// The redirect back to the app carries another state (a forged or
 	// stale response).
-	f.m.Browser = oauthtest.Browser(func(u *url.URL) {
+	forge := oauthtest.Browser(func(u *url.URL) {
 		if u.Hostname() == "127.0.0.1" && u.Query().Get("state") != "" {
 			q := u.Query()
 			q.Set("state", "forged")
 			u.RawQuery = q.Encode()
 		}
 	})
+	var browserErr error
+	f.m.Browser = func(u string) error {
+		browserErr = forge(u)
+		return nil
+	}
+	f.m.Timeout = time.Second
 	_, err := f.m.SignIn(context.Background(), f.p, nil)
-	var oe *oauth.Error
-	if !errors.Is(err, oauth.ErrStateMismatch) || !errors.As(err, &oe) || oe.ExitCode() != smtp.ExitAuth {
-		t.Fatalf("SignIn with a wrong state = %v", err)
+	if !errors.Is(err, oauth.ErrTimeout) {
+		t.Fatalf("SignIn with only a wrong state = %v, want a timeout", err)
+	}
+	if browserErr == nil || !strings.Contains(browserErr.Error(), "400") {
+		t.Errorf("the wrong state was answered %v, want 400", browserErr)
+	}
+	if oe := (&oauth.Error{Kind: oauth.ErrStateMismatch}); oe.ExitCode() != smtp.ExitAuth {
+		t.Errorf("state mismatch exit %d", oe.ExitCode())
 	}
 	if n := f.auth.Count("authorization_code"); n != 0 {
 		t.Errorf("the code was exchanged %d times despite the wrong state", n)

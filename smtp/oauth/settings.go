@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
 // SettingsFile is the OAuth2 settings file in the config directory. It holds
@@ -47,6 +50,63 @@ func (s *Settings) For(id ProviderID) *ProviderSettings {
 	return &s.Google
 }
 
+// settingsCache keeps oauth.json as last read, per directory, so that
+// resolving a provider's configuration (which the window does whenever a
+// preset is applied) costs one stat, not a read and a parse.
+var settingsCache = struct {
+	sync.Mutex
+	m map[string]cachedSettings
+}{m: map[string]cachedSettings{}}
+
+type cachedSettings struct {
+	fi os.FileInfo // nil: there was no file
+	s  Settings
+}
+
+// loadSettingsCached is LoadSettings, answered from the cache while the
+// file is the same one (same file, size and modification time). Errors are
+// not cached.
+func loadSettingsCached(dir string) (Settings, error) {
+	if dir == "" {
+		return Settings{}, nil
+	}
+	fi, err := os.Stat(filepath.Join(dir, SettingsFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return LoadSettings(dir)
+	}
+	if err != nil {
+		fi = nil
+	}
+	settingsCache.Lock()
+	c, ok := settingsCache.m[dir]
+	settingsCache.Unlock()
+	if ok && sameFile(c.fi, fi) {
+		return c.s, nil
+	}
+	s, err := LoadSettings(dir)
+	if err != nil {
+		return s, err
+	}
+	settingsCache.Lock()
+	settingsCache.m[dir] = cachedSettings{fi: fi, s: s}
+	settingsCache.Unlock()
+	return s, nil
+}
+
+func sameFile(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// forgetSettings drops dir's cached settings.
+func forgetSettings(dir string) {
+	settingsCache.Lock()
+	delete(settingsCache.m, dir)
+	settingsCache.Unlock()
+}
+
 // LoadSettings reads dir/oauth.json; a missing file is empty settings.
 func LoadSettings(dir string) (Settings, error) {
 	var s Settings
@@ -76,6 +136,7 @@ func SaveSettings(dir string, s Settings) error {
 	if err != nil {
 		return err
 	}
+	defer forgetSettings(dir)
 	return smtp.WriteConfigFile(dir, SettingsFile, append(data, '\n'))
 }
 
@@ -125,40 +186,73 @@ func ResolveConfig(configDir string, id ProviderID, getenv func(string) string) 
 	case Microsoft:
 		c.ClientID, c.Tenant = MicrosoftClientID, MicrosoftTenant
 	}
-	s, err := LoadSettings(configDir)
+	s, err := loadSettingsCached(configDir)
 	if err != nil {
 		return Config{}, &Error{Kind: ErrSettings, Provider: id, Err: err}
 	}
 	ps := s.For(id)
-	pick := func(dst *string, vals ...string) {
+	file := filepath.Join(configDir, SettingsFile)
+	// from records where each endpoint came from, for the error about it.
+	from := map[*string]string{}
+	pick := func(dst *string, source string, vals ...string) {
 		for _, v := range vals {
 			if v = strings.TrimSpace(v); v != "" {
 				*dst = v
+				from[dst] = source
 			}
 		}
 	}
 	P := strings.ToUpper(string(id))
-	pick(&c.ClientID, ps.ClientID, getenv("SMTPCONF_"+P+"_CLIENT_ID"))
-	pick(&c.ClientSecret, ps.ClientSecret, getenv("SMTPCONF_"+P+"_CLIENT_SECRET"))
+	pick(&c.ClientID, "", ps.ClientID, getenv("SMTPCONF_"+P+"_CLIENT_ID"))
+	pick(&c.ClientSecret, "", ps.ClientSecret, getenv("SMTPCONF_"+P+"_CLIENT_SECRET"))
 	if id == Microsoft {
-		pick(&c.Tenant, ps.Tenant, getenv("SMTPCONF_MICROSOFT_TENANT"))
+		pick(&c.Tenant, "", ps.Tenant, getenv("SMTPCONF_MICROSOFT_TENANT"))
 	}
 	c.AuthURL, c.TokenURL, c.DeviceURL = defaultEndpoints(id, c.Tenant)
+	pick(&c.AuthURL, file+" ("+string(id)+".auth_url)", ps.AuthURL)
+	pick(&c.TokenURL, file+" ("+string(id)+".token_url)", ps.TokenURL)
+	pick(&c.DeviceURL, file+" ("+string(id)+".device_url)", ps.DeviceURL)
 	if base := strings.TrimRight(strings.TrimSpace(getenv(EnvBaseURL)), "/"); base != "" {
 		b := base + "/" + string(id) + "/"
-		pick(&c.AuthURL, ps.AuthURL, b+"authorize")
-		pick(&c.TokenURL, ps.TokenURL, b+"token")
-		pick(&c.DeviceURL, ps.DeviceURL, b+"device")
-	} else {
-		pick(&c.AuthURL, ps.AuthURL)
-		pick(&c.TokenURL, ps.TokenURL)
-		pick(&c.DeviceURL, ps.DeviceURL)
+		pick(&c.AuthURL, EnvBaseURL, b+"authorize")
+		pick(&c.TokenURL, EnvBaseURL, b+"token")
+		pick(&c.DeviceURL, EnvBaseURL, b+"device")
 	}
-	pick(&c.AuthURL, getenv("SMTPCONF_OAUTH_"+P+"_AUTH_URL"))
-	pick(&c.TokenURL, getenv("SMTPCONF_OAUTH_"+P+"_TOKEN_URL"))
-	pick(&c.DeviceURL, getenv("SMTPCONF_OAUTH_"+P+"_DEVICE_URL"))
+	for _, e := range []struct {
+		dst *string
+		env string
+	}{{&c.AuthURL, "AUTH_URL"}, {&c.TokenURL, "TOKEN_URL"}, {&c.DeviceURL, "DEVICE_URL"}} {
+		name := "SMTPCONF_OAUTH_" + P + "_" + e.env
+		pick(e.dst, name, getenv(name))
+	}
+	// Tokens and codes travel to these addresses: only https, or plain
+	// http to this computer (a local test server).
+	for _, dst := range []*string{&c.AuthURL, &c.TokenURL, &c.DeviceURL} {
+		if !secureEndpoint(*dst) {
+			return Config{}, &Error{Kind: ErrSettings, Provider: id, Err: errors.New(l10n.L(
+				"{{.Source}}: the address {{.URL}} must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost)",
+				map[string]any{"Source": from[dst], "URL": fmt.Sprintf("%q", *dst)}))}
+		}
+	}
 	if c.ClientID == "" {
 		return c, &Error{Kind: ErrNoClientID, Provider: id}
 	}
 	return c, nil
+}
+
+// secureEndpoint reports whether an endpoint address is https, or http to a
+// loopback host.
+func secureEndpoint(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := strings.ToLower(u.Hostname())
+		return h == "127.0.0.1" || h == "::1" || h == "localhost"
+	}
+	return false
 }

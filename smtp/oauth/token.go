@@ -47,8 +47,9 @@ type Manager struct {
 	// asked to open it. nil means $SMTPCONF_BROWSER, else the system's
 	// opener (xdg-open, open, rundll32).
 	Browser func(url string) error
-	// Timeout bounds a whole sign-in (the person's time in the browser);
-	// 0 means DefaultSignInTimeout.
+	// Timeout bounds a whole sign-in (the person's time in the browser, or
+	// on the other device); 0 means DefaultSignInTimeout in the browser and
+	// the device code's lifetime in the device flow.
 	Timeout time.Duration
 }
 

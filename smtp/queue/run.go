@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -363,7 +364,9 @@ func (r *run) token(p smtp.Profile) smtp.TokenFunc {
 	if r.cfg.Secrets == nil {
 		return nil
 	}
-	return (&oauth.Manager{Secrets: r.cfg.Secrets}).TokenFunc(p)
+	// The outbox lives in the config directory, where the sign-in's lock
+	// file is: refreshes wait for the window's and the command line's.
+	return (&oauth.Manager{Secrets: r.cfg.Secrets, ConfigDir: filepath.Dir(r.o.path)}).TokenFunc(p)
 }
 
 // connectionLevel reports whether a Send error ended the connection: any

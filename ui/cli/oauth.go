@@ -80,7 +80,7 @@ func (r *runner) oauthProfile(cmd string, pos []string) (smtp.Profile, error) {
 
 // oauthFail reports a failure: with --json one object on standard output,
 // else the message and its hint on standard error; the exit code names
-// what failed.
+// what failed (130 for a sign-in stopped with Ctrl+C, as `queue run`).
 func (r *runner) oauthFail(name string, err error, asJSON bool) error {
 	code := oauth.ExitCode(err)
 	if errors.Is(err, smtp.ErrNoSuchProfile) {
@@ -111,7 +111,7 @@ func (r *runner) oauthLogin(args []string) error {
 	fs := newFlags("oauth login")
 	device := fs.Bool("device", false, "sign in with a code on another device instead of this computer's browser")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	timeout := fs.Duration("timeout", 0, "how long to wait for the sign-in (default 5m)")
+	timeout := fs.Duration("timeout", 0, "how long to wait for the sign-in (default 5m; with --device, until the code expires)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -295,3 +295,55 @@ func TestOAuthLoginSendLogout(t *testing.T) {
 		t.Fatalf("profile delete left the tokens behind (exit %d)", r.code)
 	}
 }
+
+// Ctrl+C during `oauth login --device` ends the wait with exit 130, as a
+// `queue run` stopped by a signal, not 1 (which means a bug).
+func TestOAuthLoginInterruptedExits130(t *testing.T) {
+	dir := t.TempDir()
+	auth := oauthtest.Start(t, oauthtest.Config{ClientID: "cli-client", DevicePending: 1000})
+	if r := run(t, dir, "", nil, "profile", "save", "mail", "--preset", "outlook", "--username", oauthAccount); r.code != 0 {
+		t.Fatalf("profile save: exit %d: %s", r.code, r.stderr)
+	}
+	cmd := exec.Command(binary, "--config-dir", dir, "oauth", "login", "mail", "--device")
+	cmd.Env = append(append(os.Environ(), auth.Env()...), "SMTPCONF_BROWSER=none")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	sc := bufio.NewScanner(stdout)
+	var out strings.Builder
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "Ctrl+C") {
+			break
+		}
+	}
+	// Let it poll once, then interrupt.
+	for deadline := time.Now().Add(10 * time.Second); len(auth.DevicePolls()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if code != 130 || !strings.Contains(errb.String(), "cancelled") {
+		t.Fatalf("interrupted login: exit %d, want 130\n%s\n%s", code, out.String(), errb.String())
+	}
+}

@@ -15,15 +15,11 @@ func N(in string, count int, data ...any) string { return l10n.N(in, count, data
 
 // X translates key, using fallback when there is no translation.
 func X(key, fallback string, data ...any) string {
-	s := l10n.L(key, data...)
-	if s == key {
-		var d any
-		if len(data) > 0 {
-			d = data[0]
-		}
-		return l10n.Fill(fallback, d)
+	var d any
+	if len(data) > 0 {
+		d = data[0]
 	}
-	return s
+	return l10n.BuiltinKey(key, fallback, -1, d)
 }
 
 // Use switches the language: "" follows the system locale. It reports false,

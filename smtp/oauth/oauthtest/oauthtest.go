@@ -47,8 +47,24 @@ type Server struct {
 	counts   map[string]int
 	lastAuth url.Values
 	polls    []time.Time
+	holds    map[string]*Hold // grant type -> hold on the token endpoint
 	srv      *httptest.Server
 }
+
+// Hold stops token requests of one grant type until released (see
+// Server.Hold).
+type Hold struct {
+	arrived chan struct{} // closed when the first held request came
+	release chan struct{} // closed by Release
+	once    sync.Once
+	waiting int // requests held now; guarded by Server.mu
+}
+
+// Arrived is closed once a request is being held.
+func (h *Hold) Arrived() <-chan struct{} { return h.arrived }
+
+// Release lets the held requests (and any later ones) through.
+func (h *Hold) Release() { h.once.Do(func() { close(h.release) }) }
 
 // Config is the server's behaviour.
 type Config struct {
@@ -68,6 +84,7 @@ type Config struct {
 	DevicePending  int  // authorization_pending answers before ...
 	DeviceSlowDown int  // ... slow_down answers before success
 	DeviceDeny     bool // after those, access_denied instead of success
+	DeviceExpires  int  // lifetime of device codes in seconds; default 300
 }
 
 type authCode struct {
@@ -83,11 +100,70 @@ type deviceReq struct {
 func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s := &Server{cfg: cfg, codes: map[string]authCode{}, access: map[string]time.Time{},
-		refresh: map[string]bool{}, devices: map[string]*deviceReq{}, counts: map[string]int{}}
+		refresh: map[string]bool{}, devices: map[string]*deviceReq{}, counts: map[string]int{}, holds: map[string]*Hold{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// Hold makes the token endpoint hold every request of a grant type
+// ("refresh_token", "authorization_code", ...) until Release is called (or
+// the test ends), before it counts or answers it: a refresh or a code
+// exchange that is under way for as long as the test needs.
+func (s *Server) Hold(t testing.TB, grant string) *Hold {
+	h := &Hold{arrived: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.holds[grant] = h
+	s.mu.Unlock()
+	t.Cleanup(h.Release)
+	return h
+}
+
+// Held returns how many requests are being held now.
+func (s *Server) Held(grant string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.holds[grant]; h != nil {
+		return h.waiting
+	}
+	return 0
+}
+
+// hold waits while grant is held; it reports false if the client gave up.
+func (s *Server) hold(r *http.Request, grant string) bool {
+	s.mu.Lock()
+	h := s.holds[grant]
+	if h == nil {
+		s.mu.Unlock()
+		return true
+	}
+	select {
+	case <-h.release:
+		s.mu.Unlock()
+		return true
+	default:
+	}
+	h.waiting++
+	if h.waiting == 1 {
+		select {
+		case <-h.arrived:
+		default:
+			close(h.arrived)
+		}
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		h.waiting--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-h.release:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 // Close stops the server (tests of an unreachable provider).
@@ -278,6 +354,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	if !s.hold(r, f.Get("grant_type")) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cfg.Down {
@@ -394,12 +473,16 @@ func (s *Server) device(w http.ResponseWriter, r *http.Request) {
 	if interval == 0 {
 		interval = 1
 	}
+	expires := s.cfg.DeviceExpires
+	if expires == 0 {
+		expires = 300
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"device_code":      dc,
 		"user_code":        "WDJB-MJHT",
 		"verification_uri": s.URL + "/device-login",
-		"expires_in":       300,
+		"expires_in":       expires,
 		"interval":         interval,
 	})
 }

@@ -1,0 +1,606 @@
+package oauth_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/smtp/oauth/oauthtest"
+)
+
+// signedInNeedingRefresh signs the fixture's profile in with an access
+// token inside the expiry margin (so the next Token refreshes), and makes
+// the server issue hour-long tokens from then on.
+func signedInNeedingRefresh(t *testing.T, f *fixture) {
+	t.Helper()
+	f.auth.Set(func(c *oauthtest.Config) { c.AccessTTL = time.Minute })
+	f.signIn(t)
+	f.auth.Set(func(c *oauthtest.Config) { c.AccessTTL = time.Hour })
+}
+
+type tokenResult struct {
+	tok string
+	err error
+}
+
+func tokenAsync(ts *oauth.TokenSource, force bool) <-chan tokenResult {
+	c := make(chan tokenResult, 1)
+	go func() {
+		tok, err := ts.Token(context.Background(), force)
+		c <- tokenResult{tok, err}
+	}()
+	return c
+}
+
+func waitArrived(t *testing.T, h *oauthtest.Hold) {
+	t.Helper()
+	select {
+	case <-h.Arrived():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no request reached the token endpoint")
+	}
+}
+
+func result(t *testing.T, c <-chan tokenResult) tokenResult {
+	t.Helper()
+	select {
+	case r := <-c:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatal("Token did not return")
+	}
+	return tokenResult{}
+}
+
+// Two token sources of two managers (the window's test send and its outbox
+// worker, or a queue run) need a refresh at the same time: one refreshes,
+// the other waits and uses the new token.
+func TestConcurrentRefreshIsSerialised(t *testing.T) {
+	f := newFixture(t, smtp.NewSessionSecrets(), "work", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	hold := f.auth.Hold(t, "refresh_token")
+	m2 := &oauth.Manager{Secrets: f.m.Secrets, ConfigDir: f.dir}
+	first := tokenAsync(f.m.TokenSource("work"), false)
+	waitArrived(t, hold)
+	second := tokenAsync(m2.TokenSource("work"), false)
+	time.Sleep(300 * time.Millisecond)
+	if n := f.auth.Held("refresh_token"); n != 1 {
+		t.Errorf("%d refreshes at the token endpoint at once, want 1", n)
+	}
+	hold.Release()
+	r1, r2 := result(t, first), result(t, second)
+	if r1.err != nil || r2.err != nil {
+		t.Fatalf("tokens: %v, %v", r1.err, r2.err)
+	}
+	if !f.auth.Valid(r1.tok) || !f.auth.Valid(r2.tok) {
+		t.Error("a token handed out is not valid")
+	}
+	if n := f.auth.Count("refresh_token"); n != 1 {
+		t.Errorf("%d refresh requests, want exactly 1", n)
+	}
+}
+
+// A refresh holds the lock file in the config directory, which a refresh
+// in another process (a cron run of the outbox) waits for.
+func TestRefreshWaitsForTheLockFile(t *testing.T) {
+	f := newFixture(t, smtp.NewSessionSecrets(), "work", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	// Another process holds the lock file (flock locks conflict between
+	// open files, in one process too).
+	unlock, err := smtp.LockConfigFile(filepath.Join(f.dir, "oauth-work.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tokenAsync(f.m.TokenSource("work"), false)
+	time.Sleep(300 * time.Millisecond)
+	if n := f.auth.Count("refresh_token"); n != 0 {
+		t.Errorf("refreshed (%d) while another process held the lock", n)
+	}
+	unlock()
+	if r := result(t, c); r.err != nil || !f.auth.Valid(r.tok) {
+		t.Fatalf("token after the lock was released: %v", r.err)
+	}
+}
+
+// fileSecrets keeps secrets in files (one per key), so that two processes
+// share them, as they share the OS keyring.
+type fileSecrets string
+
+func (d fileSecrets) path(k string) string {
+	return filepath.Join(string(d), url.PathEscape(k))
+}
+
+func (d fileSecrets) Get(k string) (string, error) {
+	b, err := os.ReadFile(d.path(k))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", smtp.ErrSecretNotFound
+	}
+	return string(b), err
+}
+
+func (d fileSecrets) Set(k, v string) error {
+	tmp := d.path(k) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(v), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, d.path(k))
+}
+
+func (d fileSecrets) Delete(k string) error {
+	if err := os.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// TestHelperRefreshProcess is the other process of
+// TestRefreshAcrossProcesses; it does nothing in a normal run.
+func TestHelperRefreshProcess(t *testing.T) {
+	if os.Getenv("SMTPCONF_TEST_HELPER") != "refresh" {
+		t.Skip("helper process")
+	}
+	m := &oauth.Manager{Secrets: fileSecrets(os.Getenv("SMTPCONF_TEST_SECRETS")), ConfigDir: os.Getenv("SMTPCONF_TEST_DIR")}
+	tok, err := m.TokenSource("work").Token(context.Background(), false)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(3)
+	}
+	fmt.Println("token:", tok)
+}
+
+// Two processes need a refresh at once: the second waits for the first's
+// (the lock file), then uses its token; one refresh request in all.
+func TestRefreshAcrossProcesses(t *testing.T) {
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
+	default:
+		t.Skip("the lock file is per process here (no flock)")
+	}
+	secrets := fileSecrets(t.TempDir())
+	f := newFixture(t, secrets, "work", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	hold := f.auth.Hold(t, "refresh_token")
+	mine := tokenAsync(f.m.TokenSource("work"), false)
+	waitArrived(t, hold)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRefreshProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SMTPCONF_TEST_HELPER=refresh", "SMTPCONF_TEST_SECRETS="+string(secrets), "SMTPCONF_TEST_DIR="+f.dir)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(time.Second)
+	if n := f.auth.Held("refresh_token"); n != 1 {
+		t.Errorf("%d refreshes at the token endpoint at once, want 1", n)
+	}
+	hold.Release()
+	if r := result(t, mine); r.err != nil {
+		t.Fatal(r.err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("other process: %v\n%s", err, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the other process did not finish")
+	}
+	var tok string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if v, ok := strings.CutPrefix(l, "token: "); ok {
+			tok = v
+		}
+	}
+	if !f.auth.Valid(tok) {
+		t.Errorf("the other process got no valid token:\n%s", out.String())
+	}
+	if n := f.auth.Count("refresh_token"); n != 1 {
+		t.Errorf("%d refresh requests, want exactly 1", n)
+	}
+}
+
+// Sign out while a refresh is under way: the sign-out waits for it, and the
+// tokens are gone afterwards (the refresh does not store them again).
+func TestSignOutDuringRefresh(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	hold := f.auth.Hold(t, "refresh_token")
+	c := tokenAsync(f.m.TokenSource("work"), false)
+	waitArrived(t, hold)
+	out := make(chan error, 1)
+	go func() { out <- (&oauth.Manager{Secrets: store, ConfigDir: f.dir}).SignOut("work") }()
+	time.Sleep(200 * time.Millisecond)
+	hold.Release()
+	result(t, c)
+	if err := <-out; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
+		t.Fatalf("the tokens are back in the keyring after sign-out: %v", err)
+	}
+	if st, err := f.m.Status("work"); err != nil || st.SignedIn {
+		t.Errorf("status after sign-out: %+v %v", st, err)
+	}
+}
+
+// Where the lock does not reach (another config directory, a system without
+// flock), a refresh looks again before it saves: it does not undo a
+// sign-out, nor overwrite a newer sign-in.
+func TestRefreshDoesNotUndoSignOutOrNewSignIn(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	hold := f.auth.Hold(t, "refresh_token")
+	c := tokenAsync(f.m.TokenSource("work"), false)
+	waitArrived(t, hold)
+	if err := store.Delete(smtp.OAuthKey("work")); err != nil { // signed out, without the lock
+		t.Fatal(err)
+	}
+	hold.Release()
+	if r := result(t, c); !errors.Is(r.err, oauth.ErrNotSignedIn) {
+		t.Errorf("refresh after a sign-out = %v, want not signed in", r.err)
+	}
+	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
+		t.Fatalf("the refresh stored the tokens again: %v", err)
+	}
+
+	// A new sign-in meanwhile: its entry stays.
+	signedInNeedingRefresh(t, f)
+	hold = f.auth.Hold(t, "refresh_token")
+	c = tokenAsync(f.m.TokenSource("work"), false)
+	waitArrived(t, hold)
+	v, _ := store.Get(smtp.OAuthKey("work"))
+	var e map[string]any
+	if err := json.Unmarshal([]byte(v), &e); err != nil {
+		t.Fatal(err)
+	}
+	e["refresh_token"] = "rt-from-a-newer-sign-in"
+	nv, _ := json.Marshal(e)
+	if err := store.Set(smtp.OAuthKey("work"), string(nv)); err != nil {
+		t.Fatal(err)
+	}
+	hold.Release()
+	if r := result(t, c); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if now, _ := store.Get(smtp.OAuthKey("work")); now != string(nv) {
+		t.Errorf("the refresh overwrote a newer sign-in:\n%s", now)
+	}
+}
+
+// A sign-in cancelled while its tokens wait to be stored (another
+// process holds the lock) stores nothing and reports the cancel.
+func TestSignInCancelledBeforeStoring(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	unlock, err := smtp.LockConfigFile(filepath.Join(f.dir, "oauth-work.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
+	browsed := make(chan error, 1)
+	f.m.Browser = func(u string) error {
+		go func() { browsed <- oauthtest.Browser(nil)(u) }()
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.m.SignIn(ctx, f.p, nil)
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.auth.Count("authorization_code") == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the code is exchanged; keep waits for the lock
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	unlock()
+	unlock = nil
+	select {
+	case err := <-done:
+		if !errors.Is(err, oauth.ErrCanceled) {
+			t.Fatalf("SignIn = %v, want cancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SignIn did not return")
+	}
+	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
+		t.Errorf("tokens stored by a cancelled sign-in: %v", err)
+	}
+	<-browsed
+}
+
+// A sign-in cancelled while the code is being exchanged stores nothing.
+func TestSignInCancelledDuringExchange(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	hold := f.auth.Hold(t, "authorization_code")
+	f.m.Browser = func(u string) error {
+		go func() { _ = oauthtest.Browser(nil)(u) }()
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-hold.Arrived()
+		cancel()
+	}()
+	_, err := f.m.SignIn(ctx, f.p, nil)
+	if !errors.Is(err, oauth.ErrCanceled) {
+		t.Fatalf("SignIn = %v, want cancelled", err)
+	}
+	hold.Release()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
+		t.Errorf("tokens stored by a cancelled sign-in: %v", err)
+	}
+}
+
+// A new sign-in without a refresh token (Google gives one only with
+// consent) keeps the stored one when it is for the same client; else it
+// fails clearly and leaves the stored sign-in alone.
+func TestSignInWithoutRefreshToken(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	f.signIn(t)
+	rt := func() string {
+		v, _ := store.Get(smtp.OAuthKey("work"))
+		var e map[string]any
+		_ = json.Unmarshal([]byte(v), &e)
+		s, _ := e["refresh_token"].(string)
+		return s
+	}
+	rt1 := rt()
+	f.auth.Set(func(c *oauthtest.Config) { c.NoRefreshToken = true })
+	st := f.signIn(t)
+	if !st.SignedIn || rt() != rt1 {
+		t.Fatalf("second sign-in without a refresh token: %+v; refresh token kept %v", st, rt() == rt1)
+	}
+	if _, err := f.m.TokenSource("work").Token(context.Background(), true); err != nil {
+		t.Fatalf("refresh with the kept refresh token: %v", err)
+	}
+
+	// Another client: the old refresh token would not work with it.
+	f.auth.Set(func(c *oauthtest.Config) { c.ClientID = "another-client" })
+	before, _ := store.Get(smtp.OAuthKey("work"))
+	_, err := f.m.SignIn(context.Background(), f.p, nil)
+	var oe *oauth.Error
+	if !errors.Is(err, oauth.ErrNoRefreshToken) || !errors.As(err, &oe) || oe.ExitCode() != smtp.ExitAuth ||
+		!strings.Contains(oe.Hint(), "security settings") {
+		t.Fatalf("sign-in with another client and no refresh token = %v", err)
+	}
+	if now, _ := store.Get(smtp.OAuthKey("work")); now != before {
+		t.Error("the stored sign-in was replaced")
+	}
+
+	// Nothing stored yet: the same error, and nothing stored.
+	f.m.Secrets = smtp.NewSessionSecrets()
+	if _, err := f.m.SignIn(context.Background(), f.p, nil); !errors.Is(err, oauth.ErrNoRefreshToken) {
+		t.Fatalf("first sign-in without a refresh token = %v", err)
+	}
+	if st, _ := f.m.Status("work"); st.SignedIn {
+		t.Error("signed in without a refresh token")
+	}
+}
+
+// A wrong state does not end the sign-in: it is refused (400) and the
+// right answer is still taken.
+func TestSignInWrongStateThenRight(t *testing.T) {
+	store := smtp.NewSessionSecrets()
+	f := newFixture(t, store, "work", oauthtest.Config{})
+	var forgedErr error
+	forge := oauthtest.Browser(func(u *url.URL) {
+		if u.Hostname() == "127.0.0.1" && u.Query().Get("state") != "" {
+			q := u.Query()
+			q.Set("state", "forged")
+			u.RawQuery = q.Encode()
+		}
+	})
+	f.m.Browser = func(u string) error {
+		forgedErr = forge(u)
+		return oauthtest.Browser(nil)(u)
+	}
+	if _, err := f.m.SignIn(context.Background(), f.p, nil); err != nil {
+		t.Fatalf("SignIn after a wrong state = %v", err)
+	}
+	if forgedErr == nil || !strings.Contains(forgedErr.Error(), "400") {
+		t.Errorf("the wrong state was answered %v, want 400", forgedErr)
+	}
+	if n := f.auth.Count("authorization_code"); n != 1 {
+		t.Errorf("%d codes exchanged, want 1 (the right one)", n)
+	}
+	if st, _ := f.m.Status("work"); !st.SignedIn {
+		t.Error("not signed in")
+	}
+}
+
+func TestDeviceDeadline(t *testing.T) {
+	now := time.Now()
+	exp := now.Add(15 * time.Minute) // Microsoft's device codes
+	if got := oauth.DeviceDeadline(now, 0, exp); !got.Equal(exp) {
+		t.Errorf("no timeout: deadline %s, want the code's expiry", got.Sub(now))
+	}
+	if got := oauth.DeviceDeadline(now, time.Minute, exp); !got.Equal(now.Add(time.Minute)) {
+		t.Errorf("--timeout 1m: deadline %s", got.Sub(now))
+	}
+	if got := oauth.DeviceDeadline(now, 0, time.Time{}); !got.Equal(now.Add(oauth.DefaultSignInTimeout)) {
+		t.Errorf("no expiry: deadline %s", got.Sub(now))
+	}
+}
+
+// The device flow waits until the code expires when no timeout is set (not
+// the browser's 5 minutes), and reports a timeout then.
+func TestDeviceFlowUntilCodeExpires(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, smtp.NewSessionSecrets(), "work", oauthtest.Config{DevicePending: 1000, DeviceExpires: 2})
+	f.m.Timeout = 0
+	start := time.Now()
+	_, err := f.m.SignInDevice(context.Background(), f.p, nil)
+	if !errors.Is(err, oauth.ErrTimeout) || time.Since(start) > 10*time.Second {
+		t.Fatalf("device sign-in past the code's expiry = %v after %s", err, time.Since(start))
+	}
+}
+
+// For a localhost redirect (Microsoft) both 127.0.0.1 and ::1 listen on
+// one port; when that port is taken on ::1, another pair is chosen.
+func TestLoopbackPortTakenOnIPv6(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skip("no IPv6 loopback")
+	} else {
+		l.Close()
+	}
+	var mu sync.Mutex
+	failed := ""
+	restore := oauth.SetListenTCP(func(addr string) (net.Listener, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.HasPrefix(addr, "[::1]:") && addr != "[::1]:0" && failed == "" {
+			failed = addr
+			return nil, &net.OpError{Op: "listen", Net: "tcp", Err: syscall.EADDRINUSE}
+		}
+		return net.Listen("tcp", addr)
+	})
+	defer restore()
+	ln, ln6, err := oauth.ListenLoopback(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if ln6 == nil {
+		t.Fatal("went ahead without ::1 although IPv6 loopback works")
+	}
+	defer ln6.Close()
+	p4, p6 := ln.Addr().(*net.TCPAddr).Port, ln6.Addr().(*net.TCPAddr).Port
+	if p4 != p6 || failed == "" || failed == fmt.Sprintf("[::1]:%d", p6) {
+		t.Errorf("ports %d and %d; the taken one was %s", p4, p6, failed)
+	}
+}
+
+func TestEndpointsMustBeHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SMTPCONF_GOOGLE_CLIENT_ID": "id"}
+	getenv := func(k string) string { return env[k] }
+	for _, ok := range []string{"https://example.com/token", "http://127.0.0.1:8080/t", "http://[::1]:1/t", "http://localhost/t"} {
+		env["SMTPCONF_OAUTH_GOOGLE_TOKEN_URL"] = ok
+		if _, err := oauth.ResolveConfig(dir, oauth.Google, getenv); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://example.com/token", "ftp://example.com/", "-x", "file:///etc/passwd", "http://127.0.0.1.example.com/"} {
+		env["SMTPCONF_OAUTH_GOOGLE_TOKEN_URL"] = bad
+		_, err := oauth.ResolveConfig(dir, oauth.Google, getenv)
+		if !errors.Is(err, oauth.ErrSettings) || !strings.Contains(err.Error(), "SMTPCONF_OAUTH_GOOGLE_TOKEN_URL") {
+			t.Errorf("%s: %v, want a settings error naming the variable", bad, err)
+		}
+	}
+	delete(env, "SMTPCONF_OAUTH_GOOGLE_TOKEN_URL")
+	env["SMTPCONF_OAUTH_BASE_URL"] = "http://auth.example.com"
+	if _, err := oauth.ResolveConfig(dir, oauth.Google, getenv); !errors.Is(err, oauth.ErrSettings) || !strings.Contains(err.Error(), "SMTPCONF_OAUTH_BASE_URL") {
+		t.Errorf("plain http base URL: %v", err)
+	}
+	delete(env, "SMTPCONF_OAUTH_BASE_URL")
+	var s oauth.Settings
+	s.Google.AuthURL = "http://accounts.example.com/auth"
+	if err := oauth.SaveSettings(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oauth.ResolveConfig(dir, oauth.Google, getenv); !errors.Is(err, oauth.ErrSettings) || !strings.Contains(err.Error(), oauth.SettingsFile) {
+		t.Errorf("plain http in oauth.json: %v", err)
+	}
+}
+
+func TestBrowserOpensOnlyWebAddresses(t *testing.T) {
+	m := &oauth.Manager{Getenv: func(k string) string {
+		if k == oauth.EnvBrowser {
+			return "true"
+		}
+		return ""
+	}}
+	for _, bad := range []string{"-n", "--help", "file:///etc/passwd", "javascript:alert(1)", ""} {
+		if err := m.SystemBrowser(bad); err == nil {
+			t.Errorf("%q was passed to the browser", bad)
+		}
+	}
+	if err := m.SystemBrowser("https://example.com/auth?x=1"); err != nil {
+		t.Errorf("https address: %v", err)
+	}
+}
+
+// Config is asked on the UI thread: oauth.json is read again only when it
+// changed (or was saved through SaveSettings).
+func TestConfigIsCached(t *testing.T) {
+	dir := t.TempDir()
+	m := &oauth.Manager{ConfigDir: dir, Getenv: func(string) string { return "" }}
+	save := func(id string) {
+		var s oauth.Settings
+		s.Google.ClientID = id
+		if err := oauth.SaveSettings(dir, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := func() string {
+		c, err := m.Config(oauth.Google)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ClientID
+	}
+	save("aaaa")
+	if got := id(); got != "aaaa" {
+		t.Fatalf("client ID %q", got)
+	}
+	// Changed behind its back with the same size and time: still cached.
+	path := filepath.Join(dir, oauth.SettingsFile)
+	fi, _ := os.Stat(path)
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), "aaaa", "bbbb", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if got := id(); got != "aaaa" {
+		t.Errorf("oauth.json was read again although unchanged in size and time (%q)", got)
+	}
+	// A real change (new time) is seen; so is SaveSettings.
+	if err := os.Chtimes(path, fi.ModTime().Add(time.Second), fi.ModTime().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := id(); got != "bbbb" {
+		t.Errorf("after a change: %q", got)
+	}
+	save("cccc")
+	if got := id(); got != "cccc" {
+		t.Errorf("after SaveSettings: %q", got)
+	}
+	os.Remove(path)
+	if _, err := m.Config(oauth.Google); !errors.Is(err, oauth.ErrNoClientID) {
+		t.Errorf("after removing oauth.json: %v", err)
+	}
+}
