@@ -17,37 +17,67 @@ import (
 // (assets/translations) with go-i18n, the library under Fyne's lang package,
 // so the headless build, which links no Fyne, speaks the same languages with
 // the same templates and plural rules.
+//
+// Only the language in use is loaded, and English hardly at all: its
+// sentences are their own keys, so only its plural forms ("1 attempt") are
+// needed (Catalog). Parsing a whole file costs about 2.5 ms, which every
+// command would otherwise pay before it starts.
 
 var (
 	bundleOnce sync.Once
 	bundle     *i18n.Bundle
-	tags       []language.Tag // the languages there are files for; English first
 
-	// mu guards the choice and the localizer made for it. The bundle is
-	// only written inside bundleOnce and read-only afterwards, and go-i18n
-	// localizes concurrently (it parses each template once, under a
-	// sync.Once), so Localize runs outside mu on the localizer it returned.
+	// mu guards the choice, the localizer made for it and which languages
+	// the bundle has. go-i18n localizes concurrently (it parses each
+	// template once, under a sync.Once), so Localize runs outside mu on
+	// the localizer it returned; the bundle only grows under mu.
 	mu        sync.Mutex
 	chosen    string // "" follows the system locale
 	localizer *i18n.Localizer
-	active    language.Tag
+	inBundle  = map[string]bool{}
+
+	catalogOnce sync.Once
+	catalogs    map[string][]byte
 )
 
-func loadBundle() {
-	bundle = i18n.NewBundle(language.English)
-	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	tags = []language.Tag{language.English}
-	entries, _ := assets.Translations.ReadDir(assets.TranslationsDir)
-	for _, e := range entries {
-		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + e.Name())
-		if err != nil {
-			continue
+// Catalog is what a translator must load to speak code ("en" or "zh"), as
+// a go-i18n message file: for Chinese the whole of zh.json; for English only
+// the plural sentences of en.json, since every other English sentence is its
+// own key.
+func Catalog(code string) []byte {
+	catalogOnce.Do(func() {
+		catalogs = map[string][]byte{}
+		if data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/zh.json"); err == nil {
+			catalogs["zh"] = data
 		}
-		f, err := bundle.ParseMessageFileBytes(data, e.Name())
-		if err != nil || f.Tag == language.English {
-			continue
+		plurals := map[string]json.RawMessage{}
+		if data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json"); err == nil {
+			var all map[string]json.RawMessage
+			if json.Unmarshal(data, &all) == nil {
+				for k, v := range all {
+					if len(v) > 0 && v[0] == '{' {
+						plurals[k] = v
+					}
+				}
+			}
 		}
-		tags = append(tags, f.Tag)
+		catalogs["en"], _ = json.Marshal(plurals)
+	})
+	return catalogs[code]
+}
+
+// addToBundle loads code's catalog into the bundle once; mu must be held.
+func addToBundle(code string) {
+	bundleOnce.Do(func() {
+		bundle = i18n.NewBundle(language.English)
+		bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	})
+	if inBundle[code] {
+		return
+	}
+	inBundle[code] = true
+	if data := Catalog(code); len(data) > 0 {
+		_, _ = bundle.ParseMessageFileBytes(data, code+".json")
 	}
 }
 
@@ -120,7 +150,6 @@ func Language() string {
 }
 
 func currentLocalizer() *i18n.Localizer {
-	bundleOnce.Do(loadBundle)
 	mu.Lock()
 	defer mu.Unlock()
 	if localizer == nil {
@@ -128,6 +157,7 @@ func currentLocalizer() *i18n.Localizer {
 		if code == "" {
 			code = SystemLanguage()
 		}
+		addToBundle(code)
 		localizer = i18n.NewLocalizer(bundle, code)
 	}
 	return localizer
@@ -137,15 +167,12 @@ func currentLocalizer() *i18n.Localizer {
 // translator when none is Set, and the whole of translation in the headless
 // build.
 func Builtin(key string, count int, data any) string {
-	return BuiltinKey(key, key, count, data)
-}
-
-// BuiltinKey is Builtin with the English apart from the key, like Fyne's
-// lang.X: when no file has key, fallback (its template filled) is the
-// answer.
-func BuiltinKey(key, fallback string, count int, data any) string {
+	if count < 0 && Language() == "en" {
+		// An English sentence is its own key: nothing to load.
+		return Fill(key, data)
+	}
 	cfg := &i18n.LocalizeConfig{
-		DefaultMessage: &i18n.Message{ID: key, Other: fallback},
+		DefaultMessage: &i18n.Message{ID: key, Other: key},
 		TemplateData:   data,
 	}
 	if count >= 0 {
@@ -153,7 +180,7 @@ func BuiltinKey(key, fallback string, count int, data any) string {
 	}
 	s, err := currentLocalizer().Localize(cfg)
 	if err != nil {
-		return Fill(fallback, data)
+		return Fill(key, data)
 	}
 	return s
 }

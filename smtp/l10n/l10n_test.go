@@ -75,21 +75,6 @@ func TestSetOverrides(t *testing.T) {
 	}
 }
 
-func TestBuiltinKey(t *testing.T) {
-	defer Use("")
-	Use("zh")
-	if got := BuiltinKey("Back", "fallback", -1, nil); got != "上一步" {
-		t.Errorf("BuiltinKey(Back) in Chinese = %q", got)
-	}
-	Use("en")
-	if got := BuiltinKey("Back", "fallback", -1, nil); got != "Back" {
-		t.Errorf("BuiltinKey(Back) in English = %q, want the translation, not the fallback", got)
-	}
-	if got := BuiltinKey("no.such.key", "fallback {{.N}}", -1, map[string]any{"N": 3}); got != "fallback 3" {
-		t.Errorf("BuiltinKey(no.such.key) = %q", got)
-	}
-}
-
 // TestBuiltinSwitchWhileTranslating switches the built-in translator's
 // language while other goroutines translate; run it with -race.
 func TestBuiltinSwitchWhileTranslating(t *testing.T) {

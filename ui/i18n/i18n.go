@@ -5,8 +5,8 @@
 // same files. Either way smtp/l10n is pointed at it, so hints and messages
 // from the domain code come out in the same language as the window.
 //
-// L, N and X take the English sentence as the key, exactly like lang.L,
-// lang.N and lang.X: the sentence must also be a key in
+// L and N take the English sentence as the key, exactly like lang.L and
+// lang.N: the sentence must also be a key in
 // assets/translations/en.json and zh.json (a test in ui/ checks).
 package i18n
 

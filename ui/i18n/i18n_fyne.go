@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
-	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp/l10n"
 	_ "github.com/smtpconf/smtpconf/ui/i18n/localefix" // before Fyne's lang reads the locale
 )
@@ -56,15 +55,6 @@ func N(in string, count int, data ...any) string {
 	mu.RLock()
 	defer mu.RUnlock()
 	return lang.N(in, count, d)
-}
-
-// X translates key, using fallback when there is no translation.
-func X(key, fallback string, data ...any) string {
-	load()
-	data = plainAll(data)
-	mu.RLock()
-	defer mu.RUnlock()
-	return lang.X(key, fallback, data...)
 }
 
 // translate is the translator smtp/l10n is pointed at.
@@ -140,31 +130,15 @@ func plainAll(data []any) []any {
 
 var loadOnce sync.Once
 
-// translationAliases are locales a translation file also serves. Fyne's own
-// Chinese strings are "zh-Hans", so a Chinese system is matched to that tag;
-// zh.json is added to it as well, or the app's strings would be English.
-var translationAliases = map[string]fyne.Locale{"zh.json": "zh-Hans"}
-
-// Load adds the app's translations to Fyne's and points smtp/l10n at them.
-// Every function here calls it; the window calls it before drawing anything.
+// Load points smtp/l10n at Fyne's lang and gives Fyne the app's sentences
+// for the language in use (more are added when the language changes). Every
+// function here calls it; the window calls it before drawing anything.
 func Load() { load() }
 
 func load() {
 	loadOnce.Do(func() {
 		mu.Lock()
 		defer mu.Unlock()
-		for name, loc := range translationAliases {
-			data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
-			if err == nil {
-				err = lang.AddTranslationsForLocale(data, loc)
-			}
-			if err != nil {
-				fyne.LogError("loading translations "+name, err)
-			}
-		}
-		if err := lang.AddTranslationsFS(assets.Translations, assets.TranslationsDir); err != nil {
-			fyne.LogError("loading translations", err)
-		}
 		l10n.Set(translate)
 		apply()
 	})
@@ -212,17 +186,34 @@ var localeOf = map[string]string{"en": "en_US.UTF-8", "zh": "zh_CN.UTF-8"}
 // goroutine copies a consistent environment: at worst, started in that
 // instant, it inherits the chosen language as its LC_ALL.
 func apply() {
-	restore := setLocaleEnv(localeOf[l10n.Language()])
+	code := l10n.Language()
+	restore := setLocaleEnv(localeOf[code])
 	defer restore()
-	// Re-adding English changes nothing but makes Fyne read the locale again.
-	data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json")
-	if err == nil {
-		err = lang.AddTranslationsForLocale(data, "en")
+	// Adding translations is what makes Fyne read the locale again. The
+	// first time a language is used its catalog goes in; after that the
+	// small English one (plural forms only) is added again, which changes
+	// nothing else.
+	if !inFyne[code] {
+		inFyne[code] = true
+		for _, loc := range fyneLocales[code] {
+			if err := lang.AddTranslationsForLocale(l10n.Catalog(code), loc); err != nil {
+				fyne.LogError("loading translations for "+string(loc), err)
+			}
+		}
+		return
 	}
-	if err != nil {
+	if err := lang.AddTranslationsForLocale(l10n.Catalog("en"), "en"); err != nil {
 		fyne.LogError("switching language", err)
 	}
 }
+
+// inFyne records which languages' catalogs Fyne has; mu guards it.
+var inFyne = map[string]bool{}
+
+// fyneLocales are the locales a catalog is added under. Fyne's own Chinese
+// strings are "zh-Hans", so a Chinese system is matched to that tag; the
+// app's Chinese goes there as well as under "zh", or it would be English.
+var fyneLocales = map[string][]fyne.Locale{"en": {"en"}, "zh": {"zh-Hans", "zh"}}
 
 // setLocaleEnv sets LC_ALL to tag and unsets LANGUAGE, which outranks it in
 // Fyne's reading, and returns the function that puts both back.

@@ -13,15 +13,6 @@ func L(in string, data ...any) string { return l10n.L(in, data...) }
 // N translates a sentence with plural forms; in is the "other" form.
 func N(in string, count int, data ...any) string { return l10n.N(in, count, data...) }
 
-// X translates key, using fallback when there is no translation.
-func X(key, fallback string, data ...any) string {
-	var d any
-	if len(data) > 0 {
-		d = data[0]
-	}
-	return l10n.BuiltinKey(key, fallback, -1, d)
-}
-
 // Use switches the language: "" follows the system locale. It reports false,
 // changing nothing, for a language there is no translation for.
 func Use(code string) bool { return l10n.Use(code) }

@@ -32,7 +32,6 @@ func TestTemplateDataPrintedOutsideTheLock(t *testing.T) {
 	for name, got := range map[string]string{
 		"L":      L("no such sentence: {{.Err}}", map[string]any{"Err": err}),
 		"N":      N("no such sentence: {{.Err}} {{.Count}}", 2, map[string]any{"Err": err}),
-		"X":      X("no such key", "fallback: {{.Err}}", map[string]any{"Err": err}),
 		"l10n.L": l10n.L("no such sentence: {{.Err}}", map[string]any{"Err": err}),
 	} {
 		want := map[string]string{"L": "no such sentence: Back", "N": "no such sentence: Back 2", "X": "fallback: Back", "l10n.L": "no such sentence: Back"}[name]

@@ -41,9 +41,6 @@ func TestSwitchWhileTranslating(t *testing.T) {
 				if got := N("Outbox ({{.Count}})", 3); !oneOf(got, wantN) {
 					bad.Store("N(Outbox) = "+got, true)
 				}
-				if got := X("Back", "fallback"); !oneOf(got, want) {
-					bad.Store("X(Back) = "+got, true)
-				}
 				if got := l10n.L("Back"); !oneOf(got, want) {
 					bad.Store("l10n.L(Back) = "+got, true)
 				}
