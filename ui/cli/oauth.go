@@ -241,6 +241,10 @@ func (r *runner) oauthStatus(args []string) error {
 	if err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
 	}
+	if st.Provider == "" {
+		// Not signed in: name the provider the profile would sign in with.
+		st.Provider, _ = oauth.ProviderFor(p)
+	}
 	if *asJSON {
 		return r.printJSON(statusJSON(p.Name, st))
 	}

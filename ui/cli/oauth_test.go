@@ -25,6 +25,7 @@ type oauthStatus struct {
 	SignedIn *bool   `json:"signed_in"`
 	Account  *string `json:"account"`
 	Expires  *string `json:"expires"`
+	Provider string  `json:"provider"`
 	Error    string  `json:"error"`
 	Hint     string  `json:"hint"`
 }
@@ -274,8 +275,8 @@ func TestOAuthLoginSendLogout(t *testing.T) {
 	if secretToolHas(t, name+"#oauth") {
 		t.Fatal("tokens still in the keyring after logout")
 	}
-	if st, _ := oauthStatusOf(t, dir, env, name); *st.SignedIn {
-		t.Fatal("still signed in after logout")
+	if st, _ := oauthStatusOf(t, dir, env, name); *st.SignedIn || *st.Expires != "" || st.Provider != "microsoft" {
+		t.Fatalf("after logout: signed in %v, expires %q, provider %q (want microsoft, the outlook preset's)", *st.SignedIn, *st.Expires, st.Provider)
 	}
 	if r = run(t, dir, "", env, "profile", "show", name); !strings.Contains(r.stdout, "not signed in (run: smtpconf oauth login "+name+")") {
 		t.Errorf("profile show after logout:\n%s", r.stdout)
