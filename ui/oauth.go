@@ -50,13 +50,16 @@ type signInPanel struct {
 	signOutBtn *widget.Button
 	problem    *notice
 	console    *widget.Hyperlink
+	setupBtn   *widget.Button        // "Enter client ID…": the Settings' sign-in apps
 	confirm    *dialog.ConfirmDialog // the sign-out question (tests)
 
 	// checkedFor is the profile whose status is known ("" = none yet);
 	// checking is set while it is being looked up.
 	checkedFor string
 	checking   bool
-	status     oauth.Status
+	// again: the client IDs changed while checking; check once more.
+	again  bool
+	status oauth.Status
 	// running is set while a sign-in waits for the browser; run tells its
 	// answer from an older one's.
 	running    bool
@@ -183,7 +186,9 @@ func (o *signInPanel) view() {
 	o.problem = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
 	o.console = widget.NewHyperlink("", nil)
 	o.console.Hide()
-	o.problem.extra.Add(o.console)
+	o.setupBtn = widget.NewButtonWithIcon(lang.L("Enter client ID…"), theme.SettingsIcon(), o.onSetup)
+	o.setupBtn.Hide()
+	o.problem.extra.Add(container.NewHBox(o.setupBtn, o.console))
 	o.problem.box.Hide()
 
 	o.box = container.NewVBox(container.NewHBox(o.button), o.waiting, o.urlBox, o.signedIn.box, o.problem.box)
@@ -273,6 +278,13 @@ func (o *signInPanel) check() {
 		}
 		m.ui(func() {
 			o.checking = false
+			if o.again {
+				o.again = false
+				o.check()
+				o.show()
+				wz.update()
+				return
+			}
 			if o.running {
 				return
 			}
@@ -352,12 +364,18 @@ func (o *signInPanel) show() {
 
 	if o.err != nil && !o.running && !signedIn {
 		o.problem.set(theme.ErrorIcon(), signInHint(o.err), widget.DangerImportance)
-		if u := consoleURL(id); u != nil && (errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrClientRejected)) {
+		clientIDProblem := errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrClientRejected)
+		if u := consoleURL(id); u != nil && clientIDProblem {
 			o.console.SetText(u.Host)
 			o.console.SetURL(u)
 			o.console.Show()
 		} else {
 			o.console.Hide()
+		}
+		if ok && clientIDProblem {
+			o.setupBtn.Show()
+		} else {
+			o.setupBtn.Hide()
 		}
 		o.problem.box.Show()
 	} else {
@@ -365,13 +383,63 @@ func (o *signInPanel) show() {
 	}
 }
 
-// signInHint is a sign-in failure in plain words.
+// signInHint is a sign-in failure in plain words. The registration help in
+// it says where to enter a client ID in the window (windowRegistrationHelp).
 func signInHint(err error) string {
 	var h interface{ Hint() string }
 	if errors.As(err, &h) && h.Hint() != "" {
-		return h.Hint()
+		hint := h.Hint()
+		var oe *oauth.Error
+		if errors.As(err, &oe) {
+			cli := strings.Join(oauth.RegistrationHelp(oe.Provider), "\n")
+			if lead, found := strings.CutSuffix(hint, cli); found && cli != "" {
+				hint = lead + strings.Join(windowRegistrationHelp(oe.Provider), "\n")
+			}
+		}
+		return displayText(hint)
 	}
 	return humanError(err)
+}
+
+// windowRegistrationHelp is oauth.RegistrationHelp for the window: the
+// same three lines, the last one saying where the Settings take the client
+// ID (the command line's is for the command line).
+func windowRegistrationHelp(id oauth.ProviderID) []string {
+	lines := oauth.RegistrationHelp(id)
+	if len(lines) != 3 {
+		return lines
+	}
+	lines = slices.Clone(lines)
+	switch id {
+	case oauth.Google:
+		lines[2] = lang.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin")
+	case oauth.Microsoft:
+		lines[2] = lang.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID")
+	}
+	return lines
+}
+
+// onSetup opens the Settings where the client ID is entered.
+func (o *signInPanel) onSetup() {
+	if id, _, ok := o.s.signInProvider(); ok {
+		o.s.wz.m.openSignInApps(id)
+	}
+}
+
+// recheck looks at the client ID again after the Settings changed it, so
+// that "Sign in with …" works without reopening the profile.
+func (o *signInPanel) recheck() {
+	if o.err != nil && (errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrClientRejected) ||
+		errors.Is(o.err, oauth.ErrSettings)) {
+		o.err = nil
+	}
+	if o.checking {
+		o.again = true
+		return
+	}
+	o.check()
+	o.show()
+	o.s.wz.update()
 }
 
 // consoleURL is where a client ID is registered with a provider.

@@ -4,6 +4,8 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,13 +303,42 @@ func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
 	}
 	o.method.SetSelected("Sign in with Google")
 	h.waitFor("the registration help", 5*time.Second, func() bool { return o.problem.box.Visible() })
-	for _, line := range oauth.RegistrationHelp(oauth.Google) {
-		if !strings.Contains(o.problem.text.Text, line) {
+	// The window's help: the first two lines as on the command line, the
+	// third says where the window takes the client ID.
+	help := windowRegistrationHelp(oauth.Google)
+	cli := oauth.RegistrationHelp(oauth.Google)
+	if len(help) != 3 || help[0] != cli[0] || help[1] != cli[1] || help[2] == cli[2] ||
+		!strings.Contains(help[2], "Settings → Sign-in apps") || !strings.Contains(help[2], "smtpconf oauth setup google") {
+		t.Fatalf("window help = %q", help)
+	}
+	for _, line := range help {
+		if !strings.Contains(o.problem.text.Text, displayText(line)) {
 			t.Errorf("help %q lacks %q", o.problem.text.Text, line)
 		}
 	}
+	if strings.Contains(o.problem.text.Text, cli[2]) {
+		t.Errorf("the window shows the command line's third line: %q", o.problem.text.Text)
+	}
 	if !o.console.Visible() || o.console.URL == nil || o.console.URL.Host != "console.cloud.google.com" {
 		t.Errorf("console link = %v (visible %v)", o.console.URL, o.console.Visible())
+	}
+	if !o.setupBtn.Visible() || o.setupBtn.Text != "Enter client ID…" {
+		t.Errorf("Enter client ID… shown %v (%q)", o.setupBtn.Visible(), o.setupBtn.Text)
+	}
+}
+
+func TestOAuthWindowRegistrationHelpMicrosoft(t *testing.T) {
+	inEnglish(t)
+	help := windowRegistrationHelp(oauth.Microsoft)
+	cli := oauth.RegistrationHelp(oauth.Microsoft)
+	if len(help) != 3 || help[0] != cli[0] || help[1] != cli[1] ||
+		!strings.Contains(help[2], "SMTP.Send") || !strings.Contains(help[2], "Settings → Sign-in apps") ||
+		!strings.Contains(help[2], "smtpconf oauth setup microsoft --client-id ID") {
+		t.Fatalf("window help = %q", help)
+	}
+	// The command line keeps its three lines.
+	if len(cli) != 3 || !strings.Contains(cli[2], "smtpconf oauth setup microsoft") {
+		t.Fatalf("RegistrationHelp = %q", cli)
 	}
 }
 
@@ -424,5 +455,80 @@ func TestOAuthMicrosoftPresetsOfferSignIn(t *testing.T) {
 	o.method.SetSelected("Sign in with Microsoft")
 	if wz.draft.Auth != smtp.AuthXOAUTH2 || o.pwBox.Visible() {
 		t.Fatalf("back to signing in: auth %q", wz.draft.Auth)
+	}
+}
+
+// A window-only person: no client ID in the build, "Enter client ID…" on
+// the Account step opens the Settings, the ID and secret are saved there,
+// and "Sign in with Google" then works without reopening the profile.
+func TestOAuthClientIDEnteredInSettingsSignsIn(t *testing.T) {
+	inEnglish(t)
+	const id, secret = "123-abc.apps.googleusercontent.com", "GOCSPX-s3cret"
+	auth := oauthtest.Start(t, oauthtest.Config{Email: oauthAccount, ClientID: id, ClientSecret: secret})
+	h := newHarness(t, withOAuthEnv(auth, nil))
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	if o.method.Selected != "App password" {
+		t.Fatalf("selected %q without a client ID, want App password", o.method.Selected)
+	}
+	o.method.SetSelected("Sign in with Google")
+	h.waitFor("the registration help", 5*time.Second, func() bool { return o.problem.box.Visible() && o.setupBtn.Visible() })
+	if !strings.Contains(o.problem.text.Text, "no client ID for Google") {
+		t.Fatalf("problem = %q", o.problem.text.Text)
+	}
+
+	test.Tap(o.setupBtn)
+	sv := h.m.settings
+	if sv == nil || sv.apps == nil {
+		t.Fatal("Enter client ID… did not open the Settings")
+	}
+	g := sv.apps.forms[0]
+	if g.id != oauth.Google || !g.item.Open || sv.apps.forms[1].item.Open {
+		t.Fatalf("open parts: google %v, microsoft %v", g.item.Open, sv.apps.forms[1].item.Open)
+	}
+	if sv.scroll.Offset.Y <= 0 || sv.scroll.Offset.Y > sv.apps.box.Position().Y {
+		t.Errorf("the Settings are scrolled to %v, want the sign-in apps at %v", sv.scroll.Offset.Y, sv.apps.box.Position().Y)
+	}
+	h.waitFor("oauth.json to be read", 5*time.Second, func() bool { return g.loaded })
+	if g.item.Title != "Google: not set up" || g.clientID.entry.Disabled() || g.clientID.note.Visible() {
+		t.Fatalf("title %q, client ID disabled %v, note %q", g.item.Title, g.clientID.entry.Disabled(), g.clientID.note.Text)
+	}
+	if !g.secret.entry.Password {
+		t.Error("the client secret is shown in clear")
+	}
+	typeInto(g.clientID.entry, id)
+	typeInto(g.secret.entry, secret)
+	test.Tap(g.save)
+	h.waitFor("the save", 5*time.Second, func() bool { return !g.busy && g.msg.box.Visible() })
+	path := filepath.Join(h.oauth.ConfigDir, oauth.SettingsFile)
+	if g.msg.text.Text != "Saved in "+path+"." {
+		t.Fatalf("after Save: %q", g.msg.text.Text)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("oauth.json: %v, mode %v; want 0600", err, fi.Mode())
+	}
+	s, err := oauth.LoadSettings(h.oauth.ConfigDir)
+	if err != nil || s.Google.ClientID != id || s.Google.ClientSecret != secret || s.Microsoft != (oauth.ProviderSettings{}) {
+		t.Fatalf("oauth.json = %+v, %v", s, err)
+	}
+	if g.item.Title != "Google: set up" || !g.remove.Visible() || g.remove.Disabled() {
+		t.Errorf("after Save: title %q, Remove disabled %v", g.item.Title, g.remove.Disabled())
+	}
+
+	// The Account step saw it, without reopening.
+	h.waitFor("the sign-in panel to see the client ID", 5*time.Second, func() bool {
+		return !o.checking && !o.problem.box.Visible() && o.button.Visible()
+	})
+	sv.dlg.Hide()
+	signIn(h, a)
+	if o.err != nil {
+		t.Fatalf("sign-in failed: %v (%s)", o.err, o.problem.text.Text)
+	}
+	if !o.signedIn.box.Visible() || !strings.Contains(storedToken(h, oauthAccount), "refresh_token") {
+		t.Fatalf("not signed in: %q", o.signedIn.text.Text)
+	}
+	if got := auth.LastAuthorize().Get("client_id"); got != id {
+		t.Errorf("signed in with client_id %q, want %q", got, id)
 	}
 }

@@ -3,6 +3,11 @@
 package ui
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"unicode"
 
@@ -10,11 +15,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/go-text/typesetting/fontscan"
 
 	"github.com/smtpconf/smtpconf/smtp/l10n"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -63,10 +70,21 @@ type settingsView struct {
 	language *widget.RadioGroup
 	auto     *widget.Check
 	codes    map[string]string // radio label → language code
+	// scroll holds the content; apps is the "Sign-in apps (OAuth2)"
+	// section (settings_oauth in this file).
+	scroll *container.Scroll
+	apps   *oauthApps
 }
 
 // onSettings opens the Settings dialog.
 func (m *mainUI) onSettings() {
+	m.openSettings(nil)
+}
+
+// openSettings opens the Settings dialog, closing one that is open; prev,
+// when not nil, is the dialog it replaces (after a language switch), whose
+// typed sign-in app settings it keeps.
+func (m *mainUI) openSettings(prev *settingsView) {
 	if m.settings != nil && m.settings.dlg != nil {
 		m.settings.dlg.Hide()
 	}
@@ -103,6 +121,7 @@ func (m *mainUI) onSettings() {
 	autoHelp.SizeName = theme.SizeNameCaptionText
 
 	bold := fyne.TextStyle{Bold: true}
+	sv.apps = newOAuthApps(m, prev)
 	content := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("Language"), fyne.TextAlignLeading, bold),
 		sv.language,
@@ -110,10 +129,33 @@ func (m *mainUI) onSettings() {
 		widget.NewLabelWithStyle(lang.L("Settings detection"), fyne.TextAlignLeading, bold),
 		sv.auto,
 		autoHelp,
+		widget.NewSeparator(),
+		sv.apps.box,
 	)
-	sv.dlg = dialog.NewCustom(lang.L("Settings"), lang.L("Close"), content, m.win)
-	sv.dlg.Resize(fyne.NewSize(520, 0))
+	sv.scroll = container.NewVScroll(content)
+	// Tall enough for an open provider, within the window.
+	height := float32(520)
+	if ch := m.win.Canvas().Size().Height; ch > 0 {
+		height = min(max(ch-220, 320), 560)
+	}
+	sv.scroll.SetMinSize(fyne.NewSize(560, height))
+	sv.dlg = dialog.NewCustom(lang.L("Settings"), lang.L("Close"), sv.scroll, m.win)
 	sv.dlg.Show()
+	sv.apps.load()
+}
+
+// openSignInApps opens the Settings at the "Sign-in apps (OAuth2)" section,
+// with provider id's part open (the Account step's "Enter client ID…").
+func (m *mainUI) openSignInApps(id oauth.ProviderID) {
+	m.onSettings()
+	sv := m.settings
+	sv.apps.open(id)
+	// Lay the content out now (the dialog may not have been drawn yet) so
+	// that the section's place is known, and scroll it to the top.
+	c := sv.scroll.Content
+	width := max(sv.scroll.Size().Width, sv.scroll.MinSize().Width, c.Size().Width)
+	c.Resize(fyne.NewSize(width, c.MinSize().Height))
+	sv.scroll.ScrollToOffset(fyne.NewPos(0, sv.apps.box.Position().Y))
 }
 
 // systemLanguage is the language the system locale asks for.
@@ -141,8 +183,9 @@ func (m *mainUI) setLanguage(code string) {
 	if !i18n.Use(code) || i18n.Current() == before {
 		return
 	}
+	prev := m.settings
 	m.rebuild()
-	m.onSettings()
+	m.openSettings(prev)
 	m.checkFonts()
 }
 
@@ -279,4 +322,515 @@ func (m *mainUI) showFontNotice() {
 	m.fontNotice = dialog.NewCustom(title, lang.L("Close"), container.NewVBox(text, cmds, where), m.win)
 	m.fontNotice.Resize(fyne.NewSize(560, 0))
 	m.fontNotice.Show()
+}
+
+// The Settings' "Sign-in apps (OAuth2)" section: per provider, the client
+// ID registered with it (and Google's client secret, Microsoft's tenant),
+// saved in oauth.json in the config directory. The environment overrides
+// the file, and the file the build's defaults (oauth.ResolveConfig).
+
+// oauthApps is the section: one form per provider, in an accordion.
+type oauthApps struct {
+	m         *mainUI
+	dir       string              // where oauth.json is (the Manager's)
+	getenv    func(string) string // the Manager's environment
+	box       *fyne.Container
+	accordion *widget.Accordion
+	forms     []*oauthAppForm
+}
+
+// oauthAppForm is one provider's part.
+type oauthAppForm struct {
+	apps *oauthApps
+	id   oauth.ProviderID
+	name string // "Google"
+	item *widget.AccordionItem
+
+	clientID *appField
+	secret   *appField // Google only
+	tenant   *appField // Microsoft only
+
+	msg     *notice
+	save    *widget.Button
+	remove  *widget.Button
+	help    *widget.Accordion // "How to register…"
+	confirm *dialog.ConfirmDialog
+
+	// loaded is set once oauth.json was read; busy while it is written.
+	loaded bool
+	busy   bool
+	// file is the provider's part of oauth.json as last read.
+	file oauth.ProviderSettings
+	// focus: focus the client ID once loaded (opened from the Account step).
+	focus bool
+	// carry is what was typed before the dialog was rebuilt (language
+	// switch), put back once loaded.
+	carry map[*appField]string
+}
+
+// appField is one setting: its entry, the environment variable that wins
+// over it, the build's default, and a note on where the value comes from.
+type appField struct {
+	env      string // e.g. SMTPCONF_GOOGLE_CLIENT_ID
+	builtIn  string
+	entry    *widget.Entry
+	object   fyne.CanvasObject // what is placed (the entry, or its select)
+	note     *widget.Label
+	envValue string // set: the variable wins, the field is read-only
+	edited   bool
+}
+
+// Client ID environment variables, as oauth.ResolveConfig reads them.
+func envName(id oauth.ProviderID, setting string) string {
+	return "SMTPCONF_" + strings.ToUpper(string(id)) + "_" + setting
+}
+
+// Microsoft's tenant words.
+var tenantWords = []string{"common", "consumers", "organizations"}
+
+func newAppField(env, builtIn string, entry *widget.Entry, object fyne.CanvasObject) *appField {
+	f := &appField{env: env, builtIn: strings.TrimSpace(builtIn), entry: entry, object: object}
+	f.note = wrapped("")
+	f.note.SizeName = theme.SizeNameCaptionText
+	f.note.Hide()
+	return f
+}
+
+// editable reports whether the field is not set by the environment.
+func (f *appField) editable() bool { return f != nil && f.envValue == "" }
+
+// value is the trimmed text.
+func (f *appField) value() string { return strings.TrimSpace(f.entry.Text) }
+
+func newOAuthApps(m *mainUI, prev *settingsView) *oauthApps {
+	a := &oauthApps{m: m, dir: m.oauth.SettingsDir(), getenv: m.oauth.Getenv}
+	if a.getenv == nil {
+		a.getenv = os.Getenv
+	}
+	a.accordion = widget.NewAccordion()
+	for _, id := range oauth.Providers {
+		f := a.newForm(id)
+		a.forms = append(a.forms, f)
+		a.accordion.Append(f.item)
+	}
+	// Keep what was typed, and what was open, across a rebuild.
+	if prev != nil && prev.apps != nil {
+		for i, old := range prev.apps.forms {
+			nf := a.forms[i]
+			nf.carry = map[*appField]string{}
+			for _, pair := range [][2]*appField{{old.clientID, nf.clientID}, {old.secret, nf.secret}, {old.tenant, nf.tenant}} {
+				if pair[0] != nil && pair[0].edited {
+					nf.carry[pair[1]] = pair[0].entry.Text
+				}
+			}
+			if old.item.Open {
+				a.accordion.Open(i)
+			}
+		}
+	}
+	intro := wrapped(lang.L("Signing in with Google or Microsoft needs a client ID that you, or whoever made this copy, registered with the provider. It is kept in oauth.json in the configuration folder, never a password or a token."))
+	intro.SizeName = theme.SizeNameCaptionText
+	a.box = container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Sign-in apps (OAuth2)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		intro,
+		a.accordion,
+	)
+	return a
+}
+
+func (a *oauthApps) newForm(id oauth.ProviderID) *oauthAppForm {
+	info, _ := oauth.Info(id)
+	f := &oauthAppForm{apps: a, id: id, name: info.Name}
+	rows := []fyne.CanvasObject{}
+	addRow := func(label string, fld *appField, help string) {
+		col := container.NewVBox(fld.object)
+		if help != "" {
+			h := wrapped(help)
+			h.SizeName = theme.SizeNameCaptionText
+			col.Add(h)
+		}
+		col.Add(fld.note)
+		rows = append(rows, widget.NewLabel(label), col)
+	}
+
+	e := widget.NewEntry()
+	switch id {
+	case oauth.Google:
+		e.SetPlaceHolder("123456789012-abc.apps.googleusercontent.com")
+		f.clientID = newAppField(envName(id, "CLIENT_ID"), oauth.GoogleClientID, e, e)
+	default:
+		e.SetPlaceHolder("00000000-0000-0000-0000-000000000000")
+		f.clientID = newAppField(envName(id, "CLIENT_ID"), oauth.MicrosoftClientID, e, e)
+	}
+	addRow(lang.L("Client ID"), f.clientID, "")
+	if id == oauth.Google {
+		se := widget.NewPasswordEntry()
+		f.secret = newAppField(envName(id, "CLIENT_SECRET"), oauth.GoogleClientSecret, se, se)
+		addRow(lang.L("Client secret"), f.secret, lang.L("Google gives desktop apps a client secret too. It is not confidential, but it is hidden here like a password."))
+	}
+	if id == oauth.Microsoft {
+		sel := widget.NewSelectEntry(tenantWords)
+		sel.SetPlaceHolder(strings.TrimSpace(oauth.MicrosoftTenant))
+		f.tenant = newAppField(envName(id, "TENANT"), "", &sel.Entry, sel)
+		addRow(lang.L("Tenant"), f.tenant, lang.L("common: personal and work or school accounts; consumers: personal accounts only; organizations: work or school accounts only; or your organization's tenant ID or domain."))
+	}
+	for _, fld := range f.fields() {
+		fld.entry.Disable()
+		fld.entry.OnChanged = func(string) {
+			if f.loaded && fld.editable() {
+				fld.edited = true
+			}
+		}
+	}
+	f.clientID.entry.OnSubmitted = func(string) { f.onSave() }
+
+	f.msg = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
+	f.msg.box.Hide()
+	f.save = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), f.onSave)
+	f.save.Importance = widget.HighImportance
+	f.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), f.onRemove)
+	f.save.Disable()
+	f.remove.Disable()
+
+	helpText := wrapped(displayText(strings.Join(windowRegistrationHelp(id), "\n")))
+	helpText.Selectable = true // the command can be copied
+	helpBox := container.NewVBox(helpText)
+	if u := consoleURL(id); u != nil {
+		helpBox.Add(widget.NewHyperlink(u.Host, u))
+	}
+	f.help = widget.NewAccordion(widget.NewAccordionItem(lang.L("How to register…"), helpBox))
+
+	f.item = widget.NewAccordionItem(f.title(""), container.NewVBox(
+		container.New(layout.NewFormLayout(), rows...),
+		f.msg.box,
+		container.NewHBox(f.save, f.remove),
+		f.help,
+	))
+	return f
+}
+
+func (f *oauthAppForm) fields() []*appField {
+	var out []*appField
+	for _, fld := range []*appField{f.clientID, f.secret, f.tenant} {
+		if fld != nil {
+			out = append(out, fld)
+		}
+	}
+	return out
+}
+
+// title is the provider's heading with where its client ID comes from.
+func (f *oauthAppForm) title(source string) string {
+	d := map[string]any{"Provider": f.name}
+	switch source {
+	case "env":
+		return lang.L("{{.Provider}}: set by an environment variable", d)
+	case "file":
+		return lang.L("{{.Provider}}: set up", d)
+	case "built-in":
+		return lang.L("{{.Provider}}: built in", d)
+	case "none":
+		return lang.L("{{.Provider}}: not set up", d)
+	}
+	return f.name
+}
+
+// load reads oauth.json and the environment off the UI thread, then fills
+// the forms.
+func (a *oauthApps) load() {
+	m := a.m
+	go func() {
+		s, err := oauth.LoadSettings(a.dir)
+		env := map[string]string{}
+		for _, f := range a.forms {
+			for _, fld := range f.fields() {
+				env[fld.env] = strings.TrimSpace(a.getenv(fld.env))
+			}
+		}
+		m.ui(func() {
+			for _, f := range a.forms {
+				f.fill(s, err, env)
+			}
+		})
+	}()
+}
+
+// fill shows what was read: each field's value, where it comes from, and
+// whether it can be changed here.
+func (f *oauthAppForm) fill(s oauth.Settings, err error, env map[string]string) {
+	if err != nil {
+		f.setMsg(theme.ErrorIcon(), lang.L("The sign-in settings could not be read:")+"\n"+f.problem(err), widget.DangerImportance)
+	} else {
+		f.file = *s.For(f.id)
+	}
+	fileVal := map[*appField]string{f.clientID: f.file.ClientID}
+	if f.secret != nil {
+		fileVal[f.secret] = f.file.ClientSecret
+	}
+	if f.tenant != nil {
+		fileVal[f.tenant] = f.file.Tenant
+	}
+	f.loaded = false // no edits while filling
+	for _, fld := range f.fields() {
+		fld.envValue = env[fld.env]
+		fld.edited = false
+		switch {
+		case fld.envValue != "":
+			fld.entry.SetText(fld.envValue)
+			fld.entry.Disable()
+			fld.note.SetText(lang.L("Set by the environment variable {{.Variable}}, which wins over this setting. To change it here, unset the variable and restart SMTP Configurator.", map[string]any{"Variable": fld.env}))
+			fld.note.Show()
+		default:
+			fld.entry.SetText(fileVal[fld])
+			fld.entry.Enable()
+			if fileVal[fld] == "" && fld.builtIn != "" {
+				fld.note.SetText(lang.L("Built into this copy by its distributor. What you enter here replaces it."))
+				fld.note.Show()
+				if fld == f.clientID {
+					fld.entry.SetPlaceHolder(fld.builtIn)
+				}
+			} else {
+				fld.note.Hide()
+			}
+		}
+	}
+	source := "none"
+	switch {
+	case f.clientID.envValue != "":
+		source = "env"
+	case strings.TrimSpace(f.file.ClientID) != "":
+		source = "file"
+	case f.clientID.builtIn != "":
+		source = "built-in"
+	}
+	f.item.Title = f.title(source)
+	f.apps.accordion.Refresh()
+	f.loaded = true
+	for fld, text := range f.carry {
+		if fld.editable() {
+			fld.entry.SetText(text)
+		}
+	}
+	f.carry = nil
+	f.refreshButtons()
+	if f.focus && f.clientID.editable() {
+		f.focus = false
+		if c := fyne.CurrentApp().Driver().CanvasForObject(f.clientID.entry); c != nil {
+			c.Focus(f.clientID.entry)
+		}
+	}
+}
+
+// refreshButtons enables Save while something can be saved, and Remove
+// while oauth.json holds something for the provider.
+func (f *oauthAppForm) refreshButtons() {
+	canSave := false
+	for _, fld := range f.fields() {
+		canSave = canSave || fld.editable()
+	}
+	if f.loaded && !f.busy && canSave {
+		f.save.Enable()
+	} else {
+		f.save.Disable()
+	}
+	p := f.file
+	if f.loaded && !f.busy && (p.ClientID != "" || p.ClientSecret != "" || p.Tenant != "") {
+		f.remove.Enable()
+	} else {
+		f.remove.Disable()
+	}
+}
+
+func (f *oauthAppForm) setMsg(icon fyne.Resource, text string, imp widget.Importance) {
+	f.msg.set(icon, text, imp)
+	f.msg.box.Show()
+}
+
+// problem is an error with its hint.
+func (f *oauthAppForm) problem(err error) string {
+	if !errors.As(err, new(*oauth.Error)) && errors.Is(err, oauth.ErrSettings) {
+		err = &oauth.Error{Kind: oauth.ErrSettings, Provider: f.id, Err: err}
+	}
+	msg := humanError(err)
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		msg += "\n" + h.Hint()
+	}
+	return msg
+}
+
+// validClientText reports whether s has no spaces or control characters.
+func validClientText(s string) bool {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	tenantGUID   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	tenantDomain = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))+$`)
+)
+
+// validTenant accepts Microsoft's tenant words, a tenant ID (GUID) or a
+// domain; "" keeps the default. It returns the value to save.
+func validTenant(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", true
+	}
+	for _, w := range tenantWords {
+		if strings.EqualFold(s, w) {
+			return w, true
+		}
+	}
+	if tenantGUID.MatchString(s) || len(s) <= 253 && tenantDomain.MatchString(s) {
+		return strings.ToLower(s), true
+	}
+	return "", false
+}
+
+// appValues are a form's checked values.
+type appValues struct {
+	clientID, secret, tenant string
+}
+
+// validate checks the editable fields; the error is a sentence to show.
+func (f *oauthAppForm) validate() (appValues, error) {
+	var v appValues
+	if f.clientID.editable() {
+		v.clientID = f.clientID.value()
+		switch {
+		case v.clientID == "":
+			return v, errors.New(lang.L("Enter the client ID that {{.Provider}} gave you.", map[string]any{"Provider": f.name}))
+		case !validClientText(v.clientID) || len(v.clientID) > 512:
+			return v, errors.New(lang.L("The client ID cannot contain spaces or control characters. Copy it again from the provider's console."))
+		}
+	}
+	if f.secret.editable() {
+		v.secret = f.secret.value()
+		if !validClientText(v.secret) || len(v.secret) > 512 {
+			return v, errors.New(lang.L("The client secret cannot contain spaces or control characters. Copy it again from the provider's console."))
+		}
+	}
+	if f.tenant.editable() {
+		t, ok := validTenant(f.tenant.value())
+		if !ok {
+			return v, errors.New(lang.L("The tenant must be common, consumers, organizations, a tenant ID (such as 00000000-0000-0000-0000-000000000000) or a domain (such as contoso.onmicrosoft.com)."))
+		}
+		v.tenant = t
+	}
+	return v, nil
+}
+
+// onSave checks the form and writes it to oauth.json, changing only what
+// the form shows (and not what the environment sets).
+func (f *oauthAppForm) onSave() {
+	if !f.loaded || f.busy {
+		return
+	}
+	v, err := f.validate()
+	if err != nil {
+		f.setMsg(theme.ErrorIcon(), err.Error(), widget.DangerImportance)
+		return
+	}
+	f.write(func(ps *oauth.ProviderSettings) {
+		if f.clientID.editable() {
+			ps.ClientID = v.clientID
+		}
+		if f.secret.editable() {
+			ps.ClientSecret = v.secret
+		}
+		if f.tenant.editable() {
+			ps.Tenant = v.tenant
+		}
+	}, lang.L("Saved in {{.Path}}.", map[string]any{"Path": filepath.Join(f.apps.dir, oauth.SettingsFile)}))
+}
+
+// onRemove asks, then removes the provider's client ID, secret and tenant
+// from oauth.json (endpoint overrides stay).
+func (f *oauthAppForm) onRemove() {
+	if !f.loaded || f.busy {
+		return
+	}
+	d := map[string]any{"Provider": f.name, "Path": filepath.Join(f.apps.dir, oauth.SettingsFile)}
+	body := lang.L("The client ID saved for {{.Provider}} is removed from {{.Path}}.", d) + " "
+	if f.clientID.envValue != "" || f.clientID.builtIn != "" {
+		body += lang.L("The one built into this copy, or set in the environment, is used again.")
+	} else {
+		body += lang.L("Until you enter one again, profiles cannot sign in with {{.Provider}} or send mail with that sign-in.", d)
+	}
+	f.confirm = dialog.NewConfirm(lang.L("Remove the {{.Provider}} client ID?", d), body, func(ok bool) {
+		if !ok {
+			return
+		}
+		f.write(func(ps *oauth.ProviderSettings) {
+			ps.ClientID, ps.ClientSecret, ps.Tenant = "", "", ""
+		}, lang.L("Removed the {{.Provider}} client ID.", d))
+	}, f.apps.m.win)
+	f.confirm.SetConfirmText(lang.L("Remove"))
+	f.confirm.Show()
+}
+
+// write changes the provider's settings in oauth.json off the UI thread
+// (read again first, so the other provider's and anything else in the file
+// stay), reads the file back to be sure, and tells the sign-in panel.
+func (f *oauthAppForm) write(change func(*oauth.ProviderSettings), done string) {
+	f.busy = true
+	f.refreshButtons()
+	a := f.apps
+	m := a.m
+	go func() {
+		s, err := oauth.LoadSettings(a.dir)
+		var want oauth.ProviderSettings
+		if err == nil {
+			change(s.For(f.id))
+			want = *s.For(f.id)
+			err = oauth.SaveSettings(a.dir, s)
+		}
+		if err == nil {
+			var back oauth.Settings
+			back, err = oauth.LoadSettings(a.dir)
+			if err == nil && *back.For(f.id) != want {
+				err = errors.New(lang.L("The settings file did not keep what was written."))
+			}
+			s = back
+		}
+		m.ui(func() {
+			f.busy = false
+			if err != nil {
+				f.refreshButtons()
+				f.setMsg(theme.ErrorIcon(), lang.L("Nothing was saved:")+"\n"+f.problem(err), widget.DangerImportance)
+				return
+			}
+			env := map[string]string{}
+			for _, fld := range f.fields() {
+				env[fld.env] = fld.envValue
+			}
+			f.fill(s, nil, env)
+			f.setMsg(theme.ConfirmIcon(), done, widget.SuccessImportance)
+			m.oauthSettingsChanged()
+		})
+	}()
+}
+
+// open opens provider id's part, and focuses its client ID once it can be
+// typed in.
+func (a *oauthApps) open(id oauth.ProviderID) {
+	for i, f := range a.forms {
+		if f.id == id {
+			a.accordion.Open(i)
+			f.focus = true
+		}
+	}
+}
+
+// oauthSettingsChanged tells the open profile's sign-in panel that the
+// client IDs changed, so "Sign in with …" works without reopening.
+func (m *mainUI) oauthSettingsChanged() {
+	if wz := m.wizard; wz != nil && wz.account != nil && wz.account.oauth != nil {
+		wz.account.oauth.recheck()
+	}
 }

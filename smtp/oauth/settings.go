@@ -129,6 +129,12 @@ func LoadSettings(dir string) (Settings, error) {
 	return s, nil
 }
 
+// SettingsDir is the directory whose oauth.json the Manager reads (its
+// ConfigDir, else the default config directory).
+func (m *Manager) SettingsDir() string {
+	return m.configDir()
+}
+
 // SaveSettings writes dir/oauth.json atomically (0600, in the 0700 config
 // directory).
 func SaveSettings(dir string, s Settings) error {
