@@ -279,6 +279,10 @@ func (wz *wizard) update() {
 	switch {
 	case last || valid:
 		wz.navHint.box.Hide()
+	case wz.steps[wz.current].ID == stepProvider && !wz.provider.address.touched:
+		// Nothing typed yet: nothing is wrong, so no warning; say what to do.
+		wz.navHint.set(theme.InfoIcon(), lang.L("Type your email address to begin."), widget.MediumImportance)
+		wz.navHint.box.Show()
 	default:
 		hint := lang.L("Complete the fields marked above to continue.")
 		if wz.steps[wz.current].ID == stepAccount && wz.account.fieldsValid() && wz.account.needsSignIn() {

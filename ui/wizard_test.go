@@ -487,3 +487,21 @@ func TestEnterAdvancesAndBackReturns(t *testing.T) {
 		t.Fatalf("Back went to %q", h.stepID())
 	}
 }
+
+// TestFirstStartSaysWhatToDo: before anything is typed nothing is wrong, so
+// the bar under the steps says what to do instead of warning about fields;
+// once a bad address has been typed, it warns.
+func TestFirstStartSaysWhatToDo(t *testing.T) {
+	h := newHarness(t)
+	wz := h.wizard()
+	if !wz.next.Disabled() || wz.navHint.text.Text != "Type your email address to begin." || wz.navHint.text.Importance == widget.WarningImportance {
+		t.Fatalf("first start: Next disabled %v, hint %q (importance %v)", wz.next.Disabled(), wz.navHint.text.Text, wz.navHint.text.Importance)
+	}
+	if wz.provider.address.showing() {
+		t.Error("the empty address is marked as an error before anything was typed")
+	}
+	typeInto(wz.provider.address.entry, "ann@")
+	if wz.navHint.text.Text != "Complete the fields marked above to continue." || wz.navHint.text.Importance != widget.WarningImportance {
+		t.Fatalf("after a bad address: hint %q (importance %v)", wz.navHint.text.Text, wz.navHint.text.Importance)
+	}
+}
