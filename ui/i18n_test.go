@@ -4,11 +4,6 @@ package ui
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,51 +13,8 @@ import (
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
-// usedKeys finds the literal strings passed to lang.L, lang.N and lang.X in
-// the package's non-test files.
-func usedKeys(t *testing.T) map[string]string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := map[string]string{}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "lang" || (sel.Sel.Name != "L" && sel.Sel.Name != "N" && sel.Sel.Name != "X") {
-				return true
-			}
-			lit, ok := call.Args[0].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				t.Errorf("%s: lang.%s with a non-literal key cannot be checked", fset.Position(call.Pos()), sel.Sel.Name)
-				return true
-			}
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			keys[s] = fset.Position(call.Pos()).String()
-			return true
-		})
-	}
-	return keys
-}
+// Which sentences exist, and that both languages have them with the same
+// placeholders, is checked for the whole program in ui/i18n (catalog_test.go).
 
 func readTranslations(t *testing.T, name string) map[string]string {
 	t.Helper()
@@ -89,45 +41,6 @@ func readTranslations(t *testing.T, name string) map[string]string {
 		m[k] = s
 	}
 	return m
-}
-
-func TestEveryStringIsTranslated(t *testing.T) {
-	used := usedKeys(t)
-	if len(used) < 50 {
-		t.Fatalf("found only %d translatable strings; is the scan broken?", len(used))
-	}
-	for _, lang := range []string{"en.json", "zh.json"} {
-		tr := readTranslations(t, lang)
-		for k, where := range used {
-			v, ok := tr[k]
-			if !ok || strings.TrimSpace(v) == "" {
-				t.Errorf("%s has no translation for %q (%s)", lang, k, where)
-				continue
-			}
-			// Template fields must survive translation.
-			for _, f := range templateFields(k) {
-				if !strings.Contains(v, f) {
-					t.Errorf("%s: the translation of %q lacks %s", lang, k, f)
-				}
-			}
-		}
-	}
-}
-
-func templateFields(s string) []string {
-	var out []string
-	for {
-		i := strings.Index(s, "{{")
-		if i < 0 {
-			return out
-		}
-		j := strings.Index(s[i:], "}}")
-		if j < 0 {
-			return out
-		}
-		out = append(out, s[i:i+j+2])
-		s = s[i+j+2:]
-	}
 }
 
 func TestChineseTranslationIsUsed(t *testing.T) {
