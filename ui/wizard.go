@@ -5,6 +5,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -279,8 +280,9 @@ func (wz *wizard) update() {
 	switch {
 	case last || valid:
 		wz.navHint.box.Hide()
-	case wz.steps[wz.current].ID == stepProvider && !wz.provider.address.touched:
-		// Nothing typed yet: nothing is wrong, so no warning; say what to do.
+	case wz.steps[wz.current].ID == stepProvider && strings.TrimSpace(wz.address) == "" && !wz.provider.address.touched:
+		// No address yet and none typed: nothing is wrong, so no warning;
+		// say what to do.
 		wz.navHint.set(theme.InfoIcon(), lang.L("Type your email address to begin."), widget.MediumImportance)
 		wz.navHint.box.Show()
 	default:

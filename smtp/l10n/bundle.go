@@ -24,17 +24,15 @@ import (
 // command would otherwise pay before it starts.
 
 var (
-	bundleOnce sync.Once
-	bundle     *i18n.Bundle
-
-	// mu guards the choice, the localizer made for it and which languages
-	// the bundle has. go-i18n localizes concurrently (it parses each
-	// template once, under a sync.Once), so Localize runs outside mu on
-	// the localizer it returned; the bundle only grows under mu.
+	// mu guards the choice, the localizer made for it and the bundles.
+	// Each language has a bundle of its own, filled once before anyone
+	// can read it and never written again: go-i18n's Bundle has no lock,
+	// and Localize (which runs outside mu, on the localizer it returned)
+	// reads its maps.
 	mu        sync.Mutex
 	chosen    string // "" follows the system locale
 	localizer *i18n.Localizer
-	inBundle  = map[string]bool{}
+	bundles   = map[string]*i18n.Bundle{}
 
 	catalogOnce sync.Once
 	catalogs    map[string][]byte
@@ -66,19 +64,18 @@ func Catalog(code string) []byte {
 	return catalogs[code]
 }
 
-// addToBundle loads code's catalog into the bundle once; mu must be held.
-func addToBundle(code string) {
-	bundleOnce.Do(func() {
-		bundle = i18n.NewBundle(language.English)
-		bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	})
-	if inBundle[code] {
-		return
+// bundleFor is code's bundle, made on first use; mu must be held.
+func bundleFor(code string) *i18n.Bundle {
+	if b, ok := bundles[code]; ok {
+		return b
 	}
-	inBundle[code] = true
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	if data := Catalog(code); len(data) > 0 {
-		_, _ = bundle.ParseMessageFileBytes(data, code+".json")
+		_, _ = b.ParseMessageFileBytes(data, code+".json")
 	}
+	bundles[code] = b
+	return b
 }
 
 // Languages are the codes Use accepts besides "": "en" and "zh".
@@ -157,8 +154,7 @@ func currentLocalizer() *i18n.Localizer {
 		if code == "" {
 			code = SystemLanguage()
 		}
-		addToBundle(code)
-		localizer = i18n.NewLocalizer(bundle, code)
+		localizer = i18n.NewLocalizer(bundleFor(code), code)
 	}
 	return localizer
 }

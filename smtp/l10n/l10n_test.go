@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 func TestNormalize(t *testing.T) {
@@ -125,5 +127,34 @@ func TestBuiltinSwitchWhileTranslating(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestFirstLoadWhileTranslating: loading a language for the first time
+// while another goroutine translates in a language already loaded must not
+// race (run with -race): each language has a bundle of its own.
+func TestFirstLoadWhileTranslating(t *testing.T) {
+	defer Use("")
+	Set(nil)
+	for i := 0; i < 20; i++ {
+		mu.Lock()
+		bundles = map[string]*i18n.Bundle{}
+		localizer = nil
+		mu.Unlock()
+		Use("en")
+		N("{{.Count}} attempts", 1) // loads English
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for j := 0; j < 50; j++ {
+				Builtin("{{.Count}} attempts", 1, nil)
+			}
+		}()
+		Use("zh")
+		if got := L("Back"); got != "上一步" {
+			t.Fatalf("L(Back) in Chinese = %q", got)
+		}
+		Use("en")
+		<-done
 	}
 }

@@ -34,7 +34,7 @@ func TestTemplateDataPrintedOutsideTheLock(t *testing.T) {
 		"N":      N("no such sentence: {{.Err}} {{.Count}}", 2, map[string]any{"Err": err}),
 		"l10n.L": l10n.L("no such sentence: {{.Err}}", map[string]any{"Err": err}),
 	} {
-		want := map[string]string{"L": "no such sentence: Back", "N": "no such sentence: Back 2", "X": "fallback: Back", "l10n.L": "no such sentence: Back"}[name]
+		want := map[string]string{"L": "no such sentence: Back", "N": "no such sentence: Back 2", "l10n.L": "no such sentence: Back"}[name]
 		if got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
