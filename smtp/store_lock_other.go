@@ -3,6 +3,7 @@
 package smtp
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -26,6 +27,16 @@ func lockProfiles(path string) (unlock func(), err error) {
 		f.Close()
 		profilesLockMu.Unlock()
 	}, nil
+}
+
+// lockProfilesContext is lockProfiles: the wait for this process's mutex
+// cannot be given up, but it only waits for another goroutine's short
+// write. ctx is checked before waiting.
+func lockProfilesContext(ctx context.Context, path string) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return lockProfiles(path)
 }
 
 // syncProfilesDir is a no-op: directories cannot be flushed portably here.

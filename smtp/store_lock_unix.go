@@ -3,10 +3,12 @@
 package smtp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
@@ -34,6 +36,55 @@ func lockProfiles(path string) (unlock func(), err error) {
 		syscall.Flock(fd, syscall.LOCK_UN)
 		syscall.Close(fd)
 	}, nil
+}
+
+// lockProfilesContext is lockProfiles that gives up when ctx is done: it
+// tries LOCK_EX|LOCK_NB and, while another open file holds the lock, tries
+// again after a short pause (5 ms, doubling up to 100 ms) until it gets
+// the lock or ctx ends (ctx.Err() is returned then).
+func lockProfilesContext(ctx context.Context, path string) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	pause := 5 * time.Millisecond
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				syscall.Flock(fd, syscall.LOCK_UN)
+				syscall.Close(fd)
+			}, nil
+		}
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EAGAIN) {
+			syscall.Close(fd)
+			return nil, &os.PathError{Op: "flock", Path: path, Err: err}
+		}
+		if timer == nil {
+			timer = time.NewTimer(pause)
+		} else {
+			timer.Reset(pause)
+		}
+		select {
+		case <-ctx.Done():
+			syscall.Close(fd)
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
 
 // syncProfilesDir flushes a directory, so that a rename in it survives a crash.

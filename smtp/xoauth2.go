@@ -148,3 +148,14 @@ func WriteConfigFile(dir, name string, data []byte) (err error) {
 func LockConfigFile(path string) (unlock func(), err error) {
 	return lockProfiles(path)
 }
+
+// LockConfigFileContext is LockConfigFile that gives up when ctx is done,
+// returning ctx.Err(): where flock(2) exists it tries the lock without
+// blocking and again after a short pause (at most 100 ms) while another
+// holder has it, so a Cancel button or a timeout ends the wait even while
+// another process (a cron run of the outbox) holds the lock. Elsewhere it
+// waits as LockConfigFile does (within this process only), after checking
+// ctx.
+func LockConfigFileContext(ctx context.Context, path string) (unlock func(), err error) {
+	return lockProfilesContext(ctx, path)
+}

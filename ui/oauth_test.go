@@ -499,7 +499,7 @@ func TestOAuthClientIDEnteredInSettingsSignsIn(t *testing.T) {
 	typeInto(g.clientID.entry, id)
 	typeInto(g.secret.entry, secret)
 	test.Tap(g.save)
-	h.waitFor("the save", 5*time.Second, func() bool { return !g.busy && g.msg.box.Visible() })
+	h.waitFor("the save", 5*time.Second, func() bool { return !g.apps.state.busy && g.msg.box.Visible() })
 	path := filepath.Join(h.oauth.ConfigDir, oauth.SettingsFile)
 	if g.msg.text.Text != "Saved in "+path+"." {
 		t.Fatalf("after Save: %q", g.msg.text.Text)

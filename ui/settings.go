@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -88,6 +87,10 @@ func (m *mainUI) openSettings(prev *settingsView) {
 	if m.settings != nil && m.settings.dlg != nil {
 		m.settings.dlg.Hide()
 	}
+	var state *appsState // a write of oauth.json may be under way
+	if m.settings != nil && m.settings.apps != nil {
+		state = m.settings.apps.state
+	}
 	sv := &settingsView{codes: map[string]string{}}
 	m.settings = sv
 
@@ -121,7 +124,7 @@ func (m *mainUI) openSettings(prev *settingsView) {
 	autoHelp.SizeName = theme.SizeNameCaptionText
 
 	bold := fyne.TextStyle{Bold: true}
-	sv.apps = newOAuthApps(m, prev)
+	sv.apps = newOAuthApps(m, prev, state)
 	content := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("Language"), fyne.TextAlignLeading, bold),
 		sv.language,
@@ -337,6 +340,15 @@ type oauthApps struct {
 	box       *fyne.Container
 	accordion *widget.Accordion
 	forms     []*oauthAppForm
+	// state is shared with the section of a Settings dialog this one
+	// replaces (a language switch, or the dialog opened again), so that a
+	// write under way keeps every form's Save and Remove off.
+	state *appsState
+}
+
+// appsState is the section's state that outlives a rebuilt dialog.
+type appsState struct {
+	busy bool // oauth.json is being written; UI thread only
 }
 
 // oauthAppForm is one provider's part.
@@ -356,9 +368,8 @@ type oauthAppForm struct {
 	help    *widget.Accordion // "How to register…"
 	confirm *dialog.ConfirmDialog
 
-	// loaded is set once oauth.json was read; busy while it is written.
+	// loaded is set once oauth.json was read (writes: oauthApps.state).
 	loaded bool
-	busy   bool
 	// file is the provider's part of oauth.json as last read.
 	file oauth.ProviderSettings
 	// focus: focus the client ID once loaded (opened from the Account step).
@@ -385,9 +396,6 @@ func envName(id oauth.ProviderID, setting string) string {
 	return "SMTPCONF_" + strings.ToUpper(string(id)) + "_" + setting
 }
 
-// Microsoft's tenant words.
-var tenantWords = []string{"common", "consumers", "organizations"}
-
 func newAppField(env, builtIn string, entry *widget.Entry, object fyne.CanvasObject) *appField {
 	f := &appField{env: env, builtIn: strings.TrimSpace(builtIn), entry: entry, object: object}
 	f.note = wrapped("")
@@ -402,8 +410,11 @@ func (f *appField) editable() bool { return f != nil && f.envValue == "" }
 // value is the trimmed text.
 func (f *appField) value() string { return strings.TrimSpace(f.entry.Text) }
 
-func newOAuthApps(m *mainUI, prev *settingsView) *oauthApps {
-	a := &oauthApps{m: m, dir: m.oauth.SettingsDir(), getenv: m.oauth.Getenv}
+func newOAuthApps(m *mainUI, prev *settingsView, state *appsState) *oauthApps {
+	if state == nil {
+		state = &appsState{}
+	}
+	a := &oauthApps{m: m, dir: m.oauth.SettingsDir(), getenv: m.oauth.Getenv, state: state}
 	if a.getenv == nil {
 		a.getenv = os.Getenv
 	}
@@ -469,7 +480,7 @@ func (a *oauthApps) newForm(id oauth.ProviderID) *oauthAppForm {
 		addRow(lang.L("Client secret"), f.secret, lang.L("Google gives desktop apps a client secret too. It is not confidential, but it is hidden here like a password."))
 	}
 	if id == oauth.Microsoft {
-		sel := widget.NewSelectEntry(tenantWords)
+		sel := widget.NewSelectEntry(oauth.TenantWords)
 		sel.SetPlaceHolder(strings.TrimSpace(oauth.MicrosoftTenant))
 		f.tenant = newAppField(envName(id, "TENANT"), "", &sel.Entry, sel)
 		addRow(lang.L("Tenant"), f.tenant, lang.L("common: personal and work or school accounts; consumers: personal accounts only; organizations: work or school accounts only; or your organization's tenant ID or domain."))
@@ -628,13 +639,14 @@ func (f *oauthAppForm) refreshButtons() {
 	for _, fld := range f.fields() {
 		canSave = canSave || fld.editable()
 	}
-	if f.loaded && !f.busy && canSave {
+	busy := f.apps.state.busy
+	if f.loaded && !busy && canSave {
 		f.save.Enable()
 	} else {
 		f.save.Disable()
 	}
 	p := f.file
-	if f.loaded && !f.busy && (p.ClientID != "" || p.ClientSecret != "" || p.Tenant != "") {
+	if f.loaded && !busy && (p.ClientID != "" || p.ClientSecret != "" || p.Tenant != "") {
 		f.remove.Enable()
 	} else {
 		f.remove.Disable()
@@ -659,66 +671,34 @@ func (f *oauthAppForm) problem(err error) string {
 	return msg
 }
 
-// validClientText reports whether s has no spaces or control characters.
-func validClientText(s string) bool {
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return false
-		}
-	}
-	return true
-}
-
-var (
-	tenantGUID   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	tenantDomain = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))+$`)
-)
-
-// validTenant accepts Microsoft's tenant words, a tenant ID (GUID) or a
-// domain; "" keeps the default. It returns the value to save.
-func validTenant(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", true
-	}
-	for _, w := range tenantWords {
-		if strings.EqualFold(s, w) {
-			return w, true
-		}
-	}
-	if tenantGUID.MatchString(s) || len(s) <= 253 && tenantDomain.MatchString(s) {
-		return strings.ToLower(s), true
-	}
-	return "", false
-}
-
 // appValues are a form's checked values.
 type appValues struct {
 	clientID, secret, tenant string
 }
 
-// validate checks the editable fields; the error is a sentence to show.
+// validate checks the editable fields with oauth's checks (the ones
+// oauth.json and the command line get); the error is a sentence to show.
 func (f *oauthAppForm) validate() (appValues, error) {
 	var v appValues
 	if f.clientID.editable() {
 		v.clientID = f.clientID.value()
-		switch {
-		case v.clientID == "":
+		if v.clientID == "" {
 			return v, errors.New(lang.L("Enter the client ID that {{.Provider}} gave you.", map[string]any{"Provider": f.name}))
-		case !validClientText(v.clientID) || len(v.clientID) > 512:
-			return v, errors.New(lang.L("The client ID cannot contain spaces or control characters. Copy it again from the provider's console."))
+		}
+		if err := oauth.ValidateClientID(v.clientID); err != nil {
+			return v, err
 		}
 	}
 	if f.secret.editable() {
 		v.secret = f.secret.value()
-		if !validClientText(v.secret) || len(v.secret) > 512 {
-			return v, errors.New(lang.L("The client secret cannot contain spaces or control characters. Copy it again from the provider's console."))
+		if err := oauth.ValidateClientSecret(v.secret); err != nil {
+			return v, err
 		}
 	}
 	if f.tenant.editable() {
-		t, ok := validTenant(f.tenant.value())
-		if !ok {
-			return v, errors.New(lang.L("The tenant must be common, consumers, organizations, a tenant ID (such as 00000000-0000-0000-0000-000000000000) or a domain (such as contoso.onmicrosoft.com)."))
+		t, err := oauth.ValidateTenant(f.tenant.value())
+		if err != nil {
+			return v, err
 		}
 		v.tenant = t
 	}
@@ -728,7 +708,7 @@ func (f *oauthAppForm) validate() (appValues, error) {
 // onSave checks the form and writes it to oauth.json, changing only what
 // the form shows (and not what the environment sets).
 func (f *oauthAppForm) onSave() {
-	if !f.loaded || f.busy {
+	if !f.loaded || f.apps.state.busy {
 		return
 	}
 	v, err := f.validate()
@@ -746,13 +726,15 @@ func (f *oauthAppForm) onSave() {
 		if f.tenant.editable() {
 			ps.Tenant = v.tenant
 		}
-	}, lang.L("Saved in {{.Path}}.", map[string]any{"Path": filepath.Join(f.apps.dir, oauth.SettingsFile)}))
+	}, func() string {
+		return lang.L("Saved in {{.Path}}.", map[string]any{"Path": filepath.Join(f.apps.dir, oauth.SettingsFile)})
+	})
 }
 
 // onRemove asks, then removes the provider's client ID, secret and tenant
 // from oauth.json (endpoint overrides stay).
 func (f *oauthAppForm) onRemove() {
-	if !f.loaded || f.busy {
+	if !f.loaded || f.apps.state.busy {
 		return
 	}
 	d := map[string]any{"Provider": f.name, "Path": filepath.Join(f.apps.dir, oauth.SettingsFile)}
@@ -768,49 +750,108 @@ func (f *oauthAppForm) onRemove() {
 		}
 		f.write(func(ps *oauth.ProviderSettings) {
 			ps.ClientID, ps.ClientSecret, ps.Tenant = "", "", ""
-		}, lang.L("Removed the {{.Provider}} client ID.", d))
+		}, func() string {
+			return lang.L("Removed the {{.Provider}} client ID.", map[string]any{"Provider": f.name})
+		})
 	}, f.apps.m.win)
 	f.confirm.SetConfirmText(lang.L("Remove"))
 	f.confirm.Show()
 }
 
-// write changes the provider's settings in oauth.json off the UI thread
-// (read again first, so the other provider's and anything else in the file
-// stay), reads the file back to be sure, and tells the sign-in panel.
-func (f *oauthAppForm) write(change func(*oauth.ProviderSettings), done string) {
-	f.busy = true
-	f.refreshButtons()
+// errNotKept: oauth.json read back after a write does not hold what was
+// written. A sentinel, said in the person's language on the UI thread.
+var errNotKept error = notKept{}
+
+type notKept struct{}
+
+func (notKept) Error() string { return "oauth.json: not kept" }
+
+// write changes the provider's settings in oauth.json off the UI thread,
+// with oauth.UpdateSettings (which reads the file again under its lock, so
+// that the other provider's settings, and a change saved meanwhile by
+// `smtpconf oauth setup`, stay), reads the file back to be sure, reloads
+// every form from it and tells the sign-in panel. While it runs, Save and
+// Remove are off in the whole section, also in a dialog rebuilt
+// meanwhile. done is the message on success; it is called on the UI
+// thread (translated in the language of that moment).
+func (f *oauthAppForm) write(change func(*oauth.ProviderSettings), done func() string) {
 	a := f.apps
 	m := a.m
+	st := a.state
+	st.busy = true
+	for _, g := range a.forms {
+		g.refreshButtons()
+	}
+	id := f.id
+	dir := a.dir
 	go func() {
-		s, err := oauth.LoadSettings(a.dir)
 		var want oauth.ProviderSettings
+		err := oauth.UpdateSettings(dir, func(s *oauth.Settings) error {
+			change(s.For(id))
+			want = *s.For(id)
+			return nil
+		})
+		var back oauth.Settings
 		if err == nil {
-			change(s.For(f.id))
-			want = *s.For(f.id)
-			err = oauth.SaveSettings(a.dir, s)
-		}
-		if err == nil {
-			var back oauth.Settings
-			back, err = oauth.LoadSettings(a.dir)
-			if err == nil && *back.For(f.id) != want {
-				err = errors.New(lang.L("The settings file did not keep what was written."))
+			back, err = oauth.LoadSettings(dir)
+			if err == nil && *back.For(id) != want {
+				err = errNotKept
 			}
-			s = back
 		}
 		m.ui(func() {
-			f.busy = false
+			st.busy = false
+			// The section on screen now: this one, or the one that
+			// replaced it.
+			cur := a
+			if sv := m.settings; sv != nil && sv.apps != nil && sv.apps.state == st {
+				cur = sv.apps
+			}
+			var target *oauthAppForm
+			for _, g := range cur.forms {
+				if g.id == id {
+					target = g
+				}
+			}
 			if err != nil {
-				f.refreshButtons()
-				f.setMsg(theme.ErrorIcon(), lang.L("Nothing was saved:")+"\n"+f.problem(err), widget.DangerImportance)
+				for _, g := range cur.forms {
+					g.refreshButtons()
+				}
+				msg := err.Error()
+				if errors.Is(err, errNotKept) {
+					msg = lang.L("The settings file did not keep what was written.")
+				} else if target != nil {
+					msg = target.problem(err)
+				}
+				if target != nil {
+					target.setMsg(theme.ErrorIcon(), lang.L("Nothing was saved:")+"\n"+msg, widget.DangerImportance)
+				}
 				return
 			}
-			env := map[string]string{}
-			for _, fld := range f.fields() {
-				env[fld.env] = fld.envValue
+			// Every form shows the file as it is now; what was typed
+			// in another provider's form and not saved stays.
+			for _, g := range cur.forms {
+				env := map[string]string{}
+				for _, fld := range g.fields() {
+					env[fld.env] = fld.envValue
+				}
+				if g != target && g.loaded {
+					carry := map[*appField]string{}
+					for _, fld := range g.fields() {
+						if fld.edited {
+							carry[fld] = fld.entry.Text
+						}
+					}
+					if len(carry) > 0 {
+						g.carry = carry
+					}
+				}
+				if g.loaded { // else its own load is under way
+					g.fill(back, nil, env)
+				}
 			}
-			f.fill(s, nil, env)
-			f.setMsg(theme.ConfirmIcon(), done, widget.SuccessImportance)
+			if target != nil {
+				target.setMsg(theme.ConfirmIcon(), done(), widget.SuccessImportance)
+			}
 			m.oauthSettingsChanged()
 		})
 	}()

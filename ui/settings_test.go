@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -378,7 +379,7 @@ func (h *harness) saveApp(f *oauthAppForm) string {
 	h.t.Helper()
 	f.msg.box.Hide()
 	test.Tap(f.save)
-	h.waitFor("the Save", 5*time.Second, func() bool { return !f.busy && f.msg.box.Visible() })
+	h.waitFor("the Save", 5*time.Second, func() bool { return !f.apps.state.busy && f.msg.box.Visible() })
 	return f.msg.text.Text
 }
 
@@ -452,7 +453,7 @@ func TestSettingsSignInAppsBadInputChangesNothing(t *testing.T) {
 		t.Fatalf("oauth.json = %+v, %v", s, err)
 	}
 	for _, tn := range []string{"common", "Organizations", "00000000-0000-0000-0000-0000000000ab", ""} {
-		if _, ok := validTenant(tn); !ok {
+		if _, err := oauth.ValidateTenant(tn); err != nil {
 			t.Errorf("tenant %q refused", tn)
 		}
 	}
@@ -463,7 +464,7 @@ func TestSettingsSignInAppsBadInputChangesNothing(t *testing.T) {
 		t.Fatal("Remove did not ask")
 	}
 	g.confirm.Confirm()
-	h.waitFor("the removal", 5*time.Second, func() bool { return !g.busy && g.msg.box.Visible() })
+	h.waitFor("the removal", 5*time.Second, func() bool { return !g.apps.state.busy && g.msg.box.Visible() })
 	s, err = oauth.LoadSettings(h.dir)
 	if err != nil || s.Google != (oauth.ProviderSettings{}) || s.Microsoft.ClientID != "m-id" {
 		t.Fatalf("after Remove: %+v, %v", s, err)
@@ -543,5 +544,69 @@ func TestSettingsSignInAppsInChinese(t *testing.T) {
 	}
 	if g.item.Title != "Google：未设置" || !strings.Contains(windowRegistrationHelp(oauth.Google)[2], "登录应用") {
 		t.Errorf("title %q, help %q", g.item.Title, windowRegistrationHelp(oauth.Google)[2])
+	}
+}
+
+// A Save waits for oauth.json's lock (held here as `smtpconf oauth setup`
+// in another process would): meanwhile Save and Remove are off in the
+// whole section, also in the dialog rebuilt by a language switch; the
+// other writer's change survives, and every form shows the file as it is
+// afterwards (what was typed and not saved stays typed).
+func TestSettingsSignInAppsSaveUnderLock(t *testing.T) {
+	inEnglish(t)
+	h := newHarness(t)
+	g, ms := h.openSignInApps()
+	dir := h.m.oauth.SettingsDir()
+	if err := smtp.EnsureConfigDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := smtp.LockConfigFile(filepath.Join(dir, oauth.SettingsLockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	defer once.Do(unlock)
+
+	typeInto(ms.tenant.entry, "consumers") // typed in the other form, not saved
+	typeInto(g.clientID.entry, "g-id.apps.example")
+	test.Tap(g.save)
+	h.q.drain()
+	if !g.apps.state.busy || !g.save.Disabled() || !ms.save.Disabled() {
+		t.Fatalf("while Google is saved: busy %v, Google's Save off %v, Microsoft's Save off %v", g.apps.state.busy, g.save.Disabled(), ms.save.Disabled())
+	}
+
+	// The dialog is rebuilt (language switch) while the write waits.
+	h.chooseLanguage("简体中文")
+	sv := h.m.settings
+	g2, ms2 := sv.apps.forms[0], sv.apps.forms[1]
+	if g2 == g {
+		t.Fatal("the dialog was not rebuilt")
+	}
+	h.waitFor("oauth.json to be read", 5*time.Second, func() bool { return g2.loaded && ms2.loaded })
+	if !sv.apps.state.busy || !g2.save.Disabled() || !ms2.save.Disabled() {
+		t.Fatalf("rebuilt while saving: busy %v, Save off %v/%v", sv.apps.state.busy, g2.save.Disabled(), ms2.save.Disabled())
+	}
+	test.Tap(ms2.save) // refused while busy
+	h.q.drain()
+
+	// The other writer's change, under the lock; then it lets go.
+	if err := smtp.WriteConfigFile(dir, oauth.SettingsFile, []byte(`{"microsoft": {"client_id": "m-id"}}`+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	once.Do(unlock)
+	h.waitFor("the save", 5*time.Second, func() bool { return !sv.apps.state.busy && g2.msg.box.Visible() })
+	if g2.msg.text.Importance != widget.SuccessImportance || !strings.Contains(g2.msg.text.Text, oauth.SettingsFile) {
+		t.Fatalf("message after the save: %q (importance %v)", g2.msg.text.Text, g2.msg.text.Importance)
+	}
+	s, err := oauth.LoadSettings(dir)
+	if err != nil || s.Google.ClientID != "g-id.apps.example" || s.Microsoft.ClientID != "m-id" || s.Microsoft.Tenant != "" {
+		t.Fatalf("oauth.json = %+v, %v; want Google's save and the other writer's change, and no tenant", s, err)
+	}
+	if ms2.clientID.entry.Text != "m-id" || ms2.tenant.entry.Text != "consumers" || ms2.save.Disabled() || ms2.remove.Disabled() {
+		t.Errorf("Microsoft's form after the save: client ID %q (want the file's), tenant %q (want what was typed), Save off %v, Remove off %v",
+			ms2.clientID.entry.Text, ms2.tenant.entry.Text, ms2.save.Disabled(), ms2.remove.Disabled())
+	}
+	if g2.clientID.entry.Text != "g-id.apps.example" || g2.save.Disabled() || g2.remove.Disabled() {
+		t.Errorf("Google's form after the save: %q, Save off %v, Remove off %v", g2.clientID.entry.Text, g2.save.Disabled(), g2.remove.Disabled())
 	}
 }

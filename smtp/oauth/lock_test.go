@@ -56,6 +56,50 @@ func waitArrived(t *testing.T, h *oauthtest.Hold) {
 	}
 }
 
+// waitUntil waits (at most 10 s) until cond holds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitLockWaiters waits until n callers wait for the profile's token lock.
+func waitLockWaiters(t *testing.T, profile string, n int) {
+	t.Helper()
+	waitUntil(t, fmt.Sprintf("%d waiting for the token lock of %q", n, profile), func() bool { return oauth.LockWaiting(profile) >= n })
+}
+
+// holdLockFile takes the lock file of a profile's tokens, as another
+// process would (flock locks conflict between open files, in one process
+// too); it is released when the test ends, or by the returned func.
+func holdLockFile(t *testing.T, dir, profile string) (unlock func()) {
+	t.Helper()
+	u, err := smtp.LockConfigFile(filepath.Join(dir, oauth.LockFileName(profile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	unlock = func() { once.Do(u) }
+	t.Cleanup(unlock)
+	return unlock
+}
+
+// notYet fails if c delivers within a short while: for a wait that a real
+// condition has already shown to be under way.
+func notYet[T any](t *testing.T, what string, c <-chan T) {
+	t.Helper()
+	select {
+	case <-c:
+		t.Fatalf("%s did not wait", what)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 func result(t *testing.T, c <-chan tokenResult) tokenResult {
 	t.Helper()
 	select {
@@ -78,7 +122,7 @@ func TestConcurrentRefreshIsSerialised(t *testing.T) {
 	first := tokenAsync(f.m.TokenSource("work"), false)
 	waitArrived(t, hold)
 	second := tokenAsync(m2.TokenSource("work"), false)
-	time.Sleep(300 * time.Millisecond)
+	waitLockWaiters(t, "work", 1) // the second waits for the first's lock
 	if n := f.auth.Held("refresh_token"); n != 1 {
 		t.Errorf("%d refreshes at the token endpoint at once, want 1", n)
 	}
@@ -96,24 +140,69 @@ func TestConcurrentRefreshIsSerialised(t *testing.T) {
 }
 
 // A refresh holds the lock file in the config directory, which a refresh
-// in another process (a cron run of the outbox) waits for.
+// in another process (a cron run of the outbox) waits for; a caller whose
+// context ends (`test --timeout`) stops waiting.
 func TestRefreshWaitsForTheLockFile(t *testing.T) {
 	f := newFixture(t, smtp.NewSessionSecrets(), "work", oauthtest.Config{})
 	signedInNeedingRefresh(t, f)
-	// Another process holds the lock file (flock locks conflict between
-	// open files, in one process too).
-	unlock, err := smtp.LockConfigFile(filepath.Join(f.dir, "oauth-work.lock"))
-	if err != nil {
-		t.Fatal(err)
+	unlock := holdLockFile(t, f.dir, "work")
+
+	// With a deadline: it ends while the lock file is still held.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	timed := make(chan error, 1)
+	go func() {
+		_, err := f.m.TokenSource("work").Token(ctx, false)
+		timed <- err
+	}()
+	select {
+	case err := <-timed:
+		if !errors.Is(err, oauth.ErrTimeout) {
+			t.Fatalf("Token with a 200 ms deadline while the lock file is held = %v, want a timeout", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Token with a 200 ms deadline still waits for the lock file after 5 s")
 	}
+
 	c := tokenAsync(f.m.TokenSource("work"), false)
-	time.Sleep(300 * time.Millisecond)
+	waitLockWaiters(t, "work", 1)
+	notYet(t, "Token", c)
 	if n := f.auth.Count("refresh_token"); n != 0 {
 		t.Errorf("refreshed (%d) while another process held the lock", n)
 	}
 	unlock()
 	if r := result(t, c); r.err != nil || !f.auth.Valid(r.tok) {
 		t.Fatalf("token after the lock was released: %v", r.err)
+	}
+}
+
+// Every profile name has a lock file of its own (names that differ only in
+// characters other than ASCII letters and digits too), named readably.
+func TestLockFileNamesAreDistinct(t *testing.T) {
+	names := []string{"工作", "个人", "a b", "a_b", "a.b", "work", "Work", "", strings.Repeat("x", 300)}
+	seen := map[string]string{}
+	for _, n := range names {
+		f := oauth.LockFileName(n)
+		if o, dup := seen[f]; dup {
+			t.Errorf("%q and %q share the lock file %s", o, n, f)
+		}
+		seen[f] = n
+		if len(f) > 80 || strings.ContainsAny(f, "/\\ ") {
+			t.Errorf("lock file name %q", f)
+		}
+	}
+	if f := oauth.LockFileName("work"); !strings.HasPrefix(f, "oauth-work-") || !strings.HasSuffix(f, ".lock") {
+		t.Errorf("lock file of \"work\" = %q, want oauth-work-HASH.lock", f)
+	}
+
+	// "个人" refreshes while "工作"'s lock file is held.
+	f := newFixture(t, smtp.NewSessionSecrets(), "个人", oauthtest.Config{})
+	signedInNeedingRefresh(t, f)
+	holdLockFile(t, f.dir, "工作")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if tok, err := f.m.TokenSource("个人").Token(ctx, false); err != nil || !f.auth.Valid(tok) {
+		t.Fatalf("refresh of 个人 while 工作's lock is held: %v", err)
 	}
 }
 
@@ -155,6 +244,13 @@ func TestHelperRefreshProcess(t *testing.T) {
 		t.Skip("helper process")
 	}
 	m := &oauth.Manager{Secrets: fileSecrets(os.Getenv("SMTPCONF_TEST_SECRETS")), ConfigDir: os.Getenv("SMTPCONF_TEST_DIR")}
+	go func() {
+		// Tell the test once this process waits for the lock.
+		for oauth.LockWaiting("work") == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+		fmt.Println("waiting")
+	}()
 	tok, err := m.TokenSource("work").Token(context.Background(), false)
 	if err != nil {
 		fmt.Println("error:", err)
@@ -180,14 +276,16 @@ func TestRefreshAcrossProcesses(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRefreshProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "SMTPCONF_TEST_HELPER=refresh", "SMTPCONF_TEST_SECRETS="+string(secrets), "SMTPCONF_TEST_DIR="+f.dir)
-	var out strings.Builder
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	time.Sleep(time.Second)
+	waitUntil(t, "the other process to wait for the lock", func() bool {
+		return strings.Contains(out.String(), "waiting\n") || strings.Contains(out.String(), "error:")
+	})
 	if n := f.auth.Held("refresh_token"); n != 1 {
 		t.Errorf("%d refreshes at the token endpoint at once, want 1", n)
 	}
@@ -218,6 +316,25 @@ func TestRefreshAcrossProcesses(t *testing.T) {
 	}
 }
 
+// syncBuffer is a strings.Builder that a child process's output may be
+// written to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
 // Sign out while a refresh is under way: the sign-out waits for it, and the
 // tokens are gone afterwards (the refresh does not store them again).
 func TestSignOutDuringRefresh(t *testing.T) {
@@ -229,11 +346,21 @@ func TestSignOutDuringRefresh(t *testing.T) {
 	waitArrived(t, hold)
 	out := make(chan error, 1)
 	go func() { out <- (&oauth.Manager{Secrets: store, ConfigDir: f.dir}).SignOut("work") }()
-	time.Sleep(200 * time.Millisecond)
+	// SignOut waits for the refresh's lock (or, wrongly, returns).
+	waitUntil(t, "SignOut to wait for the lock", func() bool { return oauth.LockWaiting("work") >= 1 || len(out) > 0 })
+	notYet(t, "SignOut during a refresh", out)
+	if _, err := store.Get(smtp.OAuthKey("work")); err != nil {
+		t.Fatalf("signed out before the refresh finished: %v", err)
+	}
 	hold.Release()
 	result(t, c)
-	if err := <-out; err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-out:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SignOut did not return after the refresh")
 	}
 	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
 		t.Fatalf("the tokens are back in the keyring after sign-out: %v", err)
@@ -289,19 +416,12 @@ func TestRefreshDoesNotUndoSignOutOrNewSignIn(t *testing.T) {
 }
 
 // A sign-in cancelled while its tokens wait to be stored (another
-// process holds the lock) stores nothing and reports the cancel.
+// process holds the lock file) returns at once, reports the cancel and
+// stores nothing, although the lock file is still held.
 func TestSignInCancelledBeforeStoring(t *testing.T) {
 	store := smtp.NewSessionSecrets()
 	f := newFixture(t, store, "work", oauthtest.Config{})
-	unlock, err := smtp.LockConfigFile(filepath.Join(f.dir, "oauth-work.lock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if unlock != nil {
-			unlock()
-		}
-	}()
+	holdLockFile(t, f.dir, "work") // held until the test ends
 	browsed := make(chan error, 1)
 	f.m.Browser = func(u string) error {
 		go func() { browsed <- oauthtest.Browser(nil)(u) }()
@@ -314,27 +434,26 @@ func TestSignInCancelledBeforeStoring(t *testing.T) {
 		_, err := f.m.SignIn(ctx, f.p, nil)
 		done <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.auth.Count("authorization_code") == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond) // the code is exchanged; keep waits for the lock
+	// The code is exchanged, and keep waits for the lock file.
+	waitUntil(t, "the code exchange", func() bool { return f.auth.Count("authorization_code") == 1 })
+	waitLockWaiters(t, "work", 1)
 	cancel()
-	time.Sleep(100 * time.Millisecond)
-	unlock()
-	unlock = nil
 	select {
 	case err := <-done:
 		if !errors.Is(err, oauth.ErrCanceled) {
 			t.Fatalf("SignIn = %v, want cancelled", err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("SignIn did not return")
+	case <-time.After(5 * time.Second):
+		t.Fatal("SignIn did not return after Cancel while another process held the lock file")
 	}
 	if _, err := store.Get(smtp.OAuthKey("work")); !errors.Is(err, smtp.ErrSecretNotFound) {
 		t.Errorf("tokens stored by a cancelled sign-in: %v", err)
 	}
-	<-browsed
+	select {
+	case <-browsed:
+	case <-time.After(5 * time.Second):
+		t.Error("the browser's request was not answered")
+	}
 }
 
 // A sign-in cancelled while the code is being exchanged stores nothing.

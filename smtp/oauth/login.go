@@ -262,8 +262,10 @@ func (m *Manager) callback(ctx context.Context, profile string, cfg Config, oc *
 // ctx is done: the sign-in was cancelled or timed out. When the provider
 // issued no refresh token (Google issues one only with consent), the one
 // stored is kept if it belongs to the same provider, client and token
-// endpoint; else the sign-in fails with ErrNoRefreshToken rather than
-// replacing a working sign-in with one that lasts an hour.
+// endpoint, and to the same account (when the new token names one); else
+// the sign-in fails with ErrNoRefreshToken rather than replacing a working
+// sign-in with one that lasts an hour, or pairing one account's access
+// token with another's refresh token.
 func (m *Manager) keep(ctx context.Context, profile string, cfg Config, tok *oauth2.Token) (Status, error) {
 	if tok.AccessToken == "" {
 		return Status{}, &Error{Kind: ErrSignInFailed, Provider: cfg.Provider, Description: "no access token"}
@@ -294,7 +296,10 @@ func (m *Manager) keep(ctx context.Context, profile string, cfg Config, tok *oau
 		if err != nil && !errors.Is(err, ErrNotSignedIn) {
 			return Status{}, err
 		}
-		if old == nil || old.RefreshToken == "" || old.Provider != cfg.Provider || old.ClientID != cfg.ClientID || old.TokenURL != cfg.TokenURL {
+		if old == nil || old.RefreshToken == "" || old.Provider != cfg.Provider || old.ClientID != cfg.ClientID || old.TokenURL != cfg.TokenURL ||
+			(s.Account != "" && !strings.EqualFold(s.Account, old.Account)) {
+			// Another client, or another account (the stored refresh
+			// token would sign in as someone else than this sign-in).
 			return Status{}, &Error{Kind: ErrNoRefreshToken, Provider: cfg.Provider}
 		}
 		s.RefreshToken = old.RefreshToken

@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/l10n"
@@ -135,15 +137,157 @@ func (m *Manager) SettingsDir() string {
 	return m.configDir()
 }
 
-// SaveSettings writes dir/oauth.json atomically (0600, in the 0700 config
-// directory).
+// SaveSettings replaces dir/oauth.json with s, atomically (0600, in the
+// 0700 config directory), under the same locks as UpdateSettings. s is
+// checked first (Validate); to change part of the file, use UpdateSettings.
 func SaveSettings(dir string, s Settings) error {
+	return UpdateSettings(dir, func(cur *Settings) error {
+		*cur = s
+		return nil
+	})
+}
+
+// settingsMu serialises UpdateSettings within this process (where the lock
+// file is per process only, and around it elsewhere).
+var settingsMu sync.Mutex
+
+// SettingsLockFile is the lock file in the config directory that writers
+// of oauth.json hold while they read, change and write it.
+const SettingsLockFile = "oauth.lock"
+
+// UpdateSettings changes dir/oauth.json: under a process mutex and the
+// lock file dir/oauth.lock (flock, so that the window and `smtpconf oauth
+// setup` in another process wait for each other), it reads the file, calls
+// change, checks the result (Validate) and writes it atomically. A change
+// returning an error writes nothing; so does a result that fails the
+// check. Two updates of different providers both survive.
+func UpdateSettings(dir string, change func(*Settings) error) error {
+	if dir == "" {
+		return fmt.Errorf("%w: %s", ErrSettings, l10n.L("no configuration directory"))
+	}
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	if err := smtp.EnsureConfigDir(dir); err != nil {
+		return err
+	}
+	unlock, err := smtp.LockConfigFile(filepath.Join(dir, SettingsLockFile))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	s, err := LoadSettings(dir)
+	if err != nil {
+		return err
+	}
+	if err := change(&s); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
 	defer forgetSettings(dir)
 	return smtp.WriteConfigFile(dir, SettingsFile, append(data, '\n'))
+}
+
+// Validate checks the client IDs, secrets and tenants (ValidateClientID,
+// ValidateClientSecret, ValidateTenant). The error wraps ErrSettings and
+// names the field ("microsoft.tenant").
+func (s *Settings) Validate() error {
+	for _, id := range Providers {
+		ps := s.For(id)
+		for _, c := range []struct {
+			field string
+			check func(string) error
+			val   string
+		}{
+			{"client_id", ValidateClientID, ps.ClientID},
+			{"client_secret", ValidateClientSecret, ps.ClientSecret},
+			{"tenant", func(v string) error { _, err := ValidateTenant(v); return err }, ps.Tenant},
+		} {
+			if err := c.check(c.val); err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrSettings, SettingsFile+" ("+string(id)+"."+c.field+")", err)
+			}
+		}
+	}
+	return nil
+}
+
+// maxClientText is the longest client ID or secret accepted.
+const maxClientText = 512
+
+// ErrInvalidValue is the kind of the errors of ValidateClientID,
+// ValidateClientSecret and ValidateTenant (whose messages are sentences to
+// show).
+var ErrInvalidValue = errors.New("invalid value")
+
+// valueError is a sentence for the person that is ErrInvalidValue.
+type valueError string
+
+func (e valueError) Error() string        { return string(e) }
+func (e valueError) Is(target error) bool { return target == ErrInvalidValue }
+
+// validClientText reports whether s has no spaces or control characters
+// and is not too long.
+func validClientText(s string) bool {
+	if len(s) > maxClientText {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateClientID checks a client ID as entered (surrounding spaces are
+// trimmed): no spaces or control characters inside, at most 512 bytes. ""
+// (none set: the build's default applies) is accepted.
+func ValidateClientID(s string) error {
+	if !validClientText(strings.TrimSpace(s)) {
+		return valueError(l10n.L("The client ID cannot contain spaces or control characters. Copy it again from the provider's console."))
+	}
+	return nil
+}
+
+// ValidateClientSecret checks a client secret the way ValidateClientID
+// checks a client ID.
+func ValidateClientSecret(s string) error {
+	if !validClientText(strings.TrimSpace(s)) {
+		return valueError(l10n.L("The client secret cannot contain spaces or control characters. Copy it again from the provider's console."))
+	}
+	return nil
+}
+
+// TenantWords are Microsoft's tenant names.
+var TenantWords = []string{"common", "consumers", "organizations"}
+
+var (
+	tenantGUID   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	tenantDomain = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))+$`)
+)
+
+// ValidateTenant checks a Microsoft tenant: one of TenantWords, a tenant ID
+// (GUID) or a domain; "" keeps the default. It returns the value to use
+// (the word as Microsoft spells it, or the ID or domain in lower case).
+func ValidateTenant(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	for _, w := range TenantWords {
+		if strings.EqualFold(s, w) {
+			return w, nil
+		}
+	}
+	if tenantGUID.MatchString(s) || len(s) <= 253 && tenantDomain.MatchString(s) {
+		return strings.ToLower(s), nil
+	}
+	return "", valueError(l10n.L("The tenant must be common, consumers, organizations, a tenant ID (such as 00000000-0000-0000-0000-000000000000) or a domain (such as contoso.onmicrosoft.com)."))
 }
 
 // Environment variables that override the settings (and the build's
@@ -209,10 +353,36 @@ func ResolveConfig(configDir string, id ProviderID, getenv func(string) string) 
 		}
 	}
 	P := strings.ToUpper(string(id))
-	pick(&c.ClientID, "", ps.ClientID, getenv("SMTPCONF_"+P+"_CLIENT_ID"))
-	pick(&c.ClientSecret, "", ps.ClientSecret, getenv("SMTPCONF_"+P+"_CLIENT_SECRET"))
+	fileField := func(name string) string { return file + " (" + string(id) + "." + name + ")" }
+	pick(&c.ClientID, fileField("client_id"), ps.ClientID)
+	pick(&c.ClientID, "SMTPCONF_"+P+"_CLIENT_ID", getenv("SMTPCONF_"+P+"_CLIENT_ID"))
+	pick(&c.ClientSecret, fileField("client_secret"), ps.ClientSecret)
+	pick(&c.ClientSecret, "SMTPCONF_"+P+"_CLIENT_SECRET", getenv("SMTPCONF_"+P+"_CLIENT_SECRET"))
 	if id == Microsoft {
-		pick(&c.Tenant, "", ps.Tenant, getenv("SMTPCONF_MICROSOFT_TENANT"))
+		pick(&c.Tenant, fileField("tenant"), ps.Tenant)
+		pick(&c.Tenant, "SMTPCONF_MICROSOFT_TENANT", getenv("SMTPCONF_MICROSOFT_TENANT"))
+	}
+	// The client ID, secret and tenant are checked wherever they came from
+	// (a hand-edited file, the environment); the build's are trusted.
+	invalid := func(dst *string, err error) error {
+		return &Error{Kind: ErrSettings, Provider: id, Err: fmt.Errorf("%s: %w", from[dst], err)}
+	}
+	if _, set := from[&c.ClientID]; set {
+		if err := ValidateClientID(c.ClientID); err != nil {
+			return Config{}, invalid(&c.ClientID, err)
+		}
+	}
+	if _, set := from[&c.ClientSecret]; set {
+		if err := ValidateClientSecret(c.ClientSecret); err != nil {
+			return Config{}, invalid(&c.ClientSecret, err)
+		}
+	}
+	if _, set := from[&c.Tenant]; set {
+		t, err := ValidateTenant(c.Tenant)
+		if err != nil {
+			return Config{}, invalid(&c.Tenant, err)
+		}
+		c.Tenant = t
 	}
 	c.AuthURL, c.TokenURL, c.DeviceURL = defaultEndpoints(id, c.Tenant)
 	pick(&c.AuthURL, file+" ("+string(id)+".auth_url)", ps.AuthURL)
@@ -234,10 +404,14 @@ func ResolveConfig(configDir string, id ProviderID, getenv func(string) string) 
 	// Tokens and codes travel to these addresses: only https, or plain
 	// http to this computer (a local test server).
 	for _, dst := range []*string{&c.AuthURL, &c.TokenURL, &c.DeviceURL} {
+		d := map[string]any{"Source": from[dst], "URL": fmt.Sprintf("%q", redactURL(*dst))}
+		if u, err := url.Parse(*dst); err == nil && u.User != nil {
+			return Config{}, &Error{Kind: ErrSettings, Provider: id, Err: errors.New(l10n.L(
+				"{{.Source}}: the address {{.URL}} must not contain a user name or password", d))}
+		}
 		if !secureEndpoint(*dst) {
 			return Config{}, &Error{Kind: ErrSettings, Provider: id, Err: errors.New(l10n.L(
-				"{{.Source}}: the address {{.URL}} must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost)",
-				map[string]any{"Source": from[dst], "URL": fmt.Sprintf("%q", *dst)}))}
+				"{{.Source}}: the address {{.URL}} must start with https:// (plain http:// only to 127.0.0.1, ::1 or localhost)", d))}
 		}
 	}
 	if c.ClientID == "" {
@@ -261,4 +435,30 @@ func secureEndpoint(s string) bool {
 		return h == "127.0.0.1" || h == "::1" || h == "localhost"
 	}
 	return false
+}
+
+// redactURL is an endpoint address fit for a message: its user info (a
+// password, or a user name alone, which may be a token too) is replaced by
+// "xxxxx", as url.URL.Redacted does for passwords; an address that cannot
+// be parsed loses everything between "//" and the last "@" of its host
+// part.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		if u.User == nil {
+			return s
+		}
+		u.User = url.User("xxxxx")
+		return u.String()
+	}
+	if i := strings.Index(s, "//"); i >= 0 {
+		rest := s[i+2:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			return s[:i+2] + "xxxxx" + rest[at:]
+		}
+	}
+	return s
 }

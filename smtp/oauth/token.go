@@ -2,7 +2,9 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,7 +213,20 @@ func (m *Manager) SignOut(profile string) error {
 var profileLocks = struct {
 	sync.Mutex
 	m map[string]chan struct{}
-}{m: map[string]chan struct{}{}}
+	// waiting counts the callers of Manager.lock per profile that have not
+	// got the lock (nor given up) yet: what the tests wait for.
+	waiting map[string]int
+}{m: map[string]chan struct{}{}, waiting: map[string]int{}}
+
+// lockWaiting adds d to the profile's count of callers waiting for its lock.
+func lockWaiting(profile string, d int) {
+	profileLocks.Lock()
+	profileLocks.waiting[profile] += d
+	if profileLocks.waiting[profile] == 0 {
+		delete(profileLocks.waiting, profile)
+	}
+	profileLocks.Unlock()
+}
 
 func profileLock(profile string) chan struct{} {
 	profileLocks.Lock()
@@ -225,18 +240,25 @@ func profileLock(profile string) chan struct{} {
 }
 
 // lockFileName is the lock file of a profile's tokens in the config
-// directory, "oauth-NAME.lock". Characters other than letters, digits, '-'
-// and '_' become '_': two names that map to one file only share a lock.
+// directory: "oauth-PREFIX-HASH.lock", where PREFIX is the name with
+// characters other than ASCII letters, digits, '-' and '_' turned into '_'
+// (at most 32 of them, for people looking at the directory) and HASH the
+// first 16 hex digits of the name's SHA-256, so that distinct names ("工作"
+// and "个人") have distinct lock files.
 func lockFileName(profile string) string {
 	var b strings.Builder
 	for _, r := range profile {
+		if b.Len() >= 32 {
+			break
+		}
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
 			b.WriteRune(r)
 		} else {
 			b.WriteByte('_')
 		}
 	}
-	return "oauth-" + b.String() + ".lock"
+	sum := sha256.Sum256([]byte(profile))
+	return "oauth-" + b.String() + "-" + hex.EncodeToString(sum[:8]) + ".lock"
 }
 
 // lock takes the profile's token lock: this process's first, then the lock
@@ -244,8 +266,11 @@ func lockFileName(profile string) string {
 // outbox, the window, the command line) take too. It is held across load,
 // refresh and save, and by sign-in and sign-out, so that a refresh that
 // finishes late cannot store tokens that were signed out or replaced
-// meanwhile. Waiting for this process's lock ends with ctx.
+// meanwhile. The wait for either ends when ctx is done (ctx.Err() is
+// returned), also while another process holds the lock file.
 func (m *Manager) lock(ctx context.Context, profile string) (unlock func(), err error) {
+	lockWaiting(profile, 1)
+	defer lockWaiting(profile, -1)
 	c := profileLock(profile)
 	select {
 	case c <- struct{}{}:
@@ -261,9 +286,12 @@ func (m *Manager) lock(ctx context.Context, profile string) (unlock func(), err 
 		release()
 		return nil, err
 	}
-	funlock, err := smtp.LockConfigFile(filepath.Join(dir, lockFileName(profile)))
+	funlock, err := smtp.LockConfigFileContext(ctx, filepath.Join(dir, lockFileName(profile)))
 	if err != nil {
 		release()
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", l10n.L("cannot lock the sign-in of profile {{.Name}}", map[string]any{"Name": fmt.Sprintf("%q", profile)}), err)
 	}
 	return func() { funlock(); release() }, nil

@@ -293,28 +293,47 @@ func (r *runner) oauthSetup(args []string) error {
 	}
 	info, _ := oauth.Info(id)
 	if *clientID != "" || *secretStdin || *tenant != "" || *clearIt {
-		s, err := oauth.LoadSettings(st.Dir)
+		id0 := strings.TrimSpace(*clientID)
+		if err := oauth.ValidateClientID(id0); err != nil {
+			return usageError{"--client-id: " + err.Error()}
+		}
+		tn, err := oauth.ValidateTenant(*tenant)
 		if err != nil {
-			return r.oauthFail("", &oauth.Error{Kind: oauth.ErrSettings, Provider: id, Err: err}, false)
+			return usageError{"--tenant: " + err.Error()}
 		}
-		ps := s.For(id)
-		if *clearIt {
-			*ps = oauth.ProviderSettings{}
-		}
-		if *clientID != "" {
-			ps.ClientID = strings.TrimSpace(*clientID)
-		}
-		if *tenant != "" {
-			ps.Tenant = strings.TrimSpace(*tenant)
-		}
+		var secret string
 		if *secretStdin {
 			line, err := bufio.NewReader(r.env.Stdin).ReadString('\n')
 			if err != nil && !errors.Is(err, io.EOF) {
 				return err
 			}
-			ps.ClientSecret = strings.TrimSpace(line)
+			secret = strings.TrimSpace(line)
+			if err := oauth.ValidateClientSecret(secret); err != nil {
+				return usageError{"--client-secret-stdin: " + err.Error()}
+			}
 		}
-		if err := oauth.SaveSettings(st.Dir, s); err != nil {
+		// Read, changed and written under oauth.json's lock: a Save in the
+		// window at the same moment is not lost, nor is this.
+		err = oauth.UpdateSettings(st.Dir, func(s *oauth.Settings) error {
+			ps := s.For(id)
+			if *clearIt {
+				*ps = oauth.ProviderSettings{}
+			}
+			if id0 != "" {
+				ps.ClientID = id0
+			}
+			if tn != "" {
+				ps.Tenant = tn
+			}
+			if *secretStdin {
+				ps.ClientSecret = secret
+			}
+			return nil
+		})
+		if errors.Is(err, oauth.ErrSettings) {
+			return r.oauthFail("", &oauth.Error{Kind: oauth.ErrSettings, Provider: id, Err: err}, false)
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(r.env.Stdout, i18n.L("Saved the {{.Provider}} sign-in settings in {{.Path}}.", M{"Provider": info.Name, "Path": st.Dir + "/" + oauth.SettingsFile}))

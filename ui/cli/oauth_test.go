@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/smtp/oauth/oauthtest"
 	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
@@ -346,5 +350,118 @@ func TestOAuthLoginInterruptedExits130(t *testing.T) {
 	}
 	if code != 130 || !strings.Contains(errb.String(), "cancelled") {
 		t.Fatalf("interrupted login: exit %d, want 130\n%s\n%s", code, out.String(), errb.String())
+	}
+}
+
+// blockedOnLock reports whether process pid waits for a flock(2) lock
+// (a "->" line of /proc/locks).
+func blockedOnLock(pid int) bool {
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 5 && f[1] == "->" && f[2] == "FLOCK" && f[5] == fmt.Sprint(pid) {
+			return true
+		}
+	}
+	return false
+}
+
+// `oauth setup` changes oauth.json under its lock (oauth.UpdateSettings),
+// so a Save in the window at the same moment is not lost: while another
+// process holds oauth.lock, setup waits, then reads the file again and
+// keeps what that process wrote.
+func TestOAuthSetupWaitsForTheSettingsLock(t *testing.T) {
+	if _, err := os.Stat("/proc/locks"); err != nil {
+		t.Skip("no /proc/locks to see the wait")
+	}
+	dir := t.TempDir()
+	if err := smtp.EnsureConfigDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := smtp.LockConfigFile(filepath.Join(dir, oauth.SettingsLockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	defer once.Do(unlock)
+	cmd := exec.Command(binary, "--config-dir", dir, "oauth", "setup", "google", "--client-id", "g-id.apps.example")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !blockedOnLock(cmd.Process.Pid) {
+		select {
+		case err := <-done:
+			t.Fatalf("oauth setup did not wait for oauth.lock: %v\n%s%s", err, out.String(), errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("oauth setup is not waiting for oauth.lock")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The window's Save, under the lock.
+	if err := smtp.WriteConfigFile(dir, oauth.SettingsFile, []byte(`{"microsoft": {"client_id": "m-id"}}`+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	once.Do(unlock)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("oauth setup: %v\n%s%s", err, out.String(), errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("oauth setup did not finish")
+	}
+	s, err := oauth.LoadSettings(dir)
+	if err != nil || s.Google.ClientID != "g-id.apps.example" || s.Microsoft.ClientID != "m-id" {
+		t.Fatalf("oauth.json = %+v, %v; want both", s, err)
+	}
+}
+
+// `oauth setup` checks what it is given as the window does: bad input is
+// bad usage and changes nothing.
+func TestOAuthSetupRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, dir, "", nil, "oauth", "setup", "microsoft", "--client-id", "m-id"); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	path := filepath.Join(dir, oauth.SettingsFile)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"google", "--client-id", "two words"}, "client ID cannot contain"},
+		{"", []string{"microsoft", "--tenant", "../evil"}, "The tenant must be"},
+		{"GOCSPX a b\n", []string{"google", "--client-secret-stdin"}, "client secret cannot contain"},
+	} {
+		r := run(t, dir, c.stdin, nil, append([]string{"oauth", "setup"}, c.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("setup %v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+			t.Fatalf("setup %v changed oauth.json:\n%s", c.args, after)
+		}
+	}
+	// A tenant is saved as Microsoft spells it.
+	if r := run(t, dir, "", nil, "oauth", "setup", "microsoft", "--tenant", "Consumers"); r.code != 0 {
+		t.Fatalf("setup --tenant Consumers: exit %d\n%s", r.code, r.stderr)
+	}
+	if s, err := oauth.LoadSettings(dir); err != nil || s.Microsoft.Tenant != "consumers" || s.Microsoft.ClientID != "m-id" {
+		t.Errorf("oauth.json = %+v, %v", s, err)
 	}
 }
