@@ -101,8 +101,11 @@ func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s := &Server{cfg: cfg, codes: map[string]authCode{}, access: map[string]time.Time{},
 		refresh: map[string]bool{}, devices: map[string]*deviceReq{}, counts: map[string]int{}, holds: map[string]*Hold{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL
+	// URL is known before the server starts, so handlers may read it
+	// without a race.
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.URL = "http://" + s.srv.Listener.Addr().String()
+	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	return s
 }
