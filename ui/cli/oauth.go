@@ -66,16 +66,23 @@ func (r *runner) oauth(args []string) error {
 	return usageL("There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": choices})
 }
 
-// oauthProfile loads the named profile; the only positional argument.
-func (r *runner) oauthProfile(cmd string, pos []string) (smtp.Profile, error) {
+// oauthProfile loads the named profile, the only positional argument. Bad
+// usage comes back as it is; any other failure has been reported already.
+func (r *runner) oauthProfile(cmd string, pos []string, asJSON bool) (smtp.Profile, error) {
 	if len(pos) != 1 {
 		return smtp.Profile{}, usageL("{{.Command}} needs exactly one profile name.", M{"Command": "oauth " + cmd})
 	}
 	st, err := r.store()
-	if err != nil {
-		return smtp.Profile{}, err
+	var p smtp.Profile
+	if err == nil {
+		p, err = getProfile(st, pos[0])
 	}
-	return getProfile(st, pos[0])
+	var ue usageError
+	if err != nil && !errors.As(err, &ue) {
+		// Reported like every other failure of the command (JSON or hint).
+		return p, r.oauthFail(pos[0], err, asJSON)
+	}
+	return p, err
 }
 
 // oauthFail reports a failure: with --json one object on standard output,
@@ -116,17 +123,9 @@ func (r *runner) oauthLogin(args []string) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if len(pos) > 0 {
-		name = pos[0]
-	}
-	p, err := r.oauthProfile("login", pos)
+	p, err := r.oauthProfile("login", pos, *asJSON)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return r.oauthFail(name, err, *asJSON)
+		return err
 	}
 	m := r.oauthManager()
 	m.Timeout = *timeout
@@ -196,17 +195,9 @@ func (r *runner) oauthLogout(args []string) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if len(pos) > 0 {
-		name = pos[0]
-	}
-	p, err := r.oauthProfile("logout", pos)
+	p, err := r.oauthProfile("logout", pos, *asJSON)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return r.oauthFail(name, err, *asJSON)
+		return err
 	}
 	if err := r.oauthManager().SignOut(p.Name); err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
@@ -225,17 +216,9 @@ func (r *runner) oauthStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if len(pos) > 0 {
-		name = pos[0]
-	}
-	p, err := r.oauthProfile("status", pos)
+	p, err := r.oauthProfile("status", pos, *asJSON)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return r.oauthFail(name, err, *asJSON)
+		return err
 	}
 	st, err := r.oauthManager().Status(p.Name)
 	if err != nil {
