@@ -109,12 +109,12 @@ const (
 // Stages lists the stages in the order an exchange passes them.
 var Stages = []Stage{StageSetup, StageConnect, StageTLS, StageEHLO, StageAuth, StageMail, StageRcpt, StageData, StageDone}
 
+// LocalName is the preset's name in the language of the moment: brand names
+// stay as they are; descriptive names ("Custom server") and the Chinese
+// providers' names are in the translation files.
+func (p Preset) LocalName() string { return l10n.Data(p.Name) }
+
 // LocalNotes is the preset's note in the language of the moment, for people
-// to read: the window, the command line and presets --json use it. Notes is
-// the English text, which is also the translation key.
-func (p Preset) LocalNotes() string {
-	if p.Notes == "" {
-		return ""
-	}
-	return l10n.L(p.Notes)
-}
+// to read: the window and the command line use it. Notes is the English
+// text, which is also the translation key.
+func (p Preset) LocalNotes() string { return l10n.Data(p.Notes) }

@@ -3,12 +3,10 @@
 package ui
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,10 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
-	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // providerStep is the first page: the email address, then the provider
@@ -213,40 +209,11 @@ func (s *providerStep) showSelection() {
 		"Name": presetName(pr), "Server": presetServer(pr)}), widget.MediumImportance)
 }
 
-// presetName is a preset's name in the window's language: brand names stay
-// as they are; descriptive names ("Custom server") and the Chinese
-// providers' names are in the translation files.
-func presetName(p smtp.Preset) string { return translatedData(p.Name) }
+// presetName is a preset's name in the window's language.
+func presetName(p smtp.Preset) string { return p.LocalName() }
 
 // presetNotes is a preset's note in the window's language, for its font.
-func presetNotes(p smtp.Preset) string { return displayText(translatedData(p.Notes)) }
-
-var (
-	keysOnce sync.Once
-	keys     map[string]bool
-)
-
-// translatedData translates a sentence that comes as data (a preset's name
-// or note) when the translation files have it, and leaves it as it is
-// otherwise, without the error Fyne logs for a missing translation.
-func translatedData(s string) string {
-	keysOnce.Do(func() {
-		keys = map[string]bool{}
-		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/en.json")
-		if err == nil {
-			var m map[string]json.RawMessage
-			if json.Unmarshal(data, &m) == nil {
-				for k := range m {
-					keys[k] = true
-				}
-			}
-		}
-	})
-	if s == "" || !keys[s] {
-		return s
-	}
-	return i18n.L(s)
-}
+func presetNotes(p smtp.Preset) string { return displayText(p.LocalNotes()) }
 
 func (s *providerStep) onSelected(id widget.ListItemID) {
 	if s.ignoreSelect || id >= len(s.shown) {

@@ -12,7 +12,9 @@
 package l10n
 
 import (
+	"encoding/json"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/template"
 )
@@ -95,3 +97,26 @@ func Fill(in string, data any) string {
 	}
 	return b.String()
 }
+
+// Data translates a sentence that comes as data rather than from the code,
+// such as a preset's name or note: when the translation files have it, as
+// L does; otherwise it is returned as it is (brand names such as "Fastmail"
+// have no translation), without asking the translator, which in the window
+// would log each miss.
+func Data(s string) string {
+	if s == "" || !known()[s] {
+		return s
+	}
+	return L(s)
+}
+
+// known are the keys of the translation files, read once on first use.
+var known = sync.OnceValue(func() map[string]bool {
+	var all map[string]json.RawMessage
+	_ = json.Unmarshal(Catalog("zh"), &all)
+	keys := make(map[string]bool, len(all))
+	for k := range all {
+		keys[k] = true
+	}
+	return keys
+})

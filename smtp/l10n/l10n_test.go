@@ -158,3 +158,22 @@ func TestFirstLoadWhileTranslating(t *testing.T) {
 		<-done
 	}
 }
+
+// TestData: data with a translation is translated; data without one (a
+// brand name) comes back unchanged, without reaching the translator.
+func TestData(t *testing.T) {
+	defer Use("")
+	defer Set(nil)
+	asked := 0
+	Set(func(key string, count int, data any) string { asked++; return Builtin(key, count, data) })
+	Use("zh")
+	if got := Data("Back"); got != "上一步" {
+		t.Errorf("Data(Back) = %q", got)
+	}
+	if got := Data("Fastmail"); got != "Fastmail" || asked != 1 {
+		t.Errorf("Data(Fastmail) = %q, translator asked %d times, want once (for Back)", got, asked)
+	}
+	if Data("") != "" {
+		t.Error("Data of nothing is something")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
-	"github.com/smtpconf/smtpconf/smtp/l10n"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -64,11 +63,8 @@ func (r *runner) presets(args []string) error {
 	return nil
 }
 
-// presetName is a preset's name in the person's language. Most are brand
-// names with no translation ("Fastmail"); the lookup is the built-in
-// translator's (the same files), which, unlike Fyne's, does not log each
-// name that has none.
-func presetName(p smtp.Preset) string { return l10n.Builtin(p.Name, -1, nil) }
+// presetName is a preset's name in the person's language.
+func presetName(p smtp.Preset) string { return p.LocalName() }
 
 // presetNotes are a preset's notes in the person's language.
 func presetNotes(p smtp.Preset) string { return p.LocalNotes() }
