@@ -253,14 +253,54 @@ func (s *Store) load() (*profilesDoc, error) {
 	return decodeProfiles(path, data)
 }
 
-// writeProfilesAtomic replaces dir/name with data: a temporary file in dir (mode
-// 0600) is written, flushed to disk, renamed over the target, and then the
-// directory is flushed so the rename itself survives a crash. On any failure
-// the temporary file is removed and the old file is untouched.
-func writeProfilesAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+// writeProfilesAtomic replaces dir/name with data (see writeAtomic), saying
+// what failed in the words used for the profiles file.
+func writeProfilesAtomic(dir, name string, data []byte) error {
+	err := writeAtomic(dir, name, tempPrefix+"*", data)
+	var ae *atomicError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	target := filepath.Join(dir, name)
+	switch ae.step {
+	case stepCreate:
+		return wrapErr(ae.err, "cannot write the profiles file in {{.Dir}}: {{.Error}}", args{"Dir": dir, "Error": ae.err.Error()})
+	case stepWrite:
+		return wrapErr(ae.err, "cannot write the profiles file: {{.Error}}", args{"Error": ae.err.Error()})
+	case stepRename:
+		return wrapErr(ae.err, "cannot replace the profiles file {{.File}}: {{.Error}}", args{"File": target, "Error": ae.err.Error()})
+	default:
+		// The new file is in place; only its durability across a crash is in doubt.
+		return wrapErr(ae.err, "saved {{.File}}, but could not flush the directory to disk: {{.Error}}", args{"File": target, "Error": ae.err.Error()})
+	}
+}
+
+// The steps of writeAtomic, for its callers' messages.
+const (
+	stepCreate  = iota // the temporary file could not be made
+	stepWrite          // mode, data, flush or close of the temporary file
+	stepRename         // putting it in place
+	stepSyncDir        // flushing the directory: the new file is in place
+)
+
+// atomicError is a failure of writeAtomic at one of its steps.
+type atomicError struct {
+	step int
+	err  error
+}
+
+func (e *atomicError) Error() string { return e.err.Error() }
+func (e *atomicError) Unwrap() error { return e.err }
+
+// writeAtomic replaces dir/name with data: a temporary file in dir (named
+// by pattern, mode 0600) is written, flushed to disk, renamed over the
+// target, and then the directory is flushed so the rename itself survives a
+// crash. On any failure the temporary file is removed, and before the
+// rename the old file is untouched. Errors are *atomicError.
+func writeAtomic(dir, name, pattern string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return wrapErr(err, "cannot write the profiles file in {{.Dir}}: {{.Error}}", args{"Dir": dir, "Error": err.Error()})
+		return &atomicError{stepCreate, err}
 	}
 	tmp := f.Name()
 	defer func() {
@@ -269,25 +309,23 @@ func writeProfilesAtomic(dir, name string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if err = f.Chmod(0o600); err != nil {
-		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
+	if err := f.Chmod(0o600); err != nil {
+		return &atomicError{stepWrite, err}
 	}
-	if _, err = f.Write(data); err != nil {
-		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
+	if _, err := f.Write(data); err != nil {
+		return &atomicError{stepWrite, err}
 	}
-	if err = f.Sync(); err != nil {
-		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
+	if err := f.Sync(); err != nil {
+		return &atomicError{stepWrite, err}
 	}
-	if err = f.Close(); err != nil {
-		return wrapErr(err, "cannot write the profiles file: {{.Error}}", args{"Error": err.Error()})
+	if err := f.Close(); err != nil {
+		return &atomicError{stepWrite, err}
 	}
-	target := filepath.Join(dir, name)
-	if err = os.Rename(tmp, target); err != nil {
-		return wrapErr(err, "cannot replace the profiles file {{.File}}: {{.Error}}", args{"File": target, "Error": err.Error()})
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return &atomicError{stepRename, err}
 	}
-	if serr := syncProfilesDir(dir); serr != nil {
-		// The new file is in place; only its durability across a crash is in doubt.
-		return wrapErr(serr, "saved {{.File}}, but could not flush the directory to disk: {{.Error}}", args{"File": target, "Error": serr.Error()})
+	if err := syncProfilesDir(dir); err != nil {
+		return &atomicError{stepSyncDir, err}
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
-	"os"
 	"path/filepath"
 )
 
@@ -102,41 +101,24 @@ func oauthTokenError(err error) error {
 // is written, flushed, renamed over the target, and the directory flushed.
 // On failure the old file is untouched. Other settings files (oauth.json)
 // use it.
-func WriteConfigFile(dir, name string, data []byte) (err error) {
+func WriteConfigFile(dir, name string, data []byte) error {
 	if err := EnsureConfigDir(dir); err != nil {
 		return err
 	}
+	err := writeAtomic(dir, name, "."+name+".tmp-*", data)
+	var ae *atomicError
+	if !errors.As(err, &ae) {
+		return err
+	}
 	target := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", target, err)
+	switch ae.step {
+	case stepCreate, stepWrite:
+		return fmt.Errorf("cannot write %s: %w", target, ae.err)
+	case stepRename:
+		return fmt.Errorf("cannot replace %s: %w", target, ae.err)
+	default:
+		return fmt.Errorf("saved %s, but could not flush the directory to disk: %w", target, ae.err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("cannot write %s: %w", target, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("cannot write %s: %w", target, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", target, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", target, err)
-	}
-	if err = os.Rename(tmp, target); err != nil {
-		return fmt.Errorf("cannot replace %s: %w", target, err)
-	}
-	if serr := syncProfilesDir(dir); serr != nil {
-		return fmt.Errorf("saved %s, but could not flush the directory to disk: %w", target, serr)
-	}
-	return nil
 }
 
 // LockConfigFile takes the exclusive lock on the lock file at path (created
