@@ -187,6 +187,10 @@ var localeOf = map[string]string{"en": "en_US.UTF-8", "zh": "zh_CN.UTF-8"}
 // instant, it inherits the chosen language as its LC_ALL.
 func apply() {
 	code := l10n.Language()
+	if code == applied {
+		return // Fyne speaks it already (Load, then Use of the same language)
+	}
+	applied = code
 	restore := setLocaleEnv(localeOf[code])
 	defer restore()
 	// Adding translations is what makes Fyne read the locale again. The
@@ -207,8 +211,12 @@ func apply() {
 	}
 }
 
-// inFyne records which languages' catalogs Fyne has; mu guards it.
-var inFyne = map[string]bool{}
+// inFyne records which languages' catalogs Fyne has, and applied the one
+// Fyne was last pointed at; mu guards both.
+var (
+	inFyne  = map[string]bool{}
+	applied string
+)
 
 // fyneLocales are the locales a catalog is added under. Fyne's own Chinese
 // strings are "zh-Hans", so a Chinese system is matched to that tag; the
