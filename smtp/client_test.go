@@ -61,7 +61,8 @@ func optsFor(p Profile, pass string) Options {
 }
 
 // runTest sends a test message and checks the invariants every report must
-// hold: no secret anywhere, a transcript, a consistent exit code.
+// hold: no secret anywhere, a transcript, a consistent kind (the command
+// line's exit code follows from it: ui/cli's TestExitCodeOfEachKind).
 func runTest(t *testing.T, opts Options) Report {
 	t.Helper()
 	var events []Event
@@ -72,8 +73,8 @@ func runTest(t *testing.T, opts Options) Report {
 	for _, e := range events {
 		assertNoSecret(t, "progress event", e.Detail)
 	}
-	if rep.OK != (rep.Exit == 0) {
-		t.Fatalf("ok=%v but exit=%d", rep.OK, rep.Exit)
+	if rep.OK != (rep.Kind == KindOK) {
+		t.Fatalf("ok=%v but kind=%s", rep.OK, rep.Kind)
 	}
 	if !rep.OK && rep.Hint == "" {
 		t.Fatalf("failure without a hint: %+v", rep)
@@ -173,8 +174,7 @@ type diagCase struct {
 	stage  Stage
 	code   int
 	enh    string
-	kind   string
-	exit   int
+	kind   Kind
 	temp   bool
 	hintIn string
 }
@@ -183,57 +183,57 @@ func TestDiagnosisAgainstServer(t *testing.T) {
 	rep421 := &smtptest.Reply{Code: 421, Enhanced: "4.3.2", Message: "Too busy, try later"}
 	cases := []diagCase{
 		{name: "wrong password 535", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: map[string]string{testUser: "other"}},
-			sec: SecuritySTARTTLS, stage: StageAuth, code: 535, enh: "5.7.8", kind: "auth-failed", exit: 5, hintIn: "user name or password"},
+			sec: SecuritySTARTTLS, stage: StageAuth, code: 535, enh: "5.7.8", kind: "auth-failed", hintIn: "user name or password"},
 		{name: "535 gmail says app password", cfg: smtptest.Config{Mode: smtptest.ImplicitTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 535, Enhanced: "5.7.8", Message: "Username and Password not accepted"}},
-			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "gmail" }, stage: StageAuth, code: 535, kind: "auth-failed", exit: 5, hintIn: "app password"},
+			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "gmail" }, stage: StageAuth, code: 535, kind: "auth-failed", hintIn: "app password"},
 		{name: "535 qq says authorisation code", cfg: smtptest.Config{Mode: smtptest.ImplicitTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 535, Enhanced: "5.7.8", Message: "Login fail"}},
-			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "qq" }, stage: StageAuth, code: 535, kind: "auth-failed", exit: 5, hintIn: "授权码"},
+			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "qq" }, stage: StageAuth, code: 535, kind: "auth-failed", hintIn: "授权码"},
 		{name: "535 163 says authorisation code", cfg: smtptest.Config{Mode: smtptest.ImplicitTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 535, Message: "Error: authentication failed"}},
-			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "163" }, stage: StageAuth, code: 535, kind: "auth-failed", exit: 5, hintIn: "authorisation code"},
+			sec: SecurityTLS, prof: func(p *Profile) { p.Preset = "163" }, stage: StageAuth, code: 535, kind: "auth-failed", hintIn: "authorisation code"},
 		{name: "534 5.7.9 app password required", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 534, Enhanced: "5.7.9", Message: "Application-specific password required"}},
-			sec: SecuritySTARTTLS, stage: StageAuth, code: 534, enh: "5.7.9", kind: "auth-app-password", exit: 5, hintIn: "app password"},
+			sec: SecuritySTARTTLS, stage: StageAuth, code: 534, enh: "5.7.9", kind: "auth-app-password", hintIn: "app password"},
 		{name: "535 5.7.139 basic auth disabled", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 535, Enhanced: "5.7.139", Message: "Authentication unsuccessful, basic authentication is disabled"}},
-			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Preset = "microsoft365" }, stage: StageAuth, code: 535, enh: "5.7.139", kind: "auth-basic-disabled", exit: 5, hintIn: "OAuth2"},
+			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Preset = "microsoft365" }, stage: StageAuth, code: 535, enh: "5.7.139", kind: "auth-basic-disabled", hintIn: "OAuth2"},
 		{name: "504 5.7.4 mechanism", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailAuth: &smtptest.Reply{Code: 504, Enhanced: "5.7.4", Message: "Unrecognized authentication type"}},
-			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Auth = AuthPlain }, stage: StageAuth, code: 504, enh: "5.7.4", kind: "auth-mechanism", exit: 5, hintIn: "LOGIN"},
+			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Auth = AuthPlain }, stage: StageAuth, code: 504, enh: "5.7.4", kind: "auth-mechanism", hintIn: "LOGIN"},
 		{name: "no common mechanism", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), Mechanisms: []string{"NTLM", "GSSAPI"}},
-			sec: SecuritySTARTTLS, stage: StageAuth, kind: "auth-no-mechanism", exit: 5, hintIn: "login method"},
+			sec: SecuritySTARTTLS, stage: StageAuth, kind: "auth-no-mechanism", hintIn: "login method"},
 		{name: "421 greeting", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Greeting: rep421},
-			sec: SecuritySTARTTLS, stage: StageConnect, code: 421, enh: "4.3.2", kind: "greeting-temporary", exit: 7, temp: true, hintIn: "retried"},
+			sec: SecuritySTARTTLS, stage: StageConnect, code: 421, enh: "4.3.2", kind: "greeting-temporary", temp: true, hintIn: "retried"},
 		{name: "554 greeting", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Greeting: &smtptest.Reply{Code: 554, Enhanced: "5.7.1", Message: "No SMTP service here"}},
-			sec: SecuritySTARTTLS, stage: StageConnect, code: 554, kind: "greeting-refused", exit: 3, hintIn: "refused"},
+			sec: SecuritySTARTTLS, stage: StageConnect, code: 554, kind: "greeting-refused", hintIn: "refused"},
 		{name: "451 at RCPT", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailRcpt: &smtptest.Reply{Code: 451, Enhanced: "4.7.1", Message: "Greylisted, try again"}},
-			sec: SecuritySTARTTLS, stage: StageRcpt, code: 451, enh: "4.7.1", kind: "temporary", exit: 7, temp: true, hintIn: "later"},
+			sec: SecuritySTARTTLS, stage: StageRcpt, code: 451, enh: "4.7.1", kind: "temporary", temp: true, hintIn: "later"},
 		{name: "452 at RCPT", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailRcpt: &smtptest.Reply{Code: 452, Enhanced: "4.3.1", Message: "Insufficient system storage"}},
-			sec: SecuritySTARTTLS, stage: StageRcpt, code: 452, kind: "insufficient-storage", exit: 7, temp: true, hintIn: "later"},
+			sec: SecuritySTARTTLS, stage: StageRcpt, code: 452, kind: "insufficient-storage", temp: true, hintIn: "later"},
 		{name: "421 at MAIL", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailMail: rep421},
-			sec: SecuritySTARTTLS, stage: StageMail, code: 421, kind: "service-unavailable", exit: 7, temp: true, hintIn: "rate-limiting"},
+			sec: SecuritySTARTTLS, stage: StageMail, code: 421, kind: "service-unavailable", temp: true, hintIn: "rate-limiting"},
 		{name: "550 5.7.1 sender not allowed", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailMail: &smtptest.Reply{Code: 550, Enhanced: "5.7.1", Message: "Sender address rejected: not owned by user"}},
-			sec: SecuritySTARTTLS, stage: StageMail, code: 550, enh: "5.7.1", kind: "sender-not-allowed", exit: 6, hintIn: "From address"},
+			sec: SecuritySTARTTLS, stage: StageMail, code: 550, enh: "5.7.1", kind: "sender-not-allowed", hintIn: "From address"},
 		{name: "550 5.7.60 SendAsDenied at DATA", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailData: &smtptest.Reply{Code: 550, Enhanced: "5.7.60", Message: "SMTP; Client does not have permissions to send as this sender"}},
-			sec: SecuritySTARTTLS, stage: StageData, code: 550, enh: "5.7.60", kind: "sender-not-allowed", exit: 6, hintIn: "From address"},
+			sec: SecuritySTARTTLS, stage: StageData, code: 550, enh: "5.7.60", kind: "sender-not-allowed", hintIn: "From address"},
 		{name: "552 too large at DATA", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), FailData: &smtptest.Reply{Code: 552, Enhanced: "5.3.4", Message: "Message size exceeds fixed limit"}},
-			sec: SecuritySTARTTLS, stage: StageData, code: 552, enh: "5.3.4", kind: "too-large", exit: 6, hintIn: "too large"},
+			sec: SecuritySTARTTLS, stage: StageData, code: 552, enh: "5.3.4", kind: "too-large", hintIn: "too large"},
 		{name: "552 from SIZE limit", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), MaxMessageBytes: 100},
-			sec: SecuritySTARTTLS, code: 552, kind: "too-large", exit: 6, hintIn: "too large"},
+			sec: SecuritySTARTTLS, code: 552, kind: "too-large", hintIn: "too large"},
 		{name: "dropped mid-DATA", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), DropMidData: true},
-			sec: SecuritySTARTTLS, stage: StageData, kind: "dropped", exit: 7, temp: true, hintIn: "dropped"},
+			sec: SecuritySTARTTLS, stage: StageData, kind: "dropped", temp: true, hintIn: "dropped"},
 		{name: "stall at DATA", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), StallAt: smtptest.StallData},
-			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageData, kind: "timeout", exit: 7, temp: true, hintIn: "stopped answering"},
+			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageData, kind: "timeout", temp: true, hintIn: "stopped answering"},
 		{name: "timeout before greeting", cfg: smtptest.Config{Mode: smtptest.STARTTLS, StallGreeting: true},
-			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageConnect, kind: "timeout-connect", exit: 3, temp: true, hintIn: "Port 25 is often blocked"},
+			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageConnect, kind: "timeout-connect", temp: true, hintIn: "Port 25 is often blocked"},
 		{name: "implicit TLS on a STARTTLS port", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users()},
-			sec: SecurityTLS, stage: StageTLS, kind: "tls-on-plain-port", exit: 4, hintIn: "STARTTLS"},
+			sec: SecurityTLS, stage: StageTLS, kind: "tls-on-plain-port", hintIn: "STARTTLS"},
 		{name: "STARTTLS on an implicit TLS port", cfg: smtptest.Config{Mode: smtptest.ImplicitTLS, Users: users()},
-			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageConnect, kind: "expects-tls", exit: 3, hintIn: "SSL/TLS"},
+			sec: SecuritySTARTTLS, prof: func(p *Profile) { p.Timeout = Duration(time.Second) }, stage: StageConnect, kind: "expects-tls", hintIn: "SSL/TLS"},
 		{name: "STARTTLS not offered", cfg: smtptest.Config{Mode: smtptest.Plain, Users: users(), AllowInsecureAuth: true},
-			sec: SecuritySTARTTLS, stage: StageTLS, kind: "no-starttls", exit: 4, hintIn: "STARTTLS"},
+			sec: SecuritySTARTTLS, stage: StageTLS, kind: "no-starttls", hintIn: "STARTTLS"},
 		{name: "530 must issue STARTTLS", cfg: smtptest.Config{Mode: smtptest.STARTTLS, RequireTLSForMail: true},
-			sec: SecurityNone, prof: func(p *Profile) { p.Auth = AuthNone; p.Username = "" }, stage: StageMail, code: 530, enh: "5.7.0", kind: "must-starttls", exit: 4, hintIn: "STARTTLS"},
+			sec: SecurityNone, prof: func(p *Profile) { p.Auth = AuthNone; p.Username = "" }, stage: StageMail, code: 530, enh: "5.7.0", kind: "must-starttls", hintIn: "STARTTLS"},
 		{name: "certificate not trusted", cfg: smtptest.Config{Mode: smtptest.ImplicitTLS, Users: users()},
-			sec: SecurityTLS, prof: func(p *Profile) { p.CAFile = "" }, stage: StageTLS, kind: "cert-untrusted", exit: 4, hintIn: "CA file"},
+			sec: SecurityTLS, prof: func(p *Profile) { p.CAFile = "" }, stage: StageTLS, kind: "cert-untrusted", hintIn: "CA file"},
 		{name: "certificate name mismatch", cfg: smtptest.Config{Mode: smtptest.STARTTLS, Users: users(), CertHosts: []string{"other.example"}},
-			sec: SecuritySTARTTLS, stage: StageTLS, kind: "cert-name-mismatch", exit: 4, hintIn: "certificate"},
+			sec: SecuritySTARTTLS, stage: StageTLS, kind: "cert-name-mismatch", hintIn: "certificate"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,10 +254,10 @@ func checkDiag(t *testing.T, rep Report, tc diagCase) {
 		t.Fatalf("unexpected success")
 	}
 	if tc.stage != "" && rep.Stage != tc.stage || rep.Code != tc.code || tc.enh != "" && rep.Enhanced != tc.enh ||
-		rep.Kind != tc.kind || rep.Exit != tc.exit || rep.Temporary != tc.temp {
-		t.Fatalf("got stage=%s code=%d enh=%q kind=%s exit=%d temp=%v\nwant stage=%s code=%d enh=%q kind=%s exit=%d temp=%v\nmessage: %s\nhint: %s\n%s",
-			rep.Stage, rep.Code, rep.Enhanced, rep.Kind, rep.Exit, rep.Temporary,
-			tc.stage, tc.code, tc.enh, tc.kind, tc.exit, tc.temp, rep.Message, rep.Hint, strings.Join(rep.Transcript, "\n"))
+		rep.Kind != tc.kind || rep.Temporary != tc.temp {
+		t.Fatalf("got stage=%s code=%d enh=%q kind=%s temp=%v\nwant stage=%s code=%d enh=%q kind=%s temp=%v\nmessage: %s\nhint: %s\n%s",
+			rep.Stage, rep.Code, rep.Enhanced, rep.Kind, rep.Temporary,
+			tc.stage, tc.code, tc.enh, tc.kind, tc.temp, rep.Message, rep.Hint, strings.Join(rep.Transcript, "\n"))
 	}
 	if tc.code != 0 && !strings.Contains(strings.Join(rep.Transcript, "\n"), fmt.Sprintf("S: %d", tc.code)) {
 		t.Errorf("the server's %d reply is not in the transcript:\n%s", tc.code, strings.Join(rep.Transcript, "\n"))
@@ -277,21 +277,21 @@ func TestDiagnosisWithoutServer(t *testing.T) {
 		l.Close()
 		p := Profile{Name: "x", Host: "127.0.0.1", Port: port, Security: SecuritySTARTTLS, Auth: AuthNone, From: "a@example.com", Timeout: Duration(2 * time.Second)}
 		rep := runTest(t, optsFor(p, ""))
-		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "refused", exit: 3, temp: true, hintIn: "port"})
+		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "refused", temp: true, hintIn: "port"})
 	})
 	t.Run("dns name does not exist", func(t *testing.T) {
 		p := Profile{Name: "x", Host: "no-such-host.example", Port: 587, Security: SecuritySTARTTLS, Auth: AuthNone, From: "a@example.com", Timeout: Duration(2 * time.Second)}
 		opts := optsFor(p, "")
 		opts.Resolver = stubResolver(t, 3) // NXDOMAIN
 		rep := runTest(t, opts)
-		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "dns-not-found", exit: 3, hintIn: "does not exist"})
+		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "dns-not-found", hintIn: "does not exist"})
 	})
 	t.Run("dns server failure is temporary", func(t *testing.T) {
 		p := Profile{Name: "x", Host: "mail.example", Port: 587, Security: SecuritySTARTTLS, Auth: AuthNone, From: "a@example.com", Timeout: Duration(2 * time.Second)}
 		opts := optsFor(p, "")
 		opts.Resolver = stubResolver(t, 2) // SERVFAIL
 		rep := runTest(t, opts)
-		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "dns", exit: 3, temp: true, hintIn: "looked up"})
+		checkDiag(t, rep, diagCase{stage: StageConnect, kind: "dns", temp: true, hintIn: "looked up"})
 	})
 	t.Run("password over plain text to a remote host is refused before connecting", func(t *testing.T) {
 		p := Profile{Name: "x", Host: "mail.example", Port: 25, Security: SecurityNone, Auth: AuthPlain, Username: testUser, From: testUser}
@@ -301,7 +301,7 @@ func TestDiagnosisWithoutServer(t *testing.T) {
 			return nil, nil
 		}
 		rep := runTest(t, opts)
-		checkDiag(t, rep, diagCase{stage: StageSetup, kind: "insecure-auth", exit: 2, hintIn: "STARTTLS"})
+		checkDiag(t, rep, diagCase{stage: StageSetup, kind: "insecure-auth", hintIn: "STARTTLS"})
 	})
 	t.Run("garbage after the greeting is an internal error", func(t *testing.T) {
 		addr := smtptest.StartRaw(t, func(c net.Conn) {
@@ -314,8 +314,8 @@ func TestDiagnosisWithoutServer(t *testing.T) {
 		p := Profile{Name: "x", Host: host, Security: SecurityNone, Auth: AuthNone, From: "a@example.com", Timeout: Duration(2 * time.Second)}
 		p.Port = atoi(port)
 		rep := runTest(t, optsFor(p, ""))
-		if rep.Exit != ExitInternal || rep.Stage != StageEHLO {
-			t.Fatalf("got exit %d stage %s: %s", rep.Exit, rep.Stage, rep.Message)
+		if rep.Kind != KindInternal || rep.Stage != StageEHLO {
+			t.Fatalf("got kind %s stage %s: %s", rep.Kind, rep.Stage, rep.Message)
 		}
 	})
 }
@@ -436,7 +436,7 @@ func TestKeyringFailureIsSetup(t *testing.T) {
 		return "", &KeyringError{Op: "get", Profile: p.Name, Kind: ErrKeyringUnavailable, Err: errors.New("no bus")}
 	}}
 	rep, _ := Test(context.Background(), opts, nil)
-	if rep.Stage != StageSetup || rep.Exit != ExitUsage || rep.Kind != "keyring" || srv.Connections() != 0 {
+	if rep.Stage != StageSetup || rep.Kind != KindKeyring || srv.Connections() != 0 {
 		t.Fatalf("%+v (connections %d)", rep, srv.Connections())
 	}
 }
@@ -450,8 +450,8 @@ func TestEchoedSecretIsRedacted(t *testing.T) {
 		p := profileFor(srv, SecuritySTARTTLS)
 		p.Auth = AuthPlain
 		rep := runTest(t, optsFor(p, testPass))
-		if rep.Exit != ExitAuth || !strings.Contains(rep.Message, "[redacted]") {
-			t.Fatalf("exit %d message %q", rep.Exit, rep.Message)
+		if rep.Kind != KindAuthFailed || !strings.Contains(rep.Message, "[redacted]") {
+			t.Fatalf("kind %s message %q", rep.Kind, rep.Message)
 		}
 		_, err := Dial(context.Background(), optsFor(p, testPass))
 		if err == nil {

@@ -15,19 +15,6 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/l10n"
 )
 
-// Exit codes of the command line (contract). The diagnosis picks one; the
-// command line only returns it.
-const (
-	ExitOK        = 0
-	ExitInternal  = 1
-	ExitUsage     = 2
-	ExitConnect   = 3
-	ExitTLS       = 4
-	ExitAuth      = 5
-	ExitRejected  = 6
-	ExitTemporary = 7
-)
-
 // Error is a failure during a check or a send, tagged with the stage it
 // happened in and the server's reply when there was one.
 type Error struct {
@@ -86,21 +73,23 @@ type Diagnosis struct {
 	Message   string `json:"message"`
 	Hint      string `json:"hint"`
 	Temporary bool   `json:"temporary"`
-	// Kind is a stable key for the cause ("auth-app-password", "tls-on-plain-port", ...),
-	// for tests, translations and the window's icons.
-	Kind string `json:"kind"`
-	Exit int    `json:"-"`
+	// Kind is a stable key for the cause, for tests, scripts and the
+	// front ends (icons, buttons, the command line's exit code).
+	Kind Kind `json:"kind"`
+	// Remedy is the fix as data, for the front ends to word: Hint says
+	// what is wrong without naming a command or a button.
+	Remedy Remedy `json:"-"`
 }
 
 // hinter is implemented by errors that know their own fix (keyring errors).
 type hinter interface{ Hint() string }
 
-// Diagnose is the one place where a failure becomes a stage, codes, an exit
-// code and a hint. p is the profile that was used (for port- and
+// Diagnose is the one place where a failure becomes a stage, codes, a
+// kind, a hint and a remedy. p is the profile that was used (for port- and
 // provider-aware advice); err is usually an *Error from Dial or Send.
 func Diagnose(err error, p Profile) Diagnosis {
 	if err == nil {
-		return Diagnosis{Stage: StageDone, Kind: "ok"}
+		return Diagnosis{Stage: StageDone, Kind: KindOK}
 	}
 	d := Diagnosis{Stage: StageSetup, Message: err.Error()}
 	var e *Error
@@ -112,13 +101,13 @@ func Diagnose(err error, p Profile) Diagnosis {
 	return d
 }
 
-// setter records a diagnosis: its kind, exit code, whether it is temporary,
-// and the hint, an English sentence (the translation key) filled from data.
-type setter func(kind string, exit int, temp bool, hint string, data args)
+// setter records a diagnosis: its kind, whether it is temporary, and the
+// hint, an English sentence (the translation key) filled from data.
+type setter func(kind Kind, temp bool, hint string, data args)
 
 func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
-	set := func(kind string, exit int, temp bool, hint string, data args) {
-		d.Kind, d.Exit, d.Temporary, d.Hint = kind, exit, temp, l10n.L(hint, data)
+	set := func(kind Kind, temp bool, hint string, data args) {
+		d.Kind, d.Temporary, d.Hint = kind, temp, l10n.L(hint, data)
 	}
 	beforeGreeting := e != nil && (e.BeforeGreeting || (e.Stage == StageConnect && e.Code == 0))
 	// Data every hint may use: the host and port tried, the timeout, and the
@@ -133,19 +122,16 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 
 	switch {
 	case errors.Is(err, context.Canceled):
-		set("canceled", ExitInternal, false, "The operation was cancelled before it finished.", nil)
+		set(KindCanceled, false, "The operation was cancelled before it finished.", nil)
 		return
 	case errors.Is(err, ErrSignInRequired), errors.Is(err, ErrTokenEndpoint):
 		// OAuth2 token errors (package smtp/oauth) know their own fix,
 		// already translated.
-		d.Kind, d.Exit = "oauth-sign-in", ExitAuth
+		d.Kind = KindOAuthSignIn
 		if errors.Is(err, ErrTokenEndpoint) {
-			d.Kind, d.Exit, d.Temporary = "oauth-unreachable", ExitConnect, true
+			d.Kind, d.Temporary = KindOAuthUnreachable, true
 		}
-		var h hinter
-		if errors.As(err, &h) {
-			d.Hint = h.Hint()
-		}
+		d.Hint, d.Remedy = Hint(err), RemedyOf(err)
 		return
 	case d.Stage == StageSetup:
 		diagnoseSetup(d, err, set)
@@ -168,90 +154,90 @@ func diagnose(d *Diagnosis, err error, e *Error, p Profile) {
 
 	switch {
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		set("dns-not-found", ExitConnect, false,
+		set(KindDNSNotFound, false,
 			"The host name {{.Host}} does not exist. Check its spelling (for example smtp.gmail.com), or pick your provider's preset.", data("Host", strconv.Quote(p.Host)))
 	case errors.As(err, &dnsErr):
-		set("dns", ExitConnect, true,
+		set(KindDNS, true,
 			"The host name {{.Host}} could not be looked up right now. Check that this computer is online and its DNS works, then try again.", data("Host", strconv.Quote(p.Host)))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		set("refused", ExitConnect, true,
+		set(KindRefused, true,
 			"Nothing accepted the connection on port {{.Port}} of {{.Host}}. Check the port ({{.Advice}}); a firewall may also be rejecting it.", data())
 	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
-		set("unreachable", ExitConnect, true,
+		set(KindUnreachable, true,
 			"The network cannot reach {{.Host}}. Check that this computer is online (and any VPN), then try again.", data())
 	case errors.As(err, &recErr) || strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
-		set("tls-on-plain-port", ExitTLS, false,
+		set(KindTLSOnPlainPort, false,
 			"The server on port {{.Port}} answered in plain text, not TLS: this port expects STARTTLS (or no encryption). Set security to STARTTLS, or use port 465 with SSL/TLS.", data())
 	case errors.As(err, &hostErr):
-		set("cert-name-mismatch", ExitTLS, false,
+		set(KindCertNameMismatch, false,
 			"The server's certificate is not valid for {{.Host}} ({{.Error}}). Use the host name the certificate names, which is usually the provider's documented SMTP host.", data("Host", strconv.Quote(p.Host), "Error", hostErr.Error()))
 	case errors.As(err, &unknownCA):
 		if p.CAFile != "" {
-			set("cert-untrusted", ExitTLS, false,
+			set(KindCertUntrusted, false,
 				"The server's certificate was not signed by the CA in {{.File}}. Check that the CA file is the right one for this server.", data("File", p.CAFile))
 		} else {
-			set("cert-untrusted", ExitTLS, false,
+			set(KindCertUntrusted, false,
 				"The server's certificate is not trusted by this computer (self-signed or a private CA). If your organisation uses its own CA, give its certificate as the CA file; only skip verification on a network you trust.", nil)
 		}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		set("cert-expired", ExitTLS, false,
+		set(KindCertExpired, false,
 			"The server's certificate has expired (or this computer's clock is wrong). Check the date and time here; otherwise the provider must renew its certificate.", nil)
 	case errors.As(err, &invalid):
-		set("cert-invalid", ExitTLS, false, "The server's certificate is not valid: {{.Error}}.", data("Error", invalid.Error()))
+		set(KindCertInvalid, false, "The server's certificate is not valid: {{.Error}}.", data("Error", invalid.Error()))
 	case errors.Is(err, ErrNoSTARTTLS):
 		if p.Port == 465 {
-			set("no-starttls", ExitTLS, false,
+			set(KindNoSTARTTLS, false,
 				"Port 465 uses SSL/TLS from the first byte, not STARTTLS. Set security to SSL/TLS.", nil)
 		} else {
-			set("no-starttls", ExitTLS, false,
+			set(KindNoSTARTTLS, false,
 				"The server on port {{.Port}} does not offer STARTTLS, so the connection cannot be encrypted. Try port 465 with SSL/TLS, or check the provider's settings.", data())
 		}
 	case errors.Is(err, errInsecureAuth):
-		set("insecure-auth", ExitTLS, false,
+		set(KindInsecureAuth, false,
 			"The password would cross the network unencrypted, so it was not sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).", nil)
 	case errors.Is(err, ErrNoCommonMechanism):
-		set("auth-no-mechanism", ExitAuth, false,
+		set(KindAuthNoMechanism, false,
 			"The server offers no login method this app can use safely ({{.Error}}). Choose another authentication method, or check the security setting.", data("Error", err.Error()))
 	case errors.Is(err, ErrNoAuthOffered):
-		set("auth-not-offered", ExitAuth, false,
+		set(KindAuthNotOffered, false,
 			"The server does not offer a login at this point. Many servers only offer it after STARTTLS or on port 587/465: check the port and security, or set authentication to none for a relay that needs no login.", nil)
 	case errors.Is(err, ErrNeedsSMTPUTF8):
-		set("needs-smtputf8", ExitRejected, false,
+		set(KindNeedsSMTPUTF8, false,
 			"An address has non-ASCII characters before the @, and this server does not support SMTPUTF8. Use an ASCII address.", nil)
 	case errors.Is(err, ErrExpectsImplicitTLS):
 		// A settings mistake, not a passing condition: retrying cannot help.
-		set("expects-tls", ExitConnect, false,
+		set(KindExpectsTLS, false,
 			"Port {{.Port}} stayed silent, but it answers a TLS handshake: it expects SSL/TLS from the first byte (as port 465 does). Set security to SSL/TLS.", data())
 	case beforeGreeting && timeout:
 		switch {
 		case p.Port == 465 && p.Security != SecurityTLS:
-			set("timeout-expects-tls", ExitConnect, true,
+			set(KindTimeoutExpectsTLS, true,
 				"No greeting arrived from port 465: that port expects SSL/TLS from the first byte. Set security to SSL/TLS.", nil)
 		case p.Port == 25:
-			set("timeout-port-25", ExitConnect, true,
+			set(KindTimeoutPort25, true,
 				"No answer from {{.Host}} on port 25 within {{.Timeout}}. Many internet providers and cloud hosts block outgoing port 25: use port 587 (STARTTLS) or 465 (SSL/TLS).", data())
 		default:
-			set("timeout-connect", ExitConnect, true,
+			set(KindTimeoutConnect, true,
 				"No answer from {{.Host}} on port {{.Port}} within {{.Timeout}}. Check the host and port ({{.Advice}}); a firewall may be dropping the connection. Port 25 is often blocked, 587 and 465 rarely.", data())
 		}
 	case beforeGreeting && e != nil && e.Stage == StageTLS:
-		set("tls-handshake", ExitConnect, true,
+		set(KindTLSHandshake, true,
 			"The connection closed during the TLS handshake on port {{.Port}}. If this port expects STARTTLS (587, 25), set security to STARTTLS.", data())
 	case beforeGreeting:
-		set("closed-before-greeting", ExitConnect, true,
+		set(KindClosedBeforeGreeting, true,
 			"The server closed the connection before greeting. It may be overloaded or refusing this computer; try again later, or check the port ({{.Advice}}).", data())
 	case e != nil && e.Stage == StageTLS && !dropped:
-		set("tls-handshake", ExitTLS, false,
+		set(KindTLSHandshake, false,
 			"The TLS handshake failed ({{.Error}}). Check the security setting for port {{.Port}} ({{.Advice}}).", data("Error", e.errText()))
 	case timeout:
-		set("timeout", ExitTemporary, true,
-			"The server stopped answering during {{.Stage}} for more than {{.Timeout}}. It may be overloaded; the message can be retried later.", data("Stage", stageWords(d.Stage)))
+		set(KindTimeout, true,
+			"The server stopped answering during {{.Stage}} for more than {{.Timeout}}. It may be overloaded; the message can be retried later.", data("Stage", StageName(d.Stage, Inline)))
 	case dropped:
-		set("dropped", ExitTemporary, true,
-			"The connection was dropped during {{.Stage}}. This is usually temporary; the message can be retried later.", data("Stage", stageWords(d.Stage)))
+		set(KindDropped, true,
+			"The connection was dropped during {{.Stage}}. This is usually temporary; the message can be retried later.", data("Stage", StageName(d.Stage, Inline)))
 	default:
-		set("internal", ExitInternal, false,
-			"An unexpected error happened during {{.Stage}}: {{.Error}}. Please report it with the transcript.", data("Stage", stageWords(d.Stage), "Error", d.Message))
+		set(KindInternal, false,
+			"An unexpected error happened during {{.Stage}}: {{.Error}}. Please report it with the transcript.", data("Stage", StageName(d.Stage, Inline), "Error", d.Message))
 	}
 }
 
@@ -261,30 +247,30 @@ func diagnoseSetup(d *Diagnosis, err error, set setter) {
 	switch {
 	case errors.As(err, &ke):
 		// The error's own hint is translated already.
-		d.Kind, d.Exit, d.Hint = "keyring", ExitUsage, ke.Hint()
+		d.Kind, d.Hint = KindKeyring, ke.Hint()
 	case errors.As(err, &h):
-		// Other errors that know their own fix (an outbox that cannot be opened).
-		d.Kind, d.Exit, d.Hint = "setup", ExitUsage, h.Hint()
+		// Other errors that know their own fix (an outbox that cannot be
+		// opened, a profile not signed in yet).
+		d.Kind, d.Hint, d.Remedy = KindSetup, h.Hint(), RemedyOf(err)
 	case errors.Is(err, ErrSecretNotFound):
-		set("no-password", ExitUsage, false,
-			"No password is stored for this profile. Save one with: {{.Command}}", args{"Command": "smtpconf profile save NAME --password-stdin"})
+		set(KindNoPassword, false, "No password is stored for this profile.", nil)
+		d.Remedy = Remedy{Action: RemedyStorePassword}
 	case errors.Is(err, ErrNoSuchProfile):
-		set("no-profile", ExitUsage, false,
-			"There is no profile by that name. List the profiles with {{.List}}, or create one with {{.Save}}.",
-			args{"List": "'smtpconf profile list'", "Save": "'smtpconf profile save NAME --preset ID'"})
+		set(KindNoProfile, false, "There is no profile by that name.", nil)
+		d.Remedy = Remedy{Action: RemedyChooseProfile}
 	case errors.Is(err, errInsecureAuth):
-		set("insecure-auth", ExitUsage, false,
+		set(KindInsecureAuth, false,
 			"The password would cross the network unencrypted, so nothing was sent. Set security to STARTTLS (port 587) or SSL/TLS (port 465).", nil)
 	case errors.Is(err, ErrCorruptConfig), errors.Is(err, ErrConfigVersion):
-		set("config", ExitUsage, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.", nil)
+		set(KindConfig, false, "The profiles file cannot be read; it was left as it is. Fix it by hand, or move it aside to start afresh.", nil)
 	default:
 		// The validation clauses without their English sentinel prefixes.
 		ps := problems(err)
 		sep := "; "
-		if hasHan(strings.Join(ps, "")) {
+		if l10n.HasHan(strings.Join(ps, "")) {
 			sep = "；"
 		}
-		set("invalid-settings", ExitUsage, false, "The settings are not valid: {{.Error}}. Correct them and try again.", args{"Error": strings.Join(ps, sep)})
+		set(KindInvalidSettings, false, "The settings are not valid: {{.Error}}. Correct them and try again.", args{"Error": strings.Join(ps, sep)})
 	}
 }
 
@@ -300,76 +286,76 @@ func diagnoseReply(d *Diagnosis, p Profile, set setter) {
 	switch {
 	// Security mismatches reported by the server.
 	case code == 530 && (strings.Contains(text, "starttls") || enh == "5.7.0" && p.Security == SecurityNone):
-		set("must-starttls", ExitTLS, false,
+		set(KindMustSTARTTLS, false,
 			"The server requires encryption first ({{.Reply}}). Set security to STARTTLS for port {{.Port}}.", reply)
 
 	// The greeting.
 	case d.Stage == StageConnect && temp:
-		set("greeting-temporary", ExitTemporary, true,
+		set(KindGreetingTemporary, true,
 			"The server is not accepting connections right now ({{.Reply}}). It is busy or limiting connections; the message will be retried later.", reply)
 	case d.Stage == StageConnect:
-		set("greeting-refused", ExitConnect, false,
+		set(KindGreetingRefused, false,
 			"The server refused this connection ({{.Reply}}). It may not offer mail submission to this computer; check the host and port.", reply)
 
 	// Authentication.
 	case d.Stage == StageAuth && code == 534 && enh == "5.7.9":
 		if provider == "" {
-			set("auth-app-password", ExitAuth, false,
+			set(KindAuthAppPassword, false,
 				"The server requires an application-specific password. Create an app password in your account's security settings and save it as this profile's password.", nil)
 		} else {
-			set("auth-app-password", ExitAuth, false,
+			set(KindAuthAppPassword, false,
 				"{{.Provider}} requires an application-specific password. Create an app password in your account's security settings and save it as this profile's password.", args{"Provider": provider})
 		}
 	case d.Stage == StageAuth && enh == "5.7.139":
-		set("auth-basic-disabled", ExitAuth, false,
+		set(KindAuthBasicDisabled, false,
 			"Basic authentication (user name and password) is disabled for this Microsoft account or organisation. Use OAuth2, or ask the administrator to enable SMTP AUTH for the mailbox.", nil)
 	case d.Stage == StageAuth && (code == 504 || enh == "5.7.4"):
-		set("auth-mechanism", ExitAuth, false,
+		set(KindAuthMechanism, false,
 			"The server does not accept this login method ({{.Reply}}). Set authentication to auto, or to LOGIN for Microsoft 365.", reply)
 	case d.Stage == StageAuth && temp:
-		set("auth-temporary", ExitTemporary, true,
+		set(KindAuthTemporary, true,
 			"The server could not check the login right now ({{.Reply}}). Try again later.", reply)
 	case d.Stage == StageAuth:
 		hint, data := authHint(p, provider, d.Message)
-		set("auth-failed", ExitAuth, false, hint, data)
+		set(KindAuthFailed, false, hint, data)
 
 	// Temporary replies in the transaction.
 	case code == 421:
-		set("service-unavailable", ExitTemporary, true,
+		set(KindServiceUnavailable, true,
 			"The server is closing the connection ({{.Reply}}): it is busy or rate-limiting. The message will be retried later.", reply)
 	case code == 452 || enh == "4.3.1":
-		set("insufficient-storage", ExitTemporary, true,
+		set(KindInsufficientStorage, true,
 			"The server is short of resources or limiting recipients ({{.Reply}}). Try again later.", reply)
 	case temp:
-		set("temporary", ExitTemporary, true,
+		set(KindTemporary, true,
 			"The server asked to try again later ({{.Reply}}), for example because of greylisting or a temporary problem. The message will be retried.", reply)
 
 	// Permanent rejections.
 	case code == 552 || enh == "5.3.4" || enh == "5.2.3":
-		set("too-large", ExitRejected, false,
+		set(KindTooLarge, false,
 			"The message is too large for this server ({{.Reply}}). Send a smaller message or fewer attachments.", reply)
 	case d.Stage == StageMail && (enh == "5.7.1" || enh == "5.7.60" || code == 553) ||
 		d.Stage == StageData && enh == "5.7.60" || strings.Contains(text, "sendasdenied"):
 		if p.From == "" {
-			set("sender-not-allowed", ExitRejected, false,
+			set(KindSenderNotAllowed, false,
 				"The server does not let this account send as this address ({{.Reply}}). Set the From address to your account's own address (or an alias the provider has verified).", reply)
 		} else {
 			reply["From"] = p.From
-			set("sender-not-allowed", ExitRejected, false,
+			set(KindSenderNotAllowed, false,
 				"The server does not let this account send as {{.From}} ({{.Reply}}). Set the From address to your account's own address (or an alias the provider has verified).", reply)
 		}
 	case d.Stage == StageRcpt && (enh == "5.1.1" || enh == "5.1.10" || code == 550 && strings.Contains(text, "user")):
-		set("recipient-unknown", ExitRejected, false,
+		set(KindRecipientUnknown, false,
 			"The recipient address was refused ({{.Reply}}). Check it for typos.", reply)
 	case d.Stage == StageRcpt && (enh == "5.7.1" || strings.Contains(text, "relay")):
-		set("relay-denied", ExitRejected, false,
+		set(KindRelayDenied, false,
 			"The server will not relay to this recipient ({{.Reply}}). Usually you must log in first: set a user name and password, or check the authentication settings.", reply)
 	case code >= 500:
-		reply["Stage"] = stageWords(d.Stage)
-		set("rejected", ExitRejected, false,
+		reply["Stage"] = StageName(d.Stage, Inline)
+		set(KindRejected, false,
 			"The server rejected the message permanently at {{.Stage}} ({{.Reply}}). Retrying will not help; the reply says why.", reply)
 	default:
-		set("unexpected-reply", ExitInternal, false, "The server gave an unexpected reply ({{.Reply}}).", reply)
+		set(KindUnexpectedReply, false, "The server gave an unexpected reply ({{.Reply}}).", reply)
 	}
 }
 
@@ -416,28 +402,6 @@ func portAdvice(p Profile) string {
 		return l10n.L("STARTTLS normally uses port {{.Port}}", args{"Port": 587})
 	}
 	return l10n.L("unencrypted SMTP normally uses port {{.Port}} or {{.Other}}", args{"Port": 25, "Other": 587})
-}
-
-// stageWords names a stage as a noun phrase that hints put after "during"
-// or "at" ("the server stopped answering during login").
-func stageWords(s Stage) string {
-	switch s {
-	case StageConnect:
-		return l10n.L("connecting")
-	case StageTLS:
-		return l10n.L("the TLS handshake")
-	case StageEHLO:
-		return l10n.L("the greeting (EHLO)")
-	case StageAuth:
-		return l10n.L("login")
-	case StageMail:
-		return l10n.L("the sender address (MAIL FROM)")
-	case StageRcpt:
-		return l10n.L("the recipient address (RCPT TO)")
-	case StageData:
-		return l10n.L("sending the message (DATA)")
-	}
-	return string(s)
 }
 
 func isTimeout(err error) bool {

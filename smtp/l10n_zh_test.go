@@ -44,7 +44,7 @@ func TestDiagnoseChinese(t *testing.T) {
 		name string
 		err  error
 		p    Profile
-		kind string
+		kind Kind
 		want []string // substrings the Chinese hint must contain
 	}{
 		{"SSL/TLS on the STARTTLS port",
@@ -90,7 +90,7 @@ func TestDiagnoseChinese(t *testing.T) {
 			if d.Kind != tc.kind {
 				t.Fatalf("kind %q, want %q (hint %q)", d.Kind, tc.kind, d.Hint)
 			}
-			if !hasHan(d.Hint) || strings.Contains(d.Hint, "{{") || strings.Contains(d.Hint, "<no value>") {
+			if !l10n.HasHan(d.Hint) || strings.Contains(d.Hint, "{{") || strings.Contains(d.Hint, "<no value>") {
 				t.Errorf("hint is not a filled Chinese sentence: %q", d.Hint)
 			}
 			for _, w := range tc.want {
@@ -114,7 +114,7 @@ func TestKeyringHintsChinese(t *testing.T) {
 	useChinese(t)
 	for _, kind := range []error{ErrKeyringUnavailable, ErrKeyringLocked, ErrKeyringTimeout, ErrSecretTooLarge, ErrInvalidSecret, ErrSecretNotFound, ErrInvalidName, errors.New("other")} {
 		h := (&KeyringError{Kind: kind}).Hint()
-		if !hasHan(h) || strings.Contains(h, "{{") {
+		if !l10n.HasHan(h) || strings.Contains(h, "{{") {
 			t.Errorf("%v: hint %q is not Chinese", kind, h)
 		}
 	}
@@ -138,7 +138,7 @@ func TestPresetNotesChinese(t *testing.T) {
 			continue
 		}
 		zh := p.LocalNotes()
-		if zh == p.Notes || !hasHan(strings.NewReplacer("授权码", "", "新增授权密码", "", "安全登录", "", "客户端专用密码", "", "三方客户端安全密码", "").Replace(zh)) {
+		if zh == p.Notes || !l10n.HasHan(strings.NewReplacer("授权码", "", "新增授权密码", "", "安全登录", "", "客户端专用密码", "", "三方客户端安全密码", "").Replace(zh)) {
 			t.Errorf("%s: note has no Chinese translation: %q", p.ID, zh)
 		}
 		if !chinese[p.ID] {
@@ -241,7 +241,7 @@ func TestValidationChinese(t *testing.T) {
 		t.Fatalf("Explain(Validate) = %q", lines)
 	}
 	for _, l := range lines {
-		if !hasHan(l) || !strings.HasSuffix(l, "。") {
+		if !l10n.HasHan(l) || !strings.HasSuffix(l, "。") {
 			t.Errorf("line %q is not a Chinese sentence", l)
 		}
 	}
@@ -249,7 +249,7 @@ func TestValidationChinese(t *testing.T) {
 		t.Errorf("diagnosis of an invalid port: %q %q", d.Kind, d.Hint)
 	}
 	for _, w := range (Profile{Host: "smtp.qq.com", Port: 587, Security: SecurityTLS}).Warnings(false) {
-		if !hasHan(w.Message) || !strings.Contains(w.Message, "587") {
+		if !l10n.HasHan(w.Message) || !strings.Contains(w.Message, "587") {
 			t.Errorf("warning %s: %q", w.Code, w.Message)
 		}
 	}
@@ -410,7 +410,7 @@ func TestSMTPKeysTranslated(t *testing.T) {
 // The diagnosis of a cancelled operation is translated like the rest.
 func TestCancelledChinese(t *testing.T) {
 	useChinese(t)
-	if d := Diagnose(context.Canceled, Profile{}); !hasHan(d.Hint) {
+	if d := Diagnose(context.Canceled, Profile{}); !l10n.HasHan(d.Hint) {
 		t.Errorf("hint %q", d.Hint)
 	}
 }

@@ -23,7 +23,7 @@ type Report struct {
 	DurationMS int64    `json:"duration_ms"`
 
 	// Additions beyond the contract.
-	Kind      string   `json:"kind,omitempty"`
+	Kind      Kind     `json:"kind,omitempty"`
 	Profile   string   `json:"profile,omitempty"`
 	Server    string   `json:"server,omitempty"`
 	Security  Security `json:"security,omitempty"`
@@ -32,7 +32,9 @@ type Report struct {
 	To        []string `json:"to,omitempty"`
 	MessageID string   `json:"message_id,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
-	Exit      int      `json:"-"`
+	// Remedy is the fix as data (see Diagnosis.Remedy); each front end
+	// words it, and the command line adds it to the hint it prints.
+	Remedy Remedy `json:"-"`
 }
 
 // CheckReport adds what `check --json` reports about the connection.
@@ -65,13 +67,13 @@ func (r *Report) finish(err error, p Profile, tr *Transcript, start time.Time) {
 		r.Transcript = []string{}
 	}
 	if err == nil {
-		r.OK, r.Stage, r.Kind = true, StageDone, "ok"
+		r.OK, r.Stage, r.Kind = true, StageDone, KindOK
 		return
 	}
 	d := Diagnose(err, p)
 	r.OK = false
 	r.Stage, r.Code, r.Enhanced = d.Stage, d.Code, d.Enhanced
-	r.Message, r.Hint, r.Temporary, r.Kind, r.Exit = tr.Scrub(d.Message), tr.Scrub(d.Hint), d.Temporary, d.Kind, d.Exit
+	r.Message, r.Hint, r.Temporary, r.Kind, r.Remedy = tr.Scrub(d.Message), tr.Scrub(d.Hint), d.Temporary, d.Kind, d.Remedy
 }
 
 // Check connects, secures, greets and authenticates without sending anything.
@@ -185,6 +187,6 @@ func FailedReport(p Profile, err error) Report {
 		err = &Error{Stage: StageSetup, Err: err}
 	}
 	d := Diagnose(err, p)
-	r.Stage, r.Message, r.Hint, r.Kind, r.Exit = d.Stage, d.Message, d.Hint, d.Kind, d.Exit
+	r.Stage, r.Message, r.Hint, r.Kind, r.Remedy = d.Stage, d.Message, d.Hint, d.Kind, d.Remedy
 	return r
 }

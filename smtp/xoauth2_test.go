@@ -93,9 +93,9 @@ func TestXOAUTH2RefusedTokenRetriedOnce(t *testing.T) {
 	srv2 := xoauth2Server(t, "never")
 	tk2 := &tokens{list: []string{"tok-a-0123456789", "tok-b-0123456789", "tok-c-0123456789"}}
 	rep = runTest(t, xoauth2Opts(srv2, tk2))
-	if rep.OK || rep.Exit != ExitAuth || rep.Stage != StageAuth || rep.Code != 535 || fmt.Sprint(tk2.calls) != "[false true]" ||
+	if rep.OK || rep.Kind != KindAuthFailed || rep.Stage != StageAuth || rep.Code != 535 || fmt.Sprint(tk2.calls) != "[false true]" ||
 		srv2.Connections() != 2 || !strings.Contains(rep.Hint, "fresh token") {
-		t.Fatalf("ok=%v exit=%d stage=%s code=%d calls=%v conns=%d hint=%q", rep.OK, rep.Exit, rep.Stage, rep.Code, tk2.calls, srv2.Connections(), rep.Hint)
+		t.Fatalf("ok=%v kind=%s stage=%s code=%d calls=%v conns=%d hint=%q", rep.OK, rep.Kind, rep.Stage, rep.Code, tk2.calls, srv2.Connections(), rep.Hint)
 	}
 }
 
@@ -114,21 +114,20 @@ func TestXOAUTH2TokenErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		err   error
-		exit  int
 		stage Stage
-		kind  string
+		kind  Kind
 		temp  bool
 	}{
-		{"sign in again", hinted{fmt.Errorf("refresh: %w", ErrSignInRequired), "Sign in again."}, ExitAuth, StageAuth, "oauth-sign-in", false},
-		{"provider unreachable", hinted{fmt.Errorf("refresh: %w", ErrTokenEndpoint), "Check the network."}, ExitConnect, StageConnect, "oauth-unreachable", true},
-		{"never signed in", hinted{fmt.Errorf("no tokens: %w", ErrSecretNotFound), "Sign in first."}, ExitUsage, StageSetup, "setup", false},
-		{"keyring", &KeyringError{Op: "get", Profile: "test#oauth", Kind: ErrKeyringLocked}, ExitUsage, StageSetup, "keyring", false},
+		{"sign in again", hinted{fmt.Errorf("refresh: %w", ErrSignInRequired), "Sign in again."}, StageAuth, "oauth-sign-in", false},
+		{"provider unreachable", hinted{fmt.Errorf("refresh: %w", ErrTokenEndpoint), "Check the network."}, StageConnect, "oauth-unreachable", true},
+		{"never signed in", hinted{fmt.Errorf("no tokens: %w", ErrSecretNotFound), "Sign in first."}, StageSetup, "setup", false},
+		{"keyring", &KeyringError{Op: "get", Profile: "test#oauth", Kind: ErrKeyringLocked}, StageSetup, "keyring", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tk := &tokens{list: []string{"x"}, failAt: 1, err: tc.err}
 			rep := runTest(t, xoauth2Opts(srv, tk))
-			if rep.OK || rep.Exit != tc.exit || rep.Stage != tc.stage || rep.Kind != tc.kind || rep.Temporary != tc.temp || rep.Hint == "" {
-				t.Fatalf("exit=%d stage=%s kind=%s temporary=%v hint=%q", rep.Exit, rep.Stage, rep.Kind, rep.Temporary, rep.Hint)
+			if rep.OK || rep.Stage != tc.stage || rep.Kind != tc.kind || rep.Temporary != tc.temp || rep.Hint == "" {
+				t.Fatalf("stage=%s kind=%s temporary=%v hint=%q", rep.Stage, rep.Kind, rep.Temporary, rep.Hint)
 			}
 		})
 	}
@@ -139,8 +138,8 @@ func TestXOAUTH2TokenErrors(t *testing.T) {
 	srv2 := xoauth2Server(t, "never")
 	tk := &tokens{list: []string{"tok-a-0123456789"}, failAt: 2, err: hinted{fmt.Errorf("refresh: %w", ErrSignInRequired), "Sign in again."}}
 	rep := runTest(t, xoauth2Opts(srv2, tk))
-	if rep.Exit != ExitAuth || rep.Kind != "oauth-sign-in" || rep.Hint != "Sign in again." {
-		t.Fatalf("exit=%d kind=%s hint=%q", rep.Exit, rep.Kind, rep.Hint)
+	if rep.Kind != KindOAuthSignIn || rep.Hint != "Sign in again." {
+		t.Fatalf("kind=%s hint=%q", rep.Kind, rep.Hint)
 	}
 }
 

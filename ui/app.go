@@ -11,7 +11,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"os"
@@ -302,9 +301,8 @@ func (m *mainUI) showError(title string, err error) {
 	}
 	m.ui(func() {
 		msg := humanError(err)
-		var h interface{ Hint() string }
-		if errors.As(err, &h) && h.Hint() != "" {
-			msg += "\n\n" + h.Hint()
+		if h := errorHint(err); h != "" {
+			msg += "\n\n" + h
 		}
 		m.lastError = title + ": " + msg
 		body := wrapped(msg)
@@ -406,5 +404,5 @@ func describe(p smtp.Profile) string {
 	if p.Host == "" {
 		return lang.L("No server yet")
 	}
-	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, securityLabel(p.Security))
+	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, smtp.SecurityName(p.Security, smtp.Title))
 }

@@ -302,7 +302,7 @@ func (s *providerStep) detectedUsername() string {
 // detectSourceText says where a detected answer came from.
 func detectSourceText(addr string, r detect.Result) string {
 	domain := domainOf(addr)
-	server := fmt.Sprintf("%s:%d · %s", r.Host, r.Port, securityLabel(r.Security))
+	server := fmt.Sprintf("%s:%d · %s", r.Host, r.Port, smtp.SecurityName(r.Security, smtp.Title))
 	switch r.Source {
 	case detect.SourceSRV:
 		return lang.L("Found in {{.Domain}}'s DNS (SRV record): {{.Server}}", map[string]any{"Domain": domain, "Server": server})

@@ -383,42 +383,6 @@ func (o *signInPanel) show() {
 	}
 }
 
-// signInHint is a sign-in failure in plain words. The registration help in
-// it says where to enter a client ID in the window (windowRegistrationHelp).
-func signInHint(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		hint := h.Hint()
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			cli := strings.Join(oauth.RegistrationHelp(oe.Provider), "\n")
-			if lead, found := strings.CutSuffix(hint, cli); found && cli != "" {
-				hint = lead + strings.Join(windowRegistrationHelp(oe.Provider), "\n")
-			}
-		}
-		return displayText(hint)
-	}
-	return humanError(err)
-}
-
-// windowRegistrationHelp is oauth.RegistrationHelp for the window: the
-// same three lines, the last one saying where the Settings take the client
-// ID (the command line's is for the command line).
-func windowRegistrationHelp(id oauth.ProviderID) []string {
-	lines := oauth.RegistrationHelp(id)
-	if len(lines) != 3 {
-		return lines
-	}
-	lines = slices.Clone(lines)
-	switch id {
-	case oauth.Google:
-		lines[2] = lang.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin")
-	case oauth.Microsoft:
-		lines[2] = lang.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID")
-	}
-	return lines
-}
-
 // onSetup opens the Settings where the client ID is entered.
 func (o *signInPanel) onSetup() {
 	if id, _, ok := o.s.signInProvider(); ok {
@@ -440,21 +404,6 @@ func (o *signInPanel) recheck() {
 	o.check()
 	o.show()
 	o.s.wz.update()
-}
-
-// consoleURL is where a client ID is registered with a provider.
-func consoleURL(id oauth.ProviderID) *url.URL {
-	var s string
-	switch id {
-	case oauth.Google:
-		s = "https://console.cloud.google.com/apis/credentials"
-	case oauth.Microsoft:
-		s = "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade"
-	default:
-		return nil
-	}
-	u, _ := url.Parse(s)
-	return u
 }
 
 // onSignIn saves the profile (tokens are kept under its name), then signs

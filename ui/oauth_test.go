@@ -303,11 +303,11 @@ func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
 	}
 	o.method.SetSelected("Sign in with Google")
 	h.waitFor("the registration help", 5*time.Second, func() bool { return o.problem.box.Visible() })
-	// The window's help: the first two lines as on the command line, the
-	// third says where the window takes the client ID.
+	// The window's help: the provider's two steps, as on the command line,
+	// then where the window takes the client ID.
 	help := windowRegistrationHelp(oauth.Google)
-	cli := oauth.RegistrationHelp(oauth.Google)
-	if len(help) != 3 || help[0] != cli[0] || help[1] != cli[1] || help[2] == cli[2] ||
+	steps := oauth.RegistrationSteps(oauth.Google)
+	if len(help) != 3 || len(steps) != 2 || help[0] != steps[0] || help[1] != steps[1] ||
 		!strings.Contains(help[2], "Settings → Sign-in apps") || !strings.Contains(help[2], "smtpconf oauth setup google") {
 		t.Fatalf("window help = %q", help)
 	}
@@ -316,7 +316,7 @@ func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
 			t.Errorf("help %q lacks %q", o.problem.text.Text, line)
 		}
 	}
-	if strings.Contains(o.problem.text.Text, cli[2]) {
+	if strings.Contains(o.problem.text.Text, "Give smtpconf the client ID") {
 		t.Errorf("the window shows the command line's third line: %q", o.problem.text.Text)
 	}
 	if !o.console.Visible() || o.console.URL == nil || o.console.URL.Host != "console.cloud.google.com" {
@@ -330,16 +330,13 @@ func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
 func TestOAuthWindowRegistrationHelpMicrosoft(t *testing.T) {
 	inEnglish(t)
 	help := windowRegistrationHelp(oauth.Microsoft)
-	cli := oauth.RegistrationHelp(oauth.Microsoft)
-	if len(help) != 3 || help[0] != cli[0] || help[1] != cli[1] ||
+	steps := oauth.RegistrationSteps(oauth.Microsoft)
+	if len(help) != 3 || len(steps) != 2 || help[0] != steps[0] || help[1] != steps[1] ||
 		!strings.Contains(help[2], "SMTP.Send") || !strings.Contains(help[2], "Settings → Sign-in apps") ||
 		!strings.Contains(help[2], "smtpconf oauth setup microsoft --client-id ID") {
 		t.Fatalf("window help = %q", help)
 	}
-	// The command line keeps its three lines.
-	if len(cli) != 3 || !strings.Contains(cli[2], "smtpconf oauth setup microsoft") {
-		t.Fatalf("RegistrationHelp = %q", cli)
-	}
+	// The command line's three lines: ui/cli's TestRemedyHints.
 }
 
 func TestOAuthStatusOnOpenAndSignOut(t *testing.T) {

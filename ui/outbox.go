@@ -31,14 +31,6 @@ var (
 // logWorkerStuck is a line of the log, for developers: not translated.
 const logWorkerStuck = "the outbox worker did not stop within 5 s"
 
-// networkKinds are the failures (smtp.Diagnosis.Kind) that mean this
-// computer could not reach the server: when the network comes back, the
-// messages that failed so are tried again at once instead of at their
-// scheduled time.
-var networkKinds = map[string]bool{
-	"dns": true, "unreachable": true, "timeout-connect": true, "timeout": true, "dropped": true,
-}
-
 // outbox runs the outbox while the window is open: the database, the
 // worker that delivers due messages, a loader that reads the entries for the
 // view, and a watch for the network coming back. All database work happens
@@ -325,7 +317,7 @@ func (b *outbox) networkBack() {
 		return
 	}
 	for _, e := range list {
-		if e.State == queue.Deferred && (networkKinds[e.LastKind] || e.LastStage == smtp.StageConnect && e.LastCode == 0) {
+		if e.State == queue.Deferred && (smtp.Kind(e.LastKind).Network() || e.LastStage == smtp.StageConnect && e.LastCode == 0) {
 			_, _ = b.o.Retry(b.ctx, e.ID)
 		}
 	}

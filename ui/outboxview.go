@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
 )
 
@@ -246,7 +247,7 @@ func nextWords(e queue.Entry, now time.Time) string {
 	case queue.Sending:
 		return lang.L("sending now")
 	case queue.Sent:
-		return lang.L("sent {{.Time}}", map[string]any{"Time": clockTime(e.SentAt, now)})
+		return lang.L("sent {{.Time}}", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
 	case queue.Failed:
 		return lang.L("not retried")
 	}
@@ -269,20 +270,6 @@ func inWords(d time.Duration) string {
 	}
 	days := int(math.Round(d.Hours() / 24))
 	return lang.N("in {{.Count}} days", days, map[string]any{"Count": days})
-}
-
-// clockTime is a local time for people: "14:32" today, else "Jan 2 14:32".
-// The layout of a date in this year is translated ("1月2日 15:04"); the
-// month's name in the English one is English in any case.
-func clockTime(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
-	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
-		return t.Format("15:04")
-	}
-	if t.Year() == now.Year() {
-		return t.Format(lang.L("Jan 2 15:04"))
-	}
-	return t.Format("2006-01-02 15:04")
 }
 
 // refresh redraws the view from the last read of the outbox (UI thread).
@@ -348,9 +335,8 @@ func (v *outboxView) refresh() {
 // problemText is the error as a sentence, and its hint if it has one.
 func problemText(err error) string {
 	s := humanError(err)
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		s += "\n" + h.Hint()
+	if h := errorHint(err); h != "" {
+		s += "\n" + h
 	}
 	return s
 }
@@ -370,7 +356,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 	v.stateText.SetText(stateSentence(e, now))
 	v.meta.SetText(lang.L("To {{.To}}, from {{.From}}, through the profile “{{.Profile}}”. In the outbox since {{.Time}}; {{.Attempts}}.", map[string]any{
 		"To": strings.Join(e.To, ", "), "From": e.From, "Profile": e.Profile,
-		"Time": clockTime(e.Created, now), "Attempts": strings.ToLower(attemptsText(e.Attempts)),
+		"Time": smtp.ClockTime(e.Created, now), "Attempts": strings.ToLower(attemptsText(e.Attempts)),
 	}))
 	if e.State == queue.Sent || e.State == queue.Sending {
 		v.retryBtn.Disable()
@@ -389,7 +375,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 		} else {
 			v.hint.Show()
 		}
-		where := lang.L("Stage: {{.Stage}}", map[string]any{"Stage": stageName(e.LastStage)})
+		where := lang.L("Stage: {{.Stage}}", map[string]any{"Stage": smtp.StageName(e.LastStage, smtp.Title)})
 		if e.LastStage == "" {
 			where = ""
 		}
@@ -433,11 +419,11 @@ func stateSentence(e queue.Entry, now time.Time) string {
 			return lang.L("{{.State}}: it is tried again now.", map[string]any{"State": outboxStateWord(e.State)})
 		}
 		return lang.L("{{.State}}: it is tried again {{.When}} (at {{.Time}}).", map[string]any{
-			"State": outboxStateWord(e.State), "When": inWords(e.NextAttempt.Sub(now)), "Time": clockTime(e.NextAttempt, now)})
+			"State": outboxStateWord(e.State), "When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
 	case queue.Sending:
 		return lang.L("Sending: it is being sent right now.")
 	case queue.Sent:
-		s := lang.L("Sent: delivered at {{.Time}}.", map[string]any{"Time": clockTime(e.SentAt, now)})
+		s := lang.L("Sent: delivered at {{.Time}}.", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
 		if e.Reply != "" {
 			s += " " + lang.L("Server reply: {{.Reply}}", map[string]any{"Reply": e.Reply})
 		}

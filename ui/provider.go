@@ -138,7 +138,7 @@ func presetServer(p smtp.Preset) string {
 	case p.ID == "local":
 		return lang.L("on this computer")
 	}
-	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, securityLabel(p.Security))
+	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, smtp.SecurityName(p.Security, smtp.Title))
 }
 
 func (s *providerStep) enter() {

@@ -19,156 +19,6 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/queue"
 )
 
-// rowState is what a stage row shows. It extends smtp.Status with the states
-// before a run (waiting), after a failure elsewhere (not reached) and after
-// Cancel.
-type rowState string
-
-const (
-	rowWaiting    rowState = "waiting"
-	rowRunning    rowState = "running"
-	rowOK         rowState = "ok"
-	rowFailed     rowState = "failed"
-	rowSkipped    rowState = "skipped"
-	rowNotReached rowState = "not-reached"
-	rowCancelled  rowState = "cancelled"
-)
-
-// stageRow is one line of the progress list: an icon (a spinner while
-// running), the stage's name, a word for its state and the detail.
-type stageRow struct {
-	stage  smtp.Stage
-	state  rowState
-	icon   *widget.Icon
-	spin   *widget.Activity
-	name   *widget.Label
-	word   *widget.Label
-	detail *widget.Label
-	box    *fyne.Container
-}
-
-// testStages are the stages shown, in order.
-var testStages = []smtp.Stage{
-	smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO, smtp.StageAuth,
-	smtp.StageMail, smtp.StageRcpt, smtp.StageData,
-}
-
-// sendStages are the stages only a send passes (Check stops after AUTH).
-var sendStages = map[smtp.Stage]bool{smtp.StageMail: true, smtp.StageRcpt: true, smtp.StageData: true}
-
-func stageName(s smtp.Stage) string {
-	switch s {
-	case smtp.StageSetup:
-		return lang.L("Preparing")
-	case smtp.StageConnect:
-		return lang.L("Connect")
-	case smtp.StageTLS:
-		return lang.L("Encryption (TLS)")
-	case smtp.StageEHLO:
-		return lang.L("Greeting (EHLO)")
-	case smtp.StageAuth:
-		return lang.L("Sign-in (AUTH)")
-	case smtp.StageMail:
-		return lang.L("Sender (MAIL FROM)")
-	case smtp.StageRcpt:
-		return lang.L("Recipient (RCPT TO)")
-	case smtp.StageData:
-		return lang.L("Message (DATA)")
-	case smtp.StageDone:
-		return lang.L("Done")
-	}
-	return string(s)
-}
-
-// runningText is what a stage says while it runs; detail is the event's.
-func runningText(s smtp.Stage, detail string) string {
-	switch s {
-	case smtp.StageConnect:
-		return lang.L("Connecting to {{.Addr}}…", map[string]any{"Addr": detail})
-	case smtp.StageTLS:
-		return lang.L("Setting up encryption…")
-	case smtp.StageEHLO:
-		return lang.L("Introducing this computer…")
-	case smtp.StageAuth:
-		return lang.L("Signing in…")
-	case smtp.StageMail:
-		return lang.L("Giving the sender {{.From}}…", map[string]any{"From": detail})
-	case smtp.StageRcpt:
-		return lang.L("Giving the recipient {{.To}}…", map[string]any{"To": detail})
-	case smtp.StageData:
-		return lang.L("Sending the message ({{.Size}})…", map[string]any{"Size": detail})
-	}
-	return lang.L("Working…")
-}
-
-func stateWord(s rowState) string {
-	switch s {
-	case rowWaiting:
-		return lang.L("Waiting")
-	case rowRunning:
-		return lang.L("Running")
-	case rowOK:
-		return lang.L("OK")
-	case rowFailed:
-		return lang.L("Failed")
-	case rowSkipped:
-		return lang.L("Skipped")
-	case rowNotReached:
-		return lang.L("Not reached")
-	case rowCancelled:
-		return lang.L("Cancelled")
-	}
-	return string(s)
-}
-
-func newStageRow(st smtp.Stage) *stageRow {
-	r := &stageRow{stage: st, icon: widget.NewIcon(nil), spin: widget.NewActivity()}
-	r.name = widget.NewLabelWithStyle(stageName(st), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.word = widget.NewLabel("")
-	r.detail = widget.NewLabel("")
-	r.detail.Wrapping = fyne.TextWrapWord
-	r.spin.Hide()
-	icon := container.NewStack(r.icon, r.spin)
-	r.box = container.New(&fixedColumns{widths: []float32{24, 160, 100}}, icon, r.name, r.word, r.detail)
-	r.set(rowWaiting, "")
-	return r
-}
-
-// set changes the row's state; the icon and the word both say it.
-func (r *stageRow) set(state rowState, detail string) {
-	r.state = state
-	r.word.SetText(stateWord(state))
-	r.detail.SetText(detail)
-	if state == rowRunning {
-		r.icon.Hide()
-		r.spin.Show()
-		r.spin.Start()
-	} else {
-		r.spin.Stop()
-		r.spin.Hide()
-		r.icon.Show()
-	}
-	imp := widget.MediumImportance
-	switch state {
-	case rowWaiting, rowNotReached:
-		r.icon.SetResource(theme.RadioButtonIcon())
-	case rowOK:
-		r.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
-		imp = widget.SuccessImportance
-	case rowFailed:
-		r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
-		imp = widget.DangerImportance
-	case rowSkipped:
-		r.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
-		imp = widget.LowImportance
-	case rowCancelled:
-		r.icon.SetResource(theme.NewWarningThemedResource(theme.MediaStopIcon()))
-		imp = widget.WarningImportance
-	}
-	r.word.Importance = imp
-	r.word.Refresh()
-}
-
 // testStep is the last page: send a test message or check the connection,
 // watch each stage, read the result and the transcript.
 type testStep struct {
@@ -519,7 +369,7 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 	s.setTranscript(rep.Transcript)
 	s.transcriptSc.ScrollToTop()
 
-	cancelled := rep.Kind == "canceled"
+	cancelled := rep.Kind == smtp.KindCanceled
 	for _, st := range testStages {
 		r := s.rows[st]
 		switch {
@@ -551,13 +401,8 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 			s.openInbox.Show()
 		}
 	default:
-		title := lang.L("Failed at: {{.Stage}}", map[string]any{"Stage": stageName(rep.Stage)})
-		text := rep.Hint
-		if rep.Kind == "no-password" {
-			// The core's hint names the command line; in the window the
-			// password is entered on the Account step.
-			text = lang.L("No password is stored for this profile. Enter it on the Account step and save.")
-		}
+		title := lang.L("Failed at: {{.Stage}}", map[string]any{"Stage": smtp.StageName(rep.Stage, smtp.Title)})
+		text := remedyText(rep.Hint, rep.Remedy)
 		s.offerFix(rep)
 		if rep.Temporary && !q.tried {
 			text += "\n" + lang.L("This looks temporary: trying again later may work.")
@@ -579,7 +424,7 @@ func (s *testStep) showQueued(q queuedTest) {
 	if q.err == nil {
 		s.queuedIcon.SetResource(theme.NewWarningThemedResource(theme.HistoryIcon()))
 		s.queuedText.Importance = widget.MediumImportance
-		s.queuedText.SetText(lang.L("Queued: will retry at {{.Time}}", map[string]any{"Time": clockTime(q.entry.NextAttempt, time.Now())}))
+		s.queuedText.SetText(lang.L("Queued: will retry at {{.Time}}", map[string]any{"Time": smtp.ClockTime(q.entry.NextAttempt, time.Now())}))
 		s.queuedMore.SetText(lang.L("The message waits in the outbox and is sent by itself while this window is open."))
 		s.queuedMore.Show()
 		s.openOutbox.Show()
@@ -609,10 +454,14 @@ func (s *testStep) offerFix(rep smtp.Report) {
 		s.fixStep = stepAccount
 		s.fixBtn.SetText(lang.L("Change the sign-in details"))
 	case smtp.StageSetup:
-		if rep.Kind == "no-password" || rep.Kind == "keyring" {
+		switch {
+		case rep.Remedy.Action == smtp.RemedyStorePassword || rep.Kind == smtp.KindKeyring:
 			s.fixStep = stepAccount
 			s.fixBtn.SetText(lang.L("Enter the password"))
-		} else {
+		case rep.Remedy.Action == smtp.RemedySignIn:
+			s.fixStep = stepAccount
+			s.fixBtn.SetText(lang.L("Change the sign-in details"))
+		default:
 			s.fixStep = stepServer
 			s.fixBtn.SetText(lang.L("Change the server settings"))
 		}

@@ -56,46 +56,18 @@ func newServerStep(wz *wizard) *serverStep {
 	return &serverStep{wz: wz}
 }
 
-// securityLabel is how a security mode is named in the window.
-func securityLabel(s smtp.Security) string {
-	switch s {
-	case smtp.SecurityTLS:
-		return "SSL/TLS"
-	case smtp.SecuritySTARTTLS:
-		return "STARTTLS"
-	case smtp.SecurityNone:
-		return lang.L("None")
-	}
-	return string(s)
-}
-
 func securityFromLabel(l string) smtp.Security {
 	for _, s := range smtp.Securities {
-		if securityLabel(s) == l {
+		if smtp.SecurityName(s, smtp.Title) == l {
 			return s
 		}
 	}
 	return ""
 }
 
-// authLabel is how an authentication method is named in the window.
-func authLabel(a smtp.AuthMethod) string {
-	switch a {
-	case smtp.AuthAuto:
-		return lang.L("Automatic (recommended)")
-	case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:
-		return a.Mechanism()
-	case smtp.AuthXOAUTH2:
-		return lang.L("XOAUTH2 (OAuth2 access token)")
-	case smtp.AuthNone:
-		return lang.L("None (no sign-in)")
-	}
-	return string(a)
-}
-
 func authFromLabel(l string) smtp.AuthMethod {
 	for _, a := range smtp.AuthMethods {
-		if authLabel(a) == l {
+		if smtp.AuthName(a, smtp.Title) == l {
 			return a
 		}
 	}
@@ -183,7 +155,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 	portEntry.OnSubmitted = wz.submit
 
 	s.security = widget.NewRadioGroup([]string{
-		securityLabel(smtp.SecurityTLS), securityLabel(smtp.SecuritySTARTTLS), securityLabel(smtp.SecurityNone),
+		smtp.SecurityName(smtp.SecurityTLS, smtp.Title), smtp.SecurityName(smtp.SecuritySTARTTLS, smtp.Title), smtp.SecurityName(smtp.SecurityNone, smtp.Title),
 	}, s.onSecurity)
 	s.security.Horizontal = true
 	s.security.Required = true
@@ -196,7 +168,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	s.auth = widget.NewSelect(nil, s.onAuth)
 	for _, a := range smtp.AuthMethods {
-		s.auth.Options = append(s.auth.Options, authLabel(a))
+		s.auth.Options = append(s.auth.Options, smtp.AuthName(a, smtp.Title))
 	}
 
 	heloEntry := widget.NewEntry()
@@ -313,8 +285,8 @@ func (s *serverStep) fillFields() {
 	} else {
 		s.port.set("")
 	}
-	s.security.SetSelected(securityLabel(p.Security))
-	s.auth.SetSelected(authLabel(p.Auth))
+	s.security.SetSelected(smtp.SecurityName(p.Security, smtp.Title))
+	s.auth.SetSelected(smtp.AuthName(p.Auth, smtp.Title))
 }
 
 func (s *serverStep) enter() {
@@ -421,13 +393,13 @@ func (s *serverStep) onSecurity(label string) {
 		s.port.set(strconv.Itoa(std))
 		wz.loading = false
 		s.portNote.set(theme.InfoIcon(), lang.L("Port changed to {{.Port}}, the usual port for {{.Security}}.", map[string]any{
-			"Port": std, "Security": securityLabel(sec)}), widget.MediumImportance)
+			"Port": std, "Security": smtp.SecurityName(sec, smtp.Title)}), widget.MediumImportance)
 		s.usePort.Hide()
 		s.portNote.box.Show()
 	default:
 		s.suggestedPort = std
 		s.portNote.set(theme.InfoIcon(), lang.L("The usual port for {{.Security}} is {{.Port}}; you have {{.Current}}.", map[string]any{
-			"Port": std, "Security": securityLabel(sec), "Current": port}), widget.MediumImportance)
+			"Port": std, "Security": smtp.SecurityName(sec, smtp.Title), "Current": port}), widget.MediumImportance)
 		s.usePort.SetText(lang.L("Use port {{.Port}}", map[string]any{"Port": std}))
 		s.usePort.Show()
 		s.portNote.box.Show()

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -237,16 +236,7 @@ func (m *mainUI) needsCJK() bool {
 		return true
 	}
 	for _, it := range m.profiles.items {
-		if hasHan(it.profile.Name) || hasHan(it.profile.FromName) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if l10n.HasHan(it.profile.Name) || l10n.HasHan(it.profile.FromName) {
 			return true
 		}
 	}
@@ -664,9 +654,8 @@ func (f *oauthAppForm) problem(err error) string {
 		err = &oauth.Error{Kind: oauth.ErrSettings, Provider: f.id, Err: err}
 	}
 	msg := humanError(err)
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		msg += "\n" + h.Hint()
+	if h := errorHint(err); h != "" {
+		msg += "\n" + h
 	}
 	return msg
 }

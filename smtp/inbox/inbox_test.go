@@ -160,7 +160,7 @@ func TestAuthLogin(t *testing.T) {
 	}
 	// A wrong password through LOGIN is refused the same way.
 	rep, _ = smtp.Test(ctx(t), options(p, "nope"), nil)
-	if rep.OK || rep.Stage != smtp.StageAuth || rep.Code != 535 || rep.Exit != smtp.ExitAuth {
+	if rep.OK || rep.Stage != smtp.StageAuth || rep.Code != 535 || rep.Kind != smtp.KindAuthFailed {
 		t.Fatalf("wrong LOGIN password: %+v", rep)
 	}
 }
@@ -171,8 +171,8 @@ func TestWrongPassword(t *testing.T) {
 	if rep.OK {
 		t.Fatal("wrong password accepted")
 	}
-	if rep.Stage != smtp.StageAuth || rep.Exit != smtp.ExitAuth {
-		t.Errorf("stage %q exit %d, want auth and %d", rep.Stage, rep.Exit, smtp.ExitAuth)
+	if rep.Stage != smtp.StageAuth || rep.Kind != smtp.KindAuthFailed {
+		t.Errorf("stage %q kind %s, want auth and %s", rep.Stage, rep.Kind, smtp.KindAuthFailed)
 	}
 	if rep.Code != 535 || rep.Enhanced != "5.7.8" {
 		t.Errorf("reply %d %s, want 535 5.7.8", rep.Code, rep.Enhanced)

@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -31,11 +30,6 @@ var (
 	// is stored; nothing was stored.
 	ErrNoRefreshToken = errors.New("the provider issued no refresh token")
 )
-
-// ExitInterrupted is the command line's exit code for a sign-in stopped by
-// Ctrl+C (or cancelled otherwise), as shells report a command ended by
-// SIGINT; `queue run` uses it too.
-const ExitInterrupted = 130
 
 // Error is a sign-in or token failure. It never contains a token.
 type Error struct {
@@ -90,22 +84,6 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// ExitCode is the command line's exit code for this failure (DESIGN.md):
-// 2 for settings (no client ID, no provider, not signed in, token too large),
-// 3 when the provider cannot be reached, 5 for a refused or expired sign-in,
-// 130 when cancelled (Ctrl+C).
-func (e *Error) ExitCode() int {
-	switch e.Kind {
-	case ErrUnreachable:
-		return smtp.ExitConnect
-	case ErrConsentDenied, ErrStateMismatch, ErrSignInFailed, ErrSignInAgain, ErrTimeout, ErrNoRefreshToken:
-		return smtp.ExitAuth
-	case ErrCanceled:
-		return ExitInterrupted
-	}
-	return smtp.ExitUsage
-}
-
 func (e *Error) name() string {
 	if info, ok := Info(e.Provider); ok {
 		return info.Name
@@ -113,7 +91,24 @@ func (e *Error) name() string {
 	return l10n.L("the provider")
 }
 
-// Hint says in plain words what to do.
+// Remedy is the fix as data, for the failures whose fix each front end
+// words for itself: signing in, and registering a client ID (where the ID
+// goes differs: a command, or the window's Settings).
+func (e *Error) Remedy() smtp.Remedy {
+	r := smtp.Remedy{Provider: string(e.Provider), ProviderName: e.name()}
+	switch e.Kind {
+	case ErrNotSignedIn:
+		r.Action = smtp.RemedySignIn
+	case ErrNoClientID, ErrClientRejected:
+		r.Action = smtp.RemedyRegisterOAuthClient
+	default:
+		return smtp.Remedy{}
+	}
+	return r
+}
+
+// Hint says in plain words what to do, naming no command or button: the
+// front ends add those from Remedy.
 func (e *Error) Hint() string {
 	d := map[string]any{"Provider": e.name()}
 	switch e.Kind {
@@ -121,7 +116,7 @@ func (e *Error) Hint() string {
 		return l10n.L("Signing in is available for Gmail, Outlook.com and Microsoft 365. Pick one of those presets, or use a password for other servers.")
 	case ErrNoClientID:
 		return l10n.L("This copy of smtpconf has no client ID for {{.Provider}}. To register one:", d) + "\n" +
-			strings.Join(RegistrationHelp(e.Provider), "\n")
+			strings.Join(RegistrationSteps(e.Provider), "\n")
 	case ErrSettings:
 		return l10n.L("The OAuth2 settings (oauth.json in the config directory, or the SMTPCONF_* environment variables) cannot be used, as the message says. Fix them, or move oauth.json aside.")
 	case ErrConsentDenied:
@@ -133,14 +128,14 @@ func (e *Error) Hint() string {
 	case ErrSignInAgain:
 		return l10n.L("The sign-in with {{.Provider}} has expired or was withdrawn (for example after a password change). Sign in again.", d)
 	case ErrNotSignedIn:
-		return l10n.L("This profile is not signed in yet. Sign in with {{.Provider}} first (in the window, or: smtpconf oauth login NAME).", d)
+		return l10n.L("This profile is not signed in yet.")
 	case ErrUnreachable:
 		return l10n.L("The sign-in service of {{.Provider}} could not be reached. Check that this computer is online, then try again.", d)
 	case ErrTimeout:
 		return l10n.L("The sign-in was not completed in time. Start it again and finish it in the browser.")
 	case ErrClientRejected:
 		return l10n.L("{{.Provider}} does not accept this app's client ID (or secret). Check the client ID in the settings; to register one:", d) + "\n" +
-			strings.Join(RegistrationHelp(e.Provider), "\n")
+			strings.Join(RegistrationSteps(e.Provider), "\n")
 	case ErrTokenTooLarge:
 		return l10n.L("The sign-in token from {{.Provider}} is larger than the keyring can store (at most 8192 bytes). Please report this; until then use an app password if the provider allows one.", d)
 	case ErrCanceled:
@@ -149,24 +144,6 @@ func (e *Error) Hint() string {
 		return l10n.L("The sign-in with {{.Provider}} finished, but {{.Provider}} did not give smtpconf a lasting sign-in (no refresh token), so nothing was stored. Remove smtpconf's access in your account's security settings (third-party apps with account access), then sign in again.", d)
 	}
 	return ""
-}
-
-// ExitCode maps any error from this package (or a keyring error) to the
-// command line's exit code.
-func ExitCode(err error) int {
-	var e *Error
-	var ke *smtp.KeyringError
-	switch {
-	case err == nil:
-		return smtp.ExitOK
-	case errors.As(err, &e):
-		return e.ExitCode()
-	case errors.As(err, &ke):
-		return smtp.ExitUsage
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	}
-	return smtp.Diagnose(err, smtp.Profile{}).Exit
 }
 
 func clip(s string, n int) string {

@@ -240,14 +240,14 @@ func loop(t *testing.T, store smtp.SecretStore, name string, lookup func(user st
 	_, err := ts.Token(ctx, true)
 	var oe *oauth.Error
 	if !errors.Is(err, oauth.ErrSignInAgain) || !errors.Is(err, smtp.ErrSignInRequired) || !errors.As(err, &oe) ||
-		oe.ExitCode() != smtp.ExitAuth || !strings.Contains(oe.Hint(), "Sign in again") {
+		!strings.Contains(oe.Hint(), "Sign in again") {
 		t.Fatalf("refresh after revocation = %v", err)
 	}
 	checkNoTokens(t, "error", err.Error())
 	f.auth.ExpireAccess()
 	rep = f.send(t)
-	if rep.OK || rep.Exit != smtp.ExitAuth || rep.Kind != "oauth-sign-in" || !strings.Contains(rep.Hint, "Sign in again") {
-		t.Fatalf("send after revocation: ok=%v exit=%d kind=%s hint=%q", rep.OK, rep.Exit, rep.Kind, rep.Hint)
+	if rep.OK || rep.Kind != smtp.KindOAuthSignIn || !strings.Contains(rep.Hint, "Sign in again") {
+		t.Fatalf("send after revocation: ok=%v kind=%s hint=%q", rep.OK, rep.Kind, rep.Hint)
 	}
 	checkNoTokens(t, "report", rep.Message+rep.Hint+strings.Join(rep.Transcript, "\n"))
 
@@ -279,8 +279,11 @@ func loop(t *testing.T, store smtp.SecretStore, name string, lookup func(user st
 		t.Fatalf("token after sign-out: %v", err)
 	}
 	rep = f.send(t)
-	if rep.OK || rep.Exit != smtp.ExitUsage || rep.Stage != smtp.StageSetup || !strings.Contains(rep.Hint, "oauth login") {
-		t.Fatalf("send when signed out: ok=%v exit=%d stage=%s hint=%q", rep.OK, rep.Exit, rep.Stage, rep.Hint)
+	// The hint says what is wrong; the remedy (sign in with Google) is data
+	// that the command line words as "smtpconf oauth login NAME".
+	if rep.OK || rep.Kind != smtp.KindSetup || rep.Stage != smtp.StageSetup || !strings.Contains(rep.Hint, "not signed in") ||
+		rep.Remedy != (smtp.Remedy{Action: smtp.RemedySignIn, Provider: "google", ProviderName: "Google"}) {
+		t.Fatalf("send when signed out: ok=%v kind=%s stage=%s hint=%q remedy=%+v", rep.OK, rep.Kind, rep.Stage, rep.Hint, rep.Remedy)
 	}
 }
 
@@ -377,9 +380,6 @@ func TestSignInWrongStateRefused(t *testing.T) {
 	if browserErr == nil || !strings.Contains(browserErr.Error(), "400") {
 		t.Errorf("the wrong state was answered %v, want 400", browserErr)
 	}
-	if oe := (&oauth.Error{Kind: oauth.ErrStateMismatch}); oe.ExitCode() != smtp.ExitAuth {
-		t.Errorf("state mismatch exit %d", oe.ExitCode())
-	}
 	if n := f.auth.Count("authorization_code"); n != 0 {
 		t.Errorf("the code was exchanged %d times despite the wrong state", n)
 	}
@@ -430,7 +430,7 @@ func TestSignInConsentDenied(t *testing.T) {
 	}
 	_, err := f.m.SignIn(context.Background(), f.p, nil)
 	var oe *oauth.Error
-	if !errors.Is(err, oauth.ErrConsentDenied) || !errors.As(err, &oe) || oe.ExitCode() != smtp.ExitAuth ||
+	if !errors.Is(err, oauth.ErrConsentDenied) || !errors.As(err, &oe) ||
 		!strings.Contains(oe.Hint(), "Access was not granted") {
 		t.Fatalf("SignIn when consent is denied = %v", err)
 	}
@@ -485,12 +485,13 @@ func TestNoClientID(t *testing.T) {
 		p := smtp.Profile{Name: "x", Preset: tc.preset}
 		_, err := m.SignIn(context.Background(), p, nil)
 		var oe *oauth.Error
-		if !errors.Is(err, oauth.ErrNoClientID) || !errors.As(err, &oe) || oe.ExitCode() != smtp.ExitUsage {
+		if !errors.Is(err, oauth.ErrNoClientID) || !errors.As(err, &oe) || oe.Remedy().Action != smtp.RemedyRegisterOAuthClient {
 			t.Fatalf("%s: SignIn without a client ID = %v", tc.preset, err)
 		}
 		hint := oe.Hint()
-		if !strings.Contains(hint, tc.words) || strings.Count(hint, "\n") != 3 {
-			t.Errorf("%s: hint is not the three-line registration help:\n%s", tc.preset, hint)
+		// The provider's two steps; the front end adds where the ID goes.
+		if !strings.Contains(hint, tc.words) || strings.Count(hint, "\n") != 2 || strings.Contains(hint, "smtpconf oauth setup") {
+			t.Errorf("%s: hint is not the registration steps:\n%s", tc.preset, hint)
 		}
 	}
 	_, err := m.SignIn(context.Background(), smtp.Profile{Name: "x", Preset: "yahoo", Host: "smtp.mail.yahoo.com"}, nil)
@@ -603,7 +604,7 @@ func TestDeviceFlowDenied(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, smtp.NewSessionSecrets(), "work", oauthtest.Config{DeviceDeny: true})
 	_, err := f.m.SignInDevice(context.Background(), f.p, nil)
-	if !errors.Is(err, oauth.ErrConsentDenied) || oauth.ExitCode(err) != smtp.ExitAuth {
+	if !errors.Is(err, oauth.ErrConsentDenied) {
 		t.Fatalf("denied device sign-in = %v", err)
 	}
 }
@@ -647,16 +648,16 @@ func TestTokenEndpointUnreachable(t *testing.T) {
 	f.signIn(t)
 	f.auth.Close()
 	_, err := f.m.TokenSource("work").Token(context.Background(), true)
-	if !errors.Is(err, oauth.ErrUnreachable) || !errors.Is(err, smtp.ErrTokenEndpoint) || oauth.ExitCode(err) != smtp.ExitConnect {
+	if !errors.Is(err, oauth.ErrUnreachable) || !errors.Is(err, smtp.ErrTokenEndpoint) {
 		t.Fatalf("refresh with the provider down = %v", err)
 	}
 	// The server refuses the stored token; the forced refresh cannot reach
 	// the provider: "could not connect" (3), temporary.
 	f.auth.ExpireAccess()
 	rep := f.send(t)
-	if rep.OK || rep.Exit != smtp.ExitConnect || rep.Kind != "oauth-unreachable" || !rep.Temporary ||
+	if rep.OK || rep.Kind != smtp.KindOAuthUnreachable || !rep.Temporary ||
 		!strings.Contains(rep.Hint, "could not be reached") {
-		t.Fatalf("send with the provider down: ok=%v exit=%d kind=%s temporary=%v hint=%q", rep.OK, rep.Exit, rep.Kind, rep.Temporary, rep.Hint)
+		t.Fatalf("send with the provider down: ok=%v kind=%s temporary=%v hint=%q", rep.OK, rep.Kind, rep.Temporary, rep.Hint)
 	}
 }
 

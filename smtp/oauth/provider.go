@@ -132,21 +132,21 @@ func ProviderFor(p smtp.Profile) (ProviderID, bool) {
 	return "", false
 }
 
-// RegistrationHelp is how to register a client ID with a provider: three
-// lines, translated. It is the hint of ErrNoClientID.
-func RegistrationHelp(id ProviderID) []string {
+// RegistrationSteps are the steps of registering a client ID at a
+// provider's console, translated: the hint of ErrNoClientID ends with them.
+// Each front end adds the last step, where the client ID goes (a command,
+// or the window's Settings).
+func RegistrationSteps(id ProviderID) []string {
 	switch id {
 	case Google:
 		return []string{
 			l10n.L("1) At console.cloud.google.com, open APIs & Services → Credentials → Create credentials → OAuth client ID, of type \"Desktop app\"."),
 			l10n.L("2) Enable the Gmail API, and add the scope https://mail.google.com/ on the OAuth consent screen."),
-			l10n.L("3) Give smtpconf the client ID and secret: smtpconf oauth setup google --client-id ID --client-secret-stdin (or SMTPCONF_GOOGLE_CLIENT_ID and SMTPCONF_GOOGLE_CLIENT_SECRET)."),
 		}
 	case Microsoft:
 		return []string{
 			l10n.L("1) At portal.azure.com, open Microsoft Entra ID → App registrations → New registration, for \"Accounts in any organizational directory and personal Microsoft accounts\"."),
 			l10n.L("2) Under Authentication, add the platform \"Mobile and desktop applications\" with the redirect URI http://localhost, and turn on \"Allow public client flows\" (for the device code)."),
-			l10n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then give smtpconf the Application (client) ID: smtpconf oauth setup microsoft --client-id ID (or SMTPCONF_MICROSOFT_CLIENT_ID)."),
 		}
 	}
 	return nil

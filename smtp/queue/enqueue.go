@@ -57,7 +57,7 @@ type Attempt struct {
 func AttemptFromReport(r smtp.Report) Attempt {
 	return Attempt{
 		Stage: r.Stage, Code: r.Code, Enhanced: r.Enhanced, Error: r.Message, Hint: r.Hint,
-		Kind: r.Kind, Transcript: r.Transcript,
+		Kind: string(r.Kind), Transcript: r.Transcript,
 	}
 }
 

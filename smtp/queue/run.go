@@ -232,7 +232,7 @@ func (rec *record) outcome(profile string) Outcome {
 	}
 	if rec.state != Sent {
 		oc.Error, oc.Stage, oc.Code, oc.Enhanced, oc.Hint, oc.Kind =
-			rec.errText, rec.d.Stage, rec.d.Code, rec.d.Enhanced, rec.d.Hint, rec.d.Kind
+			rec.errText, rec.d.Stage, rec.d.Code, rec.d.Enhanced, rec.d.Hint, string(rec.d.Kind)
 	}
 	return oc
 }
@@ -453,7 +453,7 @@ func (r *run) failure(c *claimed, d smtp.Diagnosis, lines []string) *record {
 func (r *run) interrupted(c *claimed, why string, lines []string) *record {
 	return &record{
 		c: c, state: Deferred, next: r.o.now(), interrupted: true, errText: "interrupted: " + why,
-		d: smtp.Diagnosis{Kind: "interrupted",
+		d: smtp.Diagnosis{Kind: smtp.KindInterrupted,
 			Hint: l10n.L("The attempt was stopped before the server's answer arrived, so the message may have been delivered; it will be sent again.")},
 		transcript: lines,
 	}
@@ -638,7 +638,7 @@ func (r *run) updateOthers(ctx context.Context, tx *sql.Tx, profile string, now 
 	out, err := scanOutcomes(rows, time.Time{})
 	for i := range out {
 		out[i].Error, out[i].Stage, out[i].Code, out[i].Enhanced, out[i].Hint, out[i].Kind =
-			errText, d.Stage, d.Code, d.Enhanced, d.Hint, d.Kind
+			errText, d.Stage, d.Code, d.Enhanced, d.Hint, string(d.Kind)
 	}
 	return out, err
 }

@@ -118,31 +118,28 @@ func Run(args []string, env Env) int {
 
 func (r *runner) exit(err error) int {
 	if err == nil {
-		return smtp.ExitOK
+		return ExitOK
 	}
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		return smtp.ExitOK
+		return ExitOK
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n%s\n", ue.msg, i18n.L("Run 'smtpconf help' for usage."))
-		return smtp.ExitUsage
+		return ExitUsage
 	}
 	// The diagnosis is the one place that puts errors into words; the
 	// message above already says what is invalid, so that hint adds nothing.
 	d := smtp.Diagnose(err, smtp.Profile{})
 	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
-	if d.Hint != "" && d.Kind != "invalid-settings" {
-		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": d.Hint}))
+	if d.Hint != "" && d.Kind != smtp.KindInvalidSettings {
+		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hintText(d.Hint, d.Remedy)}))
 	}
-	if d.Exit == 0 {
-		return smtp.ExitInternal
-	}
-	return d.Exit
+	return exitCode(d.Kind, d.Stage, d.Temporary)
 }
 
 func (r *runner) dispatch(args []string) error {

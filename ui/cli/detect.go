@@ -53,7 +53,7 @@ func (r *runner) detect(args []string) error {
 			}
 		}
 		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", err)
-		return exitError{smtp.ExitUsage}
+		return exitError{ExitUsage}
 	}
 	if res.Evidence == nil {
 		res.Evidence = []string{}
@@ -65,8 +65,8 @@ func (r *runner) detect(args []string) error {
 	} else {
 		if res.OK {
 			fmt.Fprintln(r.env.Stdout, i18n.L("Found ({{.Source}}): {{.Server}}, security {{.Security}}, sign-in {{.Auth}}, user name {{.User}}",
-				M{"Source": sourceName(res.Source), "Server": fmt.Sprintf("%s:%d", res.Host, res.Port), "Security": securityName(res.Security),
-					"Auth": authName(res.Auth), "User": res.Username}))
+				M{"Source": res.Source.Name(), "Server": fmt.Sprintf("%s:%d", res.Host, res.Port), "Security": smtp.SecurityName(res.Security, smtp.Inline),
+					"Auth": smtp.AuthName(res.Auth, smtp.Inline), "User": res.Username}))
 			if !res.Verified {
 				fmt.Fprintln(r.env.Stdout, i18n.L("Warning: the server's certificate does not verify; someone may be impersonating it."))
 			}
@@ -86,24 +86,7 @@ func (r *runner) detect(args []string) error {
 		}
 	}
 	if !res.OK {
-		return exitError{smtp.ExitConnect}
+		return exitError{ExitConnect}
 	}
 	return nil
-}
-
-// sourceName says where detect found the settings, for people.
-func sourceName(s detect.Source) string {
-	switch s {
-	case detect.SourcePreset:
-		return i18n.L("a built-in preset")
-	case detect.SourceMX:
-		return i18n.L("the domain's MX record")
-	case detect.SourceSRV:
-		return i18n.L("the domain's SRV record")
-	case detect.SourceAutoconfig:
-		return i18n.L("the provider's autoconfig file")
-	case detect.SourceProbe:
-		return i18n.L("probing the usual servers")
-	}
-	return string(s)
 }

@@ -89,15 +89,11 @@ func (r *runner) oauthProfile(cmd string, pos []string, asJSON bool) (smtp.Profi
 // else the message and its hint on standard error; the exit code names
 // what failed (130 for a sign-in stopped with Ctrl+C, as `queue run`).
 func (r *runner) oauthFail(name string, err error, asJSON bool) error {
-	code := oauth.ExitCode(err)
+	code := oauthExit(err)
 	if errors.Is(err, smtp.ErrNoSuchProfile) {
-		code = smtp.ExitUsage
+		code = ExitUsage
 	}
-	hint := ""
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		hint = h.Hint()
-	}
+	hint := errorHint(err)
 	if asJSON {
 		if perr := r.printJSON(oauthStatusJSON{Profile: name, Error: err.Error(), Hint: hint}); perr != nil {
 			return perr
@@ -108,8 +104,8 @@ func (r *runner) oauthFail(name string, err error, asJSON bool) error {
 			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hint}))
 		}
 	}
-	if code == smtp.ExitOK {
-		code = smtp.ExitInternal
+	if code == ExitOK {
+		code = ExitInternal
 	}
 	return exitError{code}
 }
@@ -324,7 +320,7 @@ func (r *runner) oauthSetup(args []string) error {
 	cfg, err := oauth.ResolveConfig(st.Dir, id, r.env.Getenv)
 	if errors.Is(err, oauth.ErrNoClientID) {
 		fmt.Fprintln(r.env.Stdout, i18n.L("No client ID is configured for {{.Provider}}. To register one:", M{"Provider": info.Name}))
-		for _, l := range oauth.RegistrationHelp(id) {
+		for _, l := range registrationHelp(id) {
 			fmt.Fprintln(r.env.Stdout, "  "+l)
 		}
 		return nil

@@ -34,7 +34,7 @@ func (r *runner) presets(args []string) error {
 		if len(doms) > 40 {
 			doms = doms[:37] + "..."
 		}
-		rows = append(rows, []string{p.ID, presetName(p), server, securityName(p.Security), doms})
+		rows = append(rows, []string{p.ID, presetName(p), server, smtp.SecurityName(p.Security, smtp.Inline), doms})
 	}
 	if err := table(r.env.Stdout, 2, rows); err != nil {
 		return err

@@ -42,7 +42,7 @@ func (r *runner) profileList(args []string) error {
 	}
 	rows := [][]string{{i18n.L("NAME"), i18n.L("SERVER"), i18n.L("SECURITY"), i18n.L("USER"), i18n.L("FROM")}}
 	for _, p := range list {
-		rows = append(rows, []string{p.Name, p.Addr(), securityName(p.Security), p.Username, p.From})
+		rows = append(rows, []string{p.Name, p.Addr(), smtp.SecurityName(p.Security, smtp.Inline), p.Username, p.From})
 	}
 	return table(r.env.Stdout, 2, rows)
 }
@@ -111,8 +111,8 @@ func (r *runner) profileShow(args []string) error {
 	row(i18n.L("Name:"), p.Name)
 	row(i18n.L("Preset:"), p.Preset)
 	row(i18n.L("Server:"), p.Addr())
-	row(i18n.L("Security:"), securityName(p.Security))
-	row(i18n.L("Authentication:"), authName(p.Auth))
+	row(i18n.L("Security:"), smtp.SecurityName(p.Security, smtp.Inline))
+	row(i18n.L("Authentication:"), smtp.AuthName(p.Auth, smtp.Inline))
 	row(i18n.L("User name:"), p.Username)
 	row(i18n.L("From:"), p.From)
 	row(i18n.L("From name:"), p.FromName)
@@ -148,20 +148,6 @@ func (r *runner) profileShow(args []string) error {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// authName is a sign-in method as people read it.
-func authName(a smtp.AuthMethod) string {
-	switch a {
-	case smtp.AuthAuto:
-		return i18n.L("automatic")
-	case smtp.AuthNone:
-		return i18n.L("none (no sign-in)")
-	}
-	if m := a.Mechanism(); m != "" {
-		return m
-	}
-	return string(a)
-}
 
 func (r *runner) profileSave(args []string) error {
 	fs := newFlags("profile save")
@@ -306,7 +292,7 @@ func (r *runner) profileSave(args []string) error {
 	if *asJSON {
 		return r.printJSON(p)
 	}
-	data := M{"Name": fmt.Sprintf("%q", name), "Server": p.Addr(), "Security": securityName(p.Security)}
+	data := M{"Name": fmt.Sprintf("%q", name), "Server": p.Addr(), "Security": smtp.SecurityName(p.Security, smtp.Inline)}
 	if isNew {
 		fmt.Fprintln(r.env.Stdout, i18n.L("Saved the profile {{.Name}}: {{.Server}}, {{.Security}}.", data))
 	} else {
@@ -345,9 +331,8 @@ func (r *runner) profileDelete(args []string) error {
 	}
 	if err := r.secrets().Delete(pos[0]); err != nil {
 		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the profile was deleted, but its keyring entry could not be removed: {{.Error}}", M{"Error": err.Error()}))
-		var h interface{ Hint() string }
-		if errors.As(err, &h) {
-			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h.Hint()}))
+		if h := errorHint(err); h != "" {
+			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h}))
 		}
 	}
 	fmt.Fprintln(r.env.Stdout, i18n.L("Deleted the profile {{.Name}}.", M{"Name": fmt.Sprintf("%q", pos[0])}))

@@ -53,11 +53,9 @@ func messageError(err error, id string) error {
 // message and a hint on standard error.
 func (r *runner) queueError(err error) error {
 	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
-	var h interface{ Hint() string }
-	hint := ""
+	hint := errorHint(err)
 	switch {
-	case errors.As(err, &h):
-		hint = h.Hint()
+	case hint != "":
 	case errors.Is(err, queue.ErrNotFound):
 		hint = i18n.L("List the outbox with: {{.Command}}", M{"Command": "smtpconf queue list"})
 	case errors.Is(err, queue.ErrSettings):
@@ -66,7 +64,7 @@ func (r *runner) queueError(err error) error {
 	if hint != "" {
 		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hint}))
 	}
-	return exitError{smtp.ExitUsage}
+	return exitError{ExitUsage}
 }
 
 func (r *runner) queue(args []string) error {
@@ -229,26 +227,14 @@ func nextWords(e queue.Entry, now time.Time) string {
 	case queue.Sending:
 		return i18n.L("now ({{.Runner}})", M{"Runner": e.LeaseOwner})
 	case queue.Sent:
-		return i18n.L("sent {{.Time}}", M{"Time": clock(e.SentAt, now)})
+		return i18n.L("sent {{.Time}}", M{"Time": smtp.ClockTime(e.SentAt, now)})
 	case queue.Failed:
 		return "-"
 	}
 	if !e.NextAttempt.After(now) {
 		return i18n.L("due now")
 	}
-	return i18n.L("{{.In}} (at {{.Time}})", M{"In": inWords(e.NextAttempt.Sub(now)), "Time": clock(e.NextAttempt, now)})
-}
-
-// clock is a time for people: "14:32" today, else "Jan 2 14:32".
-func clock(t, now time.Time) string {
-	t = t.Local()
-	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
-		return t.Format("15:04")
-	}
-	if t.Year() == now.Year() {
-		return t.Format(i18n.L("Jan 2 15:04"))
-	}
-	return t.Format("2006-01-02 15:04")
+	return i18n.L("{{.In}} (at {{.Time}})", M{"In": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
 }
 
 // inWords is a wait for people: "in 40 s", "in 4 min", "in 2 h", "in 3 days".
@@ -368,7 +354,7 @@ func (r *runner) queueRun(args []string) error {
 		case len(sum.Outcomes) == 0 && counts.Waiting() == 0:
 			fmt.Fprintln(r.env.Stdout, i18n.L("Nothing to send: no message is waiting in the outbox."))
 		case len(sum.Outcomes) == 0:
-			fmt.Fprintln(r.env.Stdout, i18n.N("Nothing is due yet: {{.Count}} messages waiting, the next at {{.Time}}.", counts.Waiting(), M{"Time": clock(next, now)}))
+			fmt.Fprintln(r.env.Stdout, i18n.N("Nothing is due yet: {{.Count}} messages waiting, the next at {{.Time}}.", counts.Waiting(), M{"Time": smtp.ClockTime(next, now)}))
 		default:
 			d := M{"Sent": sent, "Deferred": deferred, "Failed": failed, "NotTried": untried}
 			if untried > 0 {
@@ -377,7 +363,7 @@ func (r *runner) queueRun(args []string) error {
 				fmt.Fprintln(r.env.Stdout, i18n.L("Done: {{.Sent}} sent, {{.Deferred}} deferred, {{.Failed}} failed.", d))
 			}
 			if counts.Waiting() > 0 && !next.IsZero() {
-				fmt.Fprintln(r.env.Stdout, i18n.N("{{.Count}} messages still waiting; the next try is at {{.Time}}.", counts.Waiting(), M{"Time": clock(next, now)}))
+				fmt.Fprintln(r.env.Stdout, i18n.N("{{.Count}} messages still waiting; the next try is at {{.Time}}.", counts.Waiting(), M{"Time": smtp.ClockTime(next, now)}))
 			}
 		}
 	}
@@ -402,7 +388,7 @@ func (r *runner) printOutcome(e queue.Event) {
 		col = max(col, textWidth(s))
 	}
 	col += 2
-	d := M{"ID": e.ID, "To": to, "Error": e.Error, "Time": clock(e.NextAttempt, now), "Attempts": e.Attempts}
+	d := M{"ID": e.ID, "To": to, "Error": e.Error, "Time": smtp.ClockTime(e.NextAttempt, now), "Attempts": e.Attempts}
 	switch {
 	case e.Kind == queue.EventSent:
 		fmt.Fprintln(w, pad(words[0], col)+i18n.L("{{.ID}} to {{.To}}: {{.Reply}}", M{"ID": e.ID, "To": to, "Reply": e.Reply}))
@@ -498,13 +484,12 @@ func (r *runner) queueTest(p smtp.Profile, rep *smtp.Report, msg *smtp.TestMessa
 		if err == nil {
 			rep.Queued, rep.QueueID = true, e.ID
 			return i18n.L("Queued as {{.ID}}: will retry at {{.Time}} (smtpconf queue run, or the open window, sends it).",
-				M{"ID": e.ID, "Time": clock(e.NextAttempt, time.Now())})
+				M{"ID": e.ID, "Time": smtp.ClockTime(e.NextAttempt, time.Now())})
 		}
 	}
 	fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the message could not be put in the outbox, so it will not be retried: {{.Error}}", M{"Error": err.Error()}))
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h.Hint()}))
+	if h := errorHint(err); h != "" {
+		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h}))
 	}
 	return ""
 }

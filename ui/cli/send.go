@@ -85,63 +85,26 @@ func (r *runner) printProgress(e smtp.Event) {
 		markW = max(markW, textWidth(m))
 	}
 	for _, s := range []smtp.Stage{smtp.StageSetup, smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO, smtp.StageAuth, smtp.StageMail, smtp.StageRcpt, smtp.StageData} {
-		stageW = max(stageW, textWidth(stageName(s)))
+		stageW = max(stageW, textWidth(smtp.StageName(s, smtp.Title)))
 	}
-	fmt.Fprintf(r.env.Stdout, "  [%s] %s %s\n", pad(mark, markW), pad(stageName(e.Stage), stageW), e.Detail)
-}
-
-// stageName is a stage as people read it; JSON keeps the contract's values.
-func stageName(s smtp.Stage) string {
-	switch s {
-	case smtp.StageSetup:
-		return i18n.L("Preparing")
-	case smtp.StageConnect:
-		return i18n.L("Connect")
-	case smtp.StageTLS:
-		return i18n.L("Encryption (TLS)")
-	case smtp.StageEHLO:
-		return i18n.L("Greeting (EHLO)")
-	case smtp.StageAuth:
-		return i18n.L("Sign-in (AUTH)")
-	case smtp.StageMail:
-		return i18n.L("Sender (MAIL FROM)")
-	case smtp.StageRcpt:
-		return i18n.L("Recipient (RCPT TO)")
-	case smtp.StageData:
-		return i18n.L("Message (DATA)")
-	case smtp.StageDone:
-		return i18n.L("Done")
-	}
-	return string(s)
-}
-
-// securityName is a security mode as people read it.
-func securityName(s smtp.Security) string {
-	switch s {
-	case smtp.SecurityTLS:
-		return "SSL/TLS"
-	case smtp.SecuritySTARTTLS:
-		return "STARTTLS"
-	case smtp.SecurityNone:
-		return i18n.L("no encryption")
-	}
-	return string(s)
+	fmt.Fprintf(r.env.Stdout, "  [%s] %s %s\n", pad(mark, markW), pad(smtp.StageName(e.Stage, smtp.Title), stageW), e.Detail)
 }
 
 // setupFailure reports a failure before any connection, as the contract asks.
 func (r *runner) setupFailure(p smtp.Profile, err error, asJSON bool) error {
 	rep := smtp.FailedReport(p, err)
+	reportHint(&rep)
 	if asJSON {
 		if perr := r.printJSON(rep); perr != nil {
 			return perr
 		}
 	} else {
 		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
-		if rep.Hint != "" && rep.Kind != "invalid-settings" {
+		if rep.Hint != "" && rep.Kind != smtp.KindInvalidSettings {
 			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": rep.Hint}))
 		}
 	}
-	return exitError{rep.Exit}
+	return exitError{reportExit(rep)}
 }
 
 func signalContext() (context.Context, context.CancelFunc) {
@@ -165,9 +128,10 @@ func (r *runner) check(args []string) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	if !*xf.asJSON {
-		fmt.Fprintln(r.env.Stdout, i18n.L("Checking {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": securityName(opts.Profile.Security)}))
+		fmt.Fprintln(r.env.Stdout, i18n.L("Checking {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": smtp.SecurityName(opts.Profile.Security, smtp.Inline)}))
 	}
 	rep := smtp.Check(ctx, opts)
+	reportHint(&rep.Report)
 	r.warn(rep.Warnings)
 	if *xf.asJSON {
 		if err := r.printJSON(rep); err != nil {
@@ -189,7 +153,7 @@ func (r *runner) check(args []string) error {
 		}
 	}
 	if !rep.OK {
-		return exitError{rep.Exit}
+		return exitError{reportExit(rep.Report)}
 	}
 	return nil
 }
@@ -222,9 +186,10 @@ func (r *runner) test(args []string) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	if !*xf.asJSON {
-		fmt.Fprintln(r.env.Stdout, i18n.L("Sending a test message through {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": securityName(opts.Profile.Security)}))
+		fmt.Fprintln(r.env.Stdout, i18n.L("Sending a test message through {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": smtp.SecurityName(opts.Profile.Security, smtp.Inline)}))
 	}
 	rep, msg := smtp.Test(ctx, opts, rcpts)
+	reportHint(&rep)
 	queued := ""
 	if !*noQueue {
 		queued = r.queueTest(opts.Profile, &rep, msg)
@@ -246,7 +211,7 @@ func (r *runner) test(args []string) error {
 		}
 	}
 	if !rep.OK {
-		return exitError{rep.Exit}
+		return exitError{reportExit(rep)}
 	}
 	return nil
 }
@@ -258,7 +223,7 @@ func (r *runner) warn(ws []string) {
 }
 
 func (r *runner) printFailure(rep smtp.Report) {
-	fmt.Fprintln(r.env.Stdout, i18n.L("Failed at the stage {{.Stage}}: {{.Message}}", M{"Stage": stageName(rep.Stage), "Message": rep.Message}))
+	fmt.Fprintln(r.env.Stdout, i18n.L("Failed at the stage {{.Stage}}: {{.Message}}", M{"Stage": smtp.StageName(rep.Stage, smtp.Title), "Message": rep.Message}))
 	if rep.Hint != "" {
 		fmt.Fprintln(r.env.Stdout, i18n.L("Hint: {{.Hint}}", M{"Hint": rep.Hint}))
 	}

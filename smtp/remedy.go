@@ -1,0 +1,57 @@
+package smtp
+
+import "errors"
+
+// Action is what fixes a failure, whatever the medium: the core's hint
+// says what is wrong in plain words, and each front end words the action
+// for itself (the command line names the command to run, the window shows
+// the step or the button that does it).
+type Action int
+
+// The actions a diagnosis or an error can ask for.
+const (
+	RemedyNone Action = iota
+	// RemedyStorePassword: the profile needs its password stored.
+	RemedyStorePassword
+	// RemedyChooseProfile: no profile has the name given; list the
+	// profiles, or create one.
+	RemedyChooseProfile
+	// RemedySignIn: the profile must sign in with its OAuth2 provider.
+	RemedySignIn
+	// RemedyRegisterOAuthClient: this copy of smtpconf needs a client ID
+	// registered with the provider; the hint ends with the registration
+	// steps at the provider, the front end adds where the ID goes.
+	RemedyRegisterOAuthClient
+)
+
+// Remedy is the fix of a failure as data.
+type Remedy struct {
+	Action Action
+	// Provider and ProviderName are the OAuth2 provider ("google",
+	// "Google") for RemedySignIn and RemedyRegisterOAuthClient.
+	Provider     string
+	ProviderName string
+}
+
+// remedier is implemented by errors that know the action that fixes them
+// (sign-in errors of package smtp/oauth).
+type remedier interface{ Remedy() Remedy }
+
+// RemedyOf is the remedy err carries, or the zero Remedy.
+func RemedyOf(err error) Remedy {
+	var r remedier
+	if errors.As(err, &r) {
+		return r.Remedy()
+	}
+	return Remedy{}
+}
+
+// Hint is the fix that err knows for itself, in plain words (keyring,
+// sign-in and outbox errors carry one), or "".
+func Hint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}

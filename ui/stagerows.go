@@ -1,0 +1,139 @@
+//go:build !nogui
+
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/smtpconf/smtpconf/smtp"
+)
+
+// rowState is what a stage row shows. It extends smtp.Status with the states
+// before a run (waiting), after a failure elsewhere (not reached) and after
+// Cancel.
+type rowState string
+
+const (
+	rowWaiting    rowState = "waiting"
+	rowRunning    rowState = "running"
+	rowOK         rowState = "ok"
+	rowFailed     rowState = "failed"
+	rowSkipped    rowState = "skipped"
+	rowNotReached rowState = "not-reached"
+	rowCancelled  rowState = "cancelled"
+)
+
+// stageRow is one line of the progress list: an icon (a spinner while
+// running), the stage's name, a word for its state and the detail.
+type stageRow struct {
+	stage  smtp.Stage
+	state  rowState
+	icon   *widget.Icon
+	spin   *widget.Activity
+	name   *widget.Label
+	word   *widget.Label
+	detail *widget.Label
+	box    *fyne.Container
+}
+
+// testStages are the stages shown, in order.
+var testStages = []smtp.Stage{
+	smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO, smtp.StageAuth,
+	smtp.StageMail, smtp.StageRcpt, smtp.StageData,
+}
+
+// sendStages are the stages only a send passes (Check stops after AUTH).
+var sendStages = map[smtp.Stage]bool{smtp.StageMail: true, smtp.StageRcpt: true, smtp.StageData: true}
+
+// runningText is what a stage says while it runs; detail is the event's.
+func runningText(s smtp.Stage, detail string) string {
+	switch s {
+	case smtp.StageConnect:
+		return lang.L("Connecting to {{.Addr}}…", map[string]any{"Addr": detail})
+	case smtp.StageTLS:
+		return lang.L("Setting up encryption…")
+	case smtp.StageEHLO:
+		return lang.L("Introducing this computer…")
+	case smtp.StageAuth:
+		return lang.L("Signing in…")
+	case smtp.StageMail:
+		return lang.L("Giving the sender {{.From}}…", map[string]any{"From": detail})
+	case smtp.StageRcpt:
+		return lang.L("Giving the recipient {{.To}}…", map[string]any{"To": detail})
+	case smtp.StageData:
+		return lang.L("Sending the message ({{.Size}})…", map[string]any{"Size": detail})
+	}
+	return lang.L("Working…")
+}
+
+func stateWord(s rowState) string {
+	switch s {
+	case rowWaiting:
+		return lang.L("Waiting")
+	case rowRunning:
+		return lang.L("Running")
+	case rowOK:
+		return lang.L("OK")
+	case rowFailed:
+		return lang.L("Failed")
+	case rowSkipped:
+		return lang.L("Skipped")
+	case rowNotReached:
+		return lang.L("Not reached")
+	case rowCancelled:
+		return lang.L("Cancelled")
+	}
+	return string(s)
+}
+
+func newStageRow(st smtp.Stage) *stageRow {
+	r := &stageRow{stage: st, icon: widget.NewIcon(nil), spin: widget.NewActivity()}
+	r.name = widget.NewLabelWithStyle(smtp.StageName(st, smtp.Title), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.word = widget.NewLabel("")
+	r.detail = widget.NewLabel("")
+	r.detail.Wrapping = fyne.TextWrapWord
+	r.spin.Hide()
+	icon := container.NewStack(r.icon, r.spin)
+	r.box = container.New(&fixedColumns{widths: []float32{24, 160, 100}}, icon, r.name, r.word, r.detail)
+	r.set(rowWaiting, "")
+	return r
+}
+
+// set changes the row's state; the icon and the word both say it.
+func (r *stageRow) set(state rowState, detail string) {
+	r.state = state
+	r.word.SetText(stateWord(state))
+	r.detail.SetText(detail)
+	if state == rowRunning {
+		r.icon.Hide()
+		r.spin.Show()
+		r.spin.Start()
+	} else {
+		r.spin.Stop()
+		r.spin.Hide()
+		r.icon.Show()
+	}
+	imp := widget.MediumImportance
+	switch state {
+	case rowWaiting, rowNotReached:
+		r.icon.SetResource(theme.RadioButtonIcon())
+	case rowOK:
+		r.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		imp = widget.SuccessImportance
+	case rowFailed:
+		r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
+		imp = widget.DangerImportance
+	case rowSkipped:
+		r.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
+		imp = widget.LowImportance
+	case rowCancelled:
+		r.icon.SetResource(theme.NewWarningThemedResource(theme.MediaStopIcon()))
+		imp = widget.WarningImportance
+	}
+	r.word.Importance = imp
+	r.word.Refresh()
+}
