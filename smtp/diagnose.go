@@ -81,9 +81,6 @@ type Diagnosis struct {
 	Remedy Remedy `json:"-"`
 }
 
-// hinter is implemented by errors that know their own fix (keyring errors).
-type hinter interface{ Hint() string }
-
 // Diagnose is the one place where a failure becomes a stage, codes, a
 // kind, a hint and a remedy. p is the profile that was used (for port- and
 // provider-aware advice); err is usually an *Error from Dial or Send.

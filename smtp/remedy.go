@@ -33,6 +33,10 @@ type Remedy struct {
 	ProviderName string
 }
 
+// hinter is implemented by errors that know their own fix, in words
+// (keyring, sign-in and outbox errors).
+type hinter interface{ Hint() string }
+
 // remedier is implemented by errors that know the action that fixes them
 // (sign-in errors of package smtp/oauth).
 type remedier interface{ Remedy() Remedy }
@@ -49,7 +53,7 @@ func RemedyOf(err error) Remedy {
 // Hint is the fix that err knows for itself, in plain words (keyring,
 // sign-in and outbox errors carry one), or "".
 func Hint(err error) string {
-	var h interface{ Hint() string }
+	var h hinter
 	if errors.As(err, &h) {
 		return h.Hint()
 	}

@@ -169,23 +169,6 @@ func (v *outboxView) show() {
 	}
 }
 
-// stateWord is the word for an entry's state.
-func outboxStateWord(s queue.State) string {
-	switch s {
-	case queue.Queued:
-		return lang.L("Queued")
-	case queue.Sending:
-		return lang.L("Sending")
-	case queue.Deferred:
-		return lang.L("Deferred")
-	case queue.Sent:
-		return lang.L("Sent")
-	case queue.Failed:
-		return lang.L("Failed")
-	}
-	return string(s)
-}
-
 // outboxStateIcon is the icon for an entry's state; the word says it too.
 func outboxStateIcon(s queue.State) fyne.Resource {
 	switch s {
@@ -219,7 +202,7 @@ func (v *outboxView) fillRow(e queue.Entry, row *fyne.Container) {
 	state.Objects[0].(*widget.Icon).SetResource(outboxStateIcon(e.State))
 	word := state.Objects[1].(*widget.Label)
 	word.Importance = outboxStateImportance(e.State)
-	word.SetText(outboxStateWord(e.State))
+	word.SetText(e.State.Name())
 	text := row.Objects[1].(*container.ThemeOverride).Content.(*fyne.Container)
 	head := text.Objects[0].(*fyne.Container)
 	head.Objects[0].(*widget.Label).SetText(strings.Join(e.To, ", "))
@@ -416,10 +399,10 @@ func stateSentence(e queue.Entry, now time.Time) string {
 	switch e.State {
 	case queue.Queued, queue.Deferred:
 		if !e.NextAttempt.After(now) {
-			return lang.L("{{.State}}: it is tried again now.", map[string]any{"State": outboxStateWord(e.State)})
+			return lang.L("{{.State}}: it is tried again now.", map[string]any{"State": e.State.Name()})
 		}
 		return lang.L("{{.State}}: it is tried again {{.When}} (at {{.Time}}).", map[string]any{
-			"State": outboxStateWord(e.State), "When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
+			"State": e.State.Name(), "When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
 	case queue.Sending:
 		return lang.L("Sending: it is being sent right now.")
 	case queue.Sent:
@@ -431,7 +414,7 @@ func stateSentence(e queue.Entry, now time.Time) string {
 	case queue.Failed:
 		return lang.L("Failed: it will not be tried again unless you retry it.")
 	}
-	return outboxStateWord(e.State)
+	return e.State.Name()
 }
 
 // selectedEntry is the entry shown in detail.

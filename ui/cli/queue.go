@@ -170,7 +170,7 @@ func (r *runner) queueList(args []string) error {
 	rows := [][]string{{i18n.L("QUEUE ID"), i18n.L("STATE"), i18n.L("TRIES"), i18n.L("NEXT TRY"), i18n.L("PROFILE"), i18n.L("TO"), i18n.L("SUBJECT")}}
 	var errs []queue.Entry
 	for _, e := range entries {
-		rows = append(rows, []string{e.ID, stateName(e.State), fmt.Sprint(e.Attempts), nextWords(e, now),
+		rows = append(rows, []string{e.ID, e.State.Name(), fmt.Sprint(e.Attempts), nextWords(e, now),
 			e.Profile, truncate(strings.Join(e.To, ", "), 40), truncate(e.Subject, 50)})
 		if e.LastError != "" && e.State != queue.Sent {
 			errs = append(errs, e)
@@ -201,24 +201,6 @@ func (r *runner) queueList(args []string) error {
 	fmt.Fprintln(r.env.Stdout, i18n.L("{{.Waiting}} waiting ({{.Deferred}} deferred), {{.Sent}} sent, {{.Failed}} failed. Details: {{.Command}}",
 		M{"Waiting": c[0] + c[1], "Deferred": c[1], "Sent": c[2], "Failed": c[3], "Command": "smtpconf queue list --json"}))
 	return nil
-}
-
-// stateName is an outbox state as people read it; JSON keeps the
-// contract's values.
-func stateName(s queue.State) string {
-	switch s {
-	case queue.Queued:
-		return i18n.L("Queued")
-	case queue.Sending:
-		return i18n.L("Sending")
-	case queue.Deferred:
-		return i18n.L("Deferred")
-	case queue.Sent:
-		return i18n.L("Sent")
-	case queue.Failed:
-		return i18n.L("Failed")
-	}
-	return string(s)
 }
 
 // nextWords says when an entry will be tried, for people.
