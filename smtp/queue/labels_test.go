@@ -1,0 +1,29 @@
+package queue
+
+import (
+	"testing"
+
+	"github.com/smtpconf/smtpconf/smtp/l10n"
+)
+
+func TestStateName(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		s    State
+		want string
+	}{
+		{"en", Deferred, "Deferred"},
+		{"en", Sent, "Sent"},
+		{"en", "other", "other"},
+		{"zh", Failed, "失败"},
+	} {
+		l10n.Set(nil)
+		if !l10n.Use(tc.lang) {
+			t.Fatalf("l10n.Use(%q) refused", tc.lang)
+		}
+		if got := tc.s.Name(); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.s, got, tc.want)
+		}
+	}
+	l10n.Use("")
+}
