@@ -20,7 +20,7 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
+	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -31,6 +31,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/assets"
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/app"
 	"github.com/smtpconf/smtpconf/smtp/detect"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
@@ -60,7 +61,10 @@ const (
 )
 
 // Deps is what the window needs from outside. Tests inject a temporary config
-// directory and in-memory secrets, so they never touch the real keyring.
+// directory, in-memory secrets and their own sign-in manager, so they never
+// touch the real keyring or browser. The window hands them to the core's
+// wiring (smtp/app), which opens the store, the secrets, the sign-in and the
+// outbox from them.
 type Deps struct {
 	// ConfigDir is the resolved config directory (profiles file, test inbox).
 	ConfigDir string
@@ -91,7 +95,7 @@ func Run(configDir string) error {
 		return err
 	}
 	noDBusAutolaunch()
-	a := app.NewWithID(AppID)
+	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	w := a.NewWindow(appName)
 	m := newMainUI(a, w, Deps{ConfigDir: dir})
@@ -139,9 +143,12 @@ func Create(a fyne.App, w fyne.Window, deps Deps) fyne.CanvasObject {
 // mainUI is the window: the profile list on the left, the selected profile's
 // setup (or the test inbox) on the right.
 type mainUI struct {
-	app     fyne.App
-	win     fyne.Window
-	do      func(func())
+	app fyne.App
+	win fyne.Window
+	do  func(func())
+	// core is the wiring of the config directory; the fields below are its
+	// parts, kept for the screens that use them.
+	core    *app.App
 	dir     string
 	store   *smtp.Store
 	secrets smtp.LayeredSecrets
@@ -183,25 +190,20 @@ type mainUI struct {
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	i18n.Load()
 	applySavedLanguage(a)
-	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, session: deps.Session, detector: deps.Detector}
+	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, detector: deps.Detector}
 	if m.detector == nil {
 		m.detector = detect.New(detect.Options{})
 	}
 	if m.do == nil {
 		m.do = fyne.Do
 	}
-	if m.session == nil {
-		m.session = smtp.NewSessionSecrets()
-	}
-	persistent := deps.Keyring
-	if persistent == nil {
-		persistent = smtp.Keyring{}
-	}
-	m.secrets = smtp.LayeredSecrets{Session: m.session, Persistent: persistent}
-	if m.oauth = deps.OAuth; m.oauth == nil {
-		m.oauth = &oauth.Manager{Secrets: m.secrets, ConfigDir: m.dir}
-	}
-	m.store = smtp.NewStore(m.dir)
+	// An invalid outbox.json does not keep the window from sending: the
+	// defaults are used and the Outbox view says why.
+	m.core = app.New(app.Config{Dir: deps.ConfigDir, Keyring: deps.Keyring, Session: deps.Session,
+		OAuth: deps.OAuth, LenientOutboxSettings: true})
+	m.store, m.secrets, m.session = m.core.Store(), m.core.Secrets(), m.core.Session()
+	// The screens ask the manager for sign-in settings from the start.
+	m.oauth = m.core.OAuth()
 	m.local = newLocalInbox(m)
 	m.outbox = newOutbox(m)
 
@@ -396,6 +398,7 @@ func (m *mainUI) shutdown() {
 		}
 		m.outbox.close()
 		m.local.close()
+		_ = m.core.Close()
 	})
 }
 

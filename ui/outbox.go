@@ -73,28 +73,18 @@ func newOutbox(m *mainUI) *outbox {
 // watch. If the outbox cannot be opened, the rest of the window works and
 // the Outbox view says why.
 func (b *outbox) start() {
-	s, err := queue.LoadSettings(b.m.dir)
-	if err != nil {
-		b.settingsErr = err // LoadSettings returned the defaults
-	}
-	o, err := queue.Open(b.m.dir, s)
+	o, err := b.m.core.Outbox()
+	b.settingsErr = b.m.core.OutboxSettingsError()
 	if err != nil {
 		b.openErr = err
 		return
 	}
 	b.o = o
-	b.worker = o.NewWorker(queue.Config{
-		Profile: b.profile,
-		Secrets: b.m.secrets,
-		OnEvent: b.onEvent,
-		// The worker would sign xoauth2 profiles in from Secrets by itself;
-		// the window's manager carries its settings (and the tests' server).
-		Options: func(o *smtp.Options) {
-			if t := b.m.oauth.TokenFunc(o.Profile); t != nil {
-				o.Token = t
-			}
-		},
-	})
+	// The worker sends with the wiring's secrets and sign-in, as the test
+	// step does.
+	cfg := b.m.core.QueueConfig()
+	cfg.Profile, cfg.OnEvent = b.profile, b.onEvent
+	b.worker = o.NewWorker(cfg)
 	b.worker.OnPass = func(queue.Summary, error) { b.refresh() }
 	b.wg.Add(3)
 	go func() {
@@ -126,8 +116,8 @@ func (b *outbox) profile(name string) (smtp.Profile, error) {
 	return b.m.local.prepare(p)
 }
 
-// close stops the worker and the loader (waiting a few seconds at most for
-// a send in progress to stop) and closes the database.
+// close stops the worker and the loader, waiting a few seconds at most for
+// a send in progress to stop. The database is the wiring's to close.
 func (b *outbox) close() {
 	b.cancel()
 	done := make(chan struct{})
@@ -139,9 +129,6 @@ func (b *outbox) close() {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		fyne.LogError("outbox", errors.New(logWorkerStuck))
-	}
-	if b.o != nil {
-		_ = b.o.Close()
 	}
 }
 
@@ -249,19 +236,6 @@ func (b *outbox) notify(ev queue.Event) {
 	}
 	b.notified = append(b.notified, n)
 	b.m.app.SendNotification(n)
-}
-
-// enqueueTest puts a test message whose send failed temporarily in the
-// outbox. Call it off the UI thread.
-func (b *outbox) enqueueTest(profile string, rep smtp.Report, msg *smtp.TestMessage) (queue.Entry, error) {
-	if b.o == nil {
-		return queue.Entry{}, b.openErr
-	}
-	e, err := b.o.EnqueueAttempted(b.ctx, queue.FromTest(profile, msg), queue.AttemptFromReport(rep))
-	if err == nil {
-		b.refresh()
-	}
-	return e, err
 }
 
 // retry makes a message due now; the worker wakes by itself.

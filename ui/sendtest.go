@@ -231,23 +231,20 @@ func (s *testStep) start(check bool) {
 		if err != nil {
 			rep = smtp.FailedReport(p, err)
 		} else {
-			opts := smtp.Options{
-				Profile:    prepared,
-				Secret:     func() (string, error) { return m.secrets.Get(prepared.Name) },
-				Progress:   progress,
-				Transcript: tr,
-				// A signed-in (xoauth2) profile sends with a fresh access token.
-				Token: m.oauth.TokenFunc(prepared),
-			}
+			// The password, or for a signed-in (xoauth2) profile a fresh
+			// access token: the same options as the outbox's deliveries.
+			opts := m.core.SendOptions(prepared)
+			opts.Progress, opts.Transcript = progress, tr
 			if check {
 				rep = smtp.Check(ctx, opts).Report
 			} else {
-				var msg *smtp.TestMessage
-				rep, msg = smtp.Test(ctx, opts, []string{to})
-				if !rep.OK && rep.Temporary && msg != nil {
-					// Kept in the outbox and sent again by itself.
-					q.tried = true
-					q.entry, q.err = m.outbox.enqueueTest(prepared.Name, rep, msg)
+				// A temporary failure is kept in the outbox and sent again
+				// by itself.
+				res := m.core.Test(ctx, opts, []string{to}, false)
+				rep = res.Report
+				q = queuedTest{tried: res.QueueTried, entry: res.Entry, err: res.QueueErr}
+				if res.QueueTried && res.QueueErr == nil {
+					m.outbox.refresh()
 				}
 			}
 		}

@@ -11,9 +11,9 @@ import (
 )
 
 // TestXOAUTH2Delivery: the outbox sends for a signed-in xoauth2 profile with
-// tokens from the secret store (refreshing a refused one), waits while the
-// profile is not signed in (a local condition), and fails the message when
-// the sign-in was revoked (an authentication failure).
+// tokens from the sign-in manager its caller gave it (refreshing a refused
+// one), waits while the profile is not signed in (a local condition), and
+// fails the message when the sign-in was revoked (an authentication failure).
 func TestXOAUTH2Delivery(t *testing.T) {
 	const account = "me@example.com"
 	auth := oauthtest.Start(t, oauthtest.Config{ClientID: "queue-client", Email: account})
@@ -23,7 +23,10 @@ func TestXOAUTH2Delivery(t *testing.T) {
 	p.Security, p.Auth, p.Username, p.Preset = smtp.SecuritySTARTTLS, smtp.AuthXOAUTH2, account, "gmail"
 	secrets := smtp.NewSessionSecrets()
 	cfg := config(newProfiles(p))
-	cfg.Secrets = secrets
+	m := &oauth.Manager{Secrets: secrets, ConfigDir: t.TempDir(), Getenv: auth.Getenv(nil), Browser: oauthtest.Browser(nil)}
+	cfg.SendOptions = func(p smtp.Profile) smtp.Options {
+		return smtp.Options{Secret: func() (string, error) { return secrets.Get(p.Name) }, Token: m.TokenFunc(p)}
+	}
 	cfg.Options = func(o *smtp.Options) { o.RootCAs = srv.CAPool }
 	ctx := ctxT(t)
 	o := openTest(t, fastSettings())
@@ -37,7 +40,6 @@ func TestXOAUTH2Delivery(t *testing.T) {
 		t.Fatalf("not signed in: %+v, %d connections", got, srv.Connections())
 	}
 
-	m := &oauth.Manager{Secrets: secrets, ConfigDir: t.TempDir(), Getenv: auth.Getenv(nil), Browser: oauthtest.Browser(nil)}
 	if _, err := m.SignIn(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}

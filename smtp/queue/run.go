@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/l10n"
-	"github.com/smtpconf/smtpconf/smtp/oauth"
 )
 
 // Config is what delivery needs besides the outbox.
@@ -23,8 +21,17 @@ type Config struct {
 	// profile's run starts, so edits made meanwhile are used. Required.
 	Profile func(name string) (smtp.Profile, error)
 	// Secrets holds the profiles' passwords; nil means none is available
-	// (profiles that authenticate then wait, deferred).
+	// (profiles that authenticate then wait, deferred). It is used only when
+	// SendOptions is nil.
 	Secrets smtp.SecretStore
+	// SendOptions, if set, builds the options of each session for a profile:
+	// its secret and, for xoauth2, its access tokens. The wiring that runs
+	// the outbox passes the same builder its test sends use (smtp/app's
+	// App.SendOptions), so a run signs in with the manager and secrets the
+	// caller was given. Profile and Transcript are set by the run. nil means
+	// the password from Secrets and no sign-in: an xoauth2 profile waits,
+	// deferred, as if it were not signed in.
+	SendOptions func(smtp.Profile) smtp.Options
 	// OnEvent, if set, is told of every claim and every outcome. Calls come
 	// from delivery goroutines, one at a time; the window marshals them onto
 	// its UI thread itself.
@@ -300,7 +307,8 @@ func (r *run) profile(ctx context.Context, name string) error {
 			sctx, cancel := context.WithCancel(ctx)
 			sessStop = cancel
 			tr = smtp.NewTranscript()
-			opts := smtp.Options{Profile: p, Transcript: tr, Secret: r.secret(p.Name), Token: r.token(p)}
+			opts := r.options(p)
+			opts.Profile, opts.Transcript = p, tr
 			if r.cfg.Options != nil {
 				r.cfg.Options(&opts)
 			}
@@ -348,6 +356,15 @@ func (r *run) profile(ctx context.Context, name string) error {
 	}
 }
 
+// options are a session's options for p: from the caller's builder, else
+// the password from Secrets.
+func (r *run) options(p smtp.Profile) smtp.Options {
+	if r.cfg.SendOptions != nil {
+		return r.cfg.SendOptions(p)
+	}
+	return smtp.Options{Secret: r.secret(p.Name)}
+}
+
 // secret reads the profile's secret when the connection needs it.
 func (r *run) secret(name string) func() (string, error) {
 	return func() (string, error) {
@@ -356,17 +373,6 @@ func (r *run) secret(name string) func() (string, error) {
 		}
 		return r.cfg.Secrets.Get(name)
 	}
-}
-
-// token gives an xoauth2 profile its access tokens from the sign-in stored
-// with the profiles' secrets (package oauth); nil for other profiles.
-func (r *run) token(p smtp.Profile) smtp.TokenFunc {
-	if r.cfg.Secrets == nil {
-		return nil
-	}
-	// The outbox lives in the config directory, where the sign-in's lock
-	// file is: refreshes wait for the window's and the command line's.
-	return (&oauth.Manager{Secrets: r.cfg.Secrets, ConfigDir: filepath.Dir(r.o.path)}).TokenFunc(p)
 }
 
 // connectionLevel reports whether a Send error ended the connection: any

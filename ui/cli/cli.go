@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/app"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -43,6 +44,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 type runner struct {
 	env       Env
 	configDir string
+	// wiring is this run's core (store, secrets, sign-in, outbox), made on
+	// first use by core; nil until then.
+	wiring *app.App
 }
 
 // Globals are the global flags, accepted anywhere on the command line.
@@ -110,6 +114,7 @@ func Run(args []string, env Env) int {
 		err = lerr
 	}
 	r := &runner{env: env, configDir: g.ConfigDir}
+	defer r.close()
 	if err == nil {
 		err = r.dispatch(rest)
 	}
@@ -213,7 +218,13 @@ func newFlags(name string) *flag.FlagSet {
 	return flag.NewFlagSet(name, flag.ContinueOnError)
 }
 
-func (r *runner) store() (*smtp.Store, error) {
+// core is this run's wiring over the config directory (--config-dir, else
+// $SMTPCONF_CONFIG_DIR, else the user's). Making it opens nothing: each
+// command opens only the parts it uses.
+func (r *runner) core() (*app.App, error) {
+	if r.wiring != nil {
+		return r.wiring, nil
+	}
 	dir := r.configDir
 	if dir == "" {
 		dir = r.env.Getenv("SMTPCONF_CONFIG_DIR")
@@ -222,14 +233,24 @@ func (r *runner) store() (*smtp.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return smtp.NewStore(d), nil
+	r.wiring = app.New(app.Config{Dir: d, Keyring: r.env.Secrets, Getenv: r.env.Getenv})
+	return r.wiring, nil
 }
 
-func (r *runner) secrets() smtp.SecretStore {
-	if r.env.Secrets != nil {
-		return r.env.Secrets
+// close closes what the run opened (the outbox).
+func (r *runner) close() {
+	if r.wiring != nil {
+		_ = r.wiring.Close()
 	}
-	return smtp.Keyring{}
+}
+
+// store is the profile store of the run's wiring.
+func (r *runner) store() (*smtp.Store, error) {
+	a, err := r.core()
+	if err != nil {
+		return nil, err
+	}
+	return a.Store(), nil
 }
 
 func (r *runner) printJSON(v any) error {

@@ -17,14 +17,14 @@ import (
 // out again, and show whether it is signed in. Tokens live in the keyring
 // under NAME#oauth and are never printed.
 
-// oauthManager is the sign-in manager over this run's keyring, config
-// directory and environment.
-func (r *runner) oauthManager() *oauth.Manager {
-	m := &oauth.Manager{Secrets: r.secrets(), Getenv: r.env.Getenv}
-	if st, err := r.store(); err == nil {
-		m.ConfigDir = st.Dir
+// oauthManager is the sign-in manager of this run's wiring (over its
+// keyring, config directory and environment).
+func (r *runner) oauthManager() (*oauth.Manager, error) {
+	a, err := r.core()
+	if err != nil {
+		return nil, err
 	}
-	return m
+	return a.OAuth(), nil
 }
 
 // oauthStatusJSON is `oauth status --json` (contract: signed_in, account,
@@ -123,7 +123,12 @@ func (r *runner) oauthLogin(args []string) error {
 	if err != nil {
 		return err
 	}
-	m := r.oauthManager()
+	shared, err := r.oauthManager()
+	if err != nil {
+		return r.oauthFail(p.Name, err, *asJSON)
+	}
+	// A copy: the timeout is this command's, not the wiring's.
+	m := *shared
 	m.Timeout = *timeout
 	id, err := m.ProviderOf(p)
 	if err == nil {
@@ -195,7 +200,11 @@ func (r *runner) oauthLogout(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.oauthManager().SignOut(p.Name); err != nil {
+	m, err := r.oauthManager()
+	if err == nil {
+		err = m.SignOut(p.Name)
+	}
+	if err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
 	}
 	if *asJSON {
@@ -216,7 +225,11 @@ func (r *runner) oauthStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := r.oauthManager().Status(p.Name)
+	m, err := r.oauthManager()
+	var st oauth.Status
+	if err == nil {
+		st, err = m.Status(p.Name)
+	}
 	if err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
 	}

@@ -68,25 +68,25 @@ func (r *runner) profileShow(args []string) error {
 	if len(pos) != 1 {
 		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile show"})
 	}
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return err
 	}
-	p, err := getProfile(st, pos[0])
+	p, err := getProfile(a.Store(), pos[0])
 	if err != nil {
 		return err
 	}
 	v := profileView{Profile: p, Warnings: []string{}}
 	if p.Auth == smtp.AuthXOAUTH2 {
 		// An OAuth2 profile has no password: what matters is the sign-in.
-		status, err := r.oauthManager().Status(p.Name)
+		status, err := a.OAuth().Status(p.Name)
 		if err != nil {
 			v.KeyringError = err.Error()
 		} else {
 			v.SignedIn, v.Account = ptr(status.SignedIn), status.Account
 		}
 	} else if p.NeedsSecret() {
-		_, err := r.secrets().Get(p.Name)
+		_, err := a.Secrets().Get(p.Name)
 		switch {
 		case err == nil:
 			v.PasswordStored = ptr(true)
@@ -179,10 +179,11 @@ func (r *runner) profileSave(args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return err
 	}
+	st, secrets := a.Store(), a.Secrets()
 	p, err := st.Get(name)
 	isNew := errors.Is(err, smtp.ErrNoSuchProfile)
 	if err != nil && !isNew {
@@ -276,13 +277,13 @@ func (r *runner) profileSave(args []string) error {
 	// The secret goes in first: if the keyring is unavailable, nothing is
 	// written and the person is told how to fix it.
 	if password != "" {
-		if err := r.secrets().Set(name, password); err != nil {
+		if err := secrets.Set(name, password); err != nil {
 			return err
 		}
 	}
 	if err := st.Save(p); err != nil {
 		if password != "" && isNew {
-			_ = r.secrets().Delete(name)
+			_ = secrets.Delete(name)
 		}
 		return err
 	}
@@ -319,17 +320,18 @@ func (r *runner) profileDelete(args []string) error {
 	if len(pos) != 1 {
 		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile delete"})
 	}
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return err
 	}
+	st := a.Store()
 	if _, err := getProfile(st, pos[0]); err != nil {
 		return err
 	}
 	if err := st.Delete(pos[0]); err != nil {
 		return err
 	}
-	if err := r.secrets().Delete(pos[0]); err != nil {
+	if err := a.Secrets().Delete(pos[0]); err != nil {
 		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the profile was deleted, but its keyring entry could not be removed: {{.Error}}", M{"Error": err.Error()}))
 		if h := errorHint(err); h != "" {
 			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h}))

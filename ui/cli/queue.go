@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/app"
 	"github.com/smtpconf/smtpconf/smtp/queue"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
@@ -17,19 +18,15 @@ import (
 // as shells report a command ended by Ctrl-C.
 const exitInterrupted = 130
 
-// openOutbox opens the outbox in the config directory, with the settings
-// of its optional outbox.json. A file that cannot be used is reported (exit
-// 2) and left alone.
+// openOutbox opens the outbox of the run's wiring, with the settings of its
+// optional outbox.json. A file that cannot be used is reported (exit 2) and
+// left alone. The wiring closes it when the run ends.
 func (r *runner) openOutbox() (*queue.Outbox, error) {
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return nil, err
 	}
-	s, err := queue.LoadSettings(st.Dir)
-	if err != nil {
-		return nil, err
-	}
-	return queue.Open(st.Dir, s)
+	return a.Outbox()
 }
 
 // messageError says what is wrong with the message id (or id prefix) in the
@@ -150,7 +147,6 @@ func (r *runner) queueList(args []string) error {
 	if err != nil {
 		return r.queueError(err)
 	}
-	defer o.Close()
 	entries, err := o.List(context.Background())
 	if err != nil {
 		return r.queueError(err)
@@ -284,20 +280,20 @@ func (r *runner) queueRun(args []string) error {
 	if len(pos) != 0 {
 		return usageL("{{.Command}} takes no arguments.", M{"Command": "queue run"})
 	}
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return r.queueError(err)
 	}
-	o, err := r.openOutbox()
+	o, err := a.Outbox()
 	if err != nil {
 		return r.queueError(err)
 	}
-	defer o.Close()
 	ctx, cancel := signalContext()
 	defer cancel()
 
 	var mu sync.Mutex
-	cfg := queue.Config{Profile: st.Get, Secrets: r.secrets()}
+	// The profiles, secrets and sign-in of the wiring: the same as `test`.
+	cfg := a.QueueConfig()
 	if !*asJSON {
 		cfg.OnEvent = func(e queue.Event) {
 			mu.Lock()
@@ -402,7 +398,6 @@ func (r *runner) queueRetry(args []string) error {
 	if err != nil {
 		return r.queueError(err)
 	}
-	defer o.Close()
 	ctx := context.Background()
 	if *all {
 		n, err := o.RetryAll(ctx)
@@ -437,7 +432,6 @@ func (r *runner) queueDelete(args []string) error {
 	if err != nil {
 		return r.queueError(err)
 	}
-	defer o.Close()
 	ctx := context.Background()
 	id, err := o.Resolve(ctx, pos[0])
 	if err != nil {
@@ -450,28 +444,20 @@ func (r *runner) queueDelete(args []string) error {
 	return nil
 }
 
-// queueTest puts the message of a test whose failure is temporary in the
-// outbox: the very bytes that were tried, as deferred with attempts 1. It
-// sets rep.Queued and rep.QueueID, and returns what to tell people. If the
-// outbox cannot be used, it warns and the report stays queued=false.
-func (r *runner) queueTest(p smtp.Profile, rep *smtp.Report, msg *smtp.TestMessage) string {
-	if rep.OK || !rep.Temporary || msg == nil {
+// queuedWords says what became of a test message whose failure was
+// temporary: the line for people when it was queued; when it could not be,
+// a warning (and its hint) on standard error, and "".
+func (r *runner) queuedWords(res app.TestResult) string {
+	if !res.QueueTried {
 		return ""
 	}
-	o, err := r.openOutbox()
-	if err == nil {
-		defer o.Close()
-		var e queue.Entry
-		e, err = o.EnqueueAttempted(context.Background(), queue.FromTest(p.Name, msg), queue.AttemptFromReport(*rep))
-		if err == nil {
-			rep.Queued, rep.QueueID = true, e.ID
-			return i18n.L("Queued as {{.ID}}: will retry at {{.Time}} (smtpconf queue run, or the open window, sends it).",
-				M{"ID": e.ID, "Time": smtp.ClockTime(e.NextAttempt, time.Now())})
+	if err := res.QueueErr; err != nil {
+		fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the message could not be put in the outbox, so it will not be retried: {{.Error}}", M{"Error": err.Error()}))
+		if h := errorHint(err); h != "" {
+			fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h}))
 		}
+		return ""
 	}
-	fmt.Fprintln(r.env.Stderr, i18n.L("Warning: the message could not be put in the outbox, so it will not be retried: {{.Error}}", M{"Error": err.Error()}))
-	if h := errorHint(err); h != "" {
-		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": h}))
-	}
-	return ""
+	return i18n.L("Queued as {{.ID}}: will retry at {{.Time}} (smtpconf queue run, or the open window, sends it).",
+		M{"ID": res.Entry.ID, "Time": smtp.ClockTime(res.Entry.NextAttempt, time.Now())})
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/smtp/oauth/oauthtest"
 	"github.com/smtpconf/smtpconf/smtp/queue"
 	"github.com/smtpconf/smtpconf/smtp/smtptest"
 )
@@ -654,5 +655,84 @@ func TestQueueRunStopsOnSIGTERM(t *testing.T) {
 	items := listQueue(t, dir)
 	if items[0].State != "deferred" || items[0].Attempts != 1 || *items[0].NextAttempt == "" || items[1].State != "queued" || items[1].Attempts != 0 {
 		t.Fatalf("%+v", items)
+	}
+}
+
+// TestTestOpensTheOutboxOnlyToQueue: a test that succeeds, fails for good,
+// or fails temporarily with --no-queue never creates the outbox database;
+// the first temporary failure does.
+func TestTestOpensTheOutboxOnlyToQueue(t *testing.T) {
+	dir := t.TempDir()
+	srv := smtptest.Start(t, smtptest.Config{})
+	saveProfile(t, dir, nil, "127.0.0.1", srv.Port, "none", "none")
+	db := filepath.Join(dir, queue.FileName)
+	for _, step := range []struct {
+		name string
+		fail *smtptest.Reply
+		args []string
+		code int
+	}{
+		{name: "success"},
+		{name: "permanent", fail: &smtptest.Reply{Code: 550, Enhanced: "5.1.1", Message: "No such user"}, code: 6},
+		{name: "--no-queue", fail: &smtptest.Reply{Code: 451, Message: "Later"}, args: []string{"--no-queue"}, code: 7},
+	} {
+		srv.Set(func(c *smtptest.Config) { c.FailRcpt = step.fail })
+		r := run(t, dir, "", nil, append([]string{"test", "p", "--json", "--to", "you@example.com"}, step.args...)...)
+		if r.code != step.code {
+			t.Fatalf("%s: exit %d, want %d\n%s%s", step.name, r.code, step.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Fatalf("%s: the outbox database exists (%v)", step.name, err)
+		}
+	}
+	srv.Set(func(c *smtptest.Config) { c.FailRcpt = &smtptest.Reply{Code: 451, Message: "Later"} })
+	if r := run(t, dir, "", nil, "test", "p", "--to", "you@example.com"); r.code != 7 || !strings.Contains(r.stdout, "Queued as ") {
+		t.Fatalf("temporary: exit %d\n%s", r.code, r.stdout)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("queued, yet no outbox database: %v", err)
+	}
+}
+
+// TestQueueRunSignsInAsTestDoes: a test message of a signed-in (xoauth2)
+// profile that failed temporarily is delivered by `queue run` with the same
+// sign-in as `test`, refreshing the expired access token once.
+func TestQueueRunSignsInAsTestDoes(t *testing.T) {
+	haveKeyring(t)
+	dir := t.TempDir()
+	fastOutbox(t, dir)
+	auth := oauthtest.Start(t, oauthtest.Config{ClientID: "cli-client", Email: oauthAccount})
+	mail := smtptest.Start(t, smtptest.Config{Mode: smtptest.STARTTLS, RequireAuth: true,
+		XOAUTH2:  func(user, token string) bool { return user == oauthAccount && auth.Valid(token) },
+		FailRcpt: &smtptest.Reply{Code: 451, Enhanced: "4.7.1", Message: "Greylisted"}})
+	name := fmt.Sprintf("oauth-queue-%d", time.Now().UnixNano())
+	env := auth.Env()
+	r := run(t, dir, "", env, "profile", "save", name, "--preset", "outlook", "--host", "127.0.0.1",
+		"--port", fmt.Sprint(mail.Port), "--security", "starttls", "--username", oauthAccount,
+		"--from", oauthAccount, "--ca-file", mail.CAFile)
+	if r.code != 0 {
+		t.Fatalf("profile save: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() { run(t, dir, "", nil, "profile", "delete", name) })
+	if r = run(t, dir, "", env, "oauth", "login", name, "--device"); r.code != 0 {
+		t.Fatalf("device login: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, dir, "", env, "test", name, "--json")
+	var rep testReport
+	decode(t, r, &rep)
+	if r.code != 7 || !rep.Queued {
+		t.Fatalf("test: exit %d\n%s", r.code, r.stdout)
+	}
+	mail.Set(func(c *smtptest.Config) { c.FailRcpt = nil })
+	auth.ExpireAccess()
+	if r = run(t, dir, "", env, "queue", "retry", "--all"); r.code != 0 {
+		t.Fatalf("retry: exit %d %s", r.code, r.stderr)
+	}
+	r = run(t, dir, "", env, "queue", "run")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 sent") || auth.Count("refresh_token") != 1 {
+		t.Fatalf("queue run: exit %d, %d refreshes\n%s%s", r.code, auth.Count("refresh_token"), r.stdout, r.stderr)
+	}
+	if msgs := mail.Messages(); len(msgs) != 1 || msgs[0].Auth != oauthAccount {
+		t.Fatalf("messages %+v", msgs)
 	}
 }

@@ -34,11 +34,11 @@ func addExchangeFlags(fs interface {
 // prepare loads the profile and builds the options. A failure here is a
 // setup failure: exit 2, and with --json still one object.
 func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
-	st, err := r.store()
+	a, err := r.core()
 	if err != nil {
 		return smtp.Options{}, err
 	}
-	p, err := getProfile(st, name)
+	p, err := getProfile(a.Store(), name)
 	if err != nil {
 		return smtp.Options{Profile: smtp.Profile{Name: name}}, err
 	}
@@ -50,14 +50,10 @@ func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
 		}
 		p.Timeout = smtp.Duration(d)
 	}
-	secrets := r.secrets()
-	opts := smtp.Options{
-		Profile: p,
-		// Read only when the profile authenticates, and only once.
-		Secret: func() (string, error) { return secrets.Get(p.Name) },
-		// xoauth2: a fresh access token from the sign-in (smtpconf oauth login).
-		Token: r.oauthManager().TokenFunc(p),
-	}
+	// The password, read only when the profile authenticates, and only
+	// once; for xoauth2, a fresh access token from the sign-in (smtpconf
+	// oauth login): the same options as the outbox's deliveries.
+	opts := a.SendOptions(p)
 	if !*xf.asJSON {
 		opts.Progress = r.printProgress
 	}
@@ -188,12 +184,15 @@ func (r *runner) test(args []string) error {
 	if !*xf.asJSON {
 		fmt.Fprintln(r.env.Stdout, i18n.L("Sending a test message through {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": smtp.SecurityName(opts.Profile.Security, smtp.Inline)}))
 	}
-	rep, msg := smtp.Test(ctx, opts, rcpts)
-	reportHint(&rep)
-	queued := ""
-	if !*noQueue {
-		queued = r.queueTest(opts.Profile, &rep, msg)
+	// The core sends, and queues a temporary failure unless --no-queue.
+	a, err := r.core()
+	if err != nil {
+		return err
 	}
+	res := a.Test(ctx, opts, rcpts, *noQueue)
+	rep := res.Report
+	reportHint(&rep)
+	queued := r.queuedWords(res)
 	r.warn(rep.Warnings)
 	if *xf.asJSON {
 		if err := r.printJSON(rep); err != nil {
