@@ -1,6 +1,9 @@
 package smtp
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Action is what fixes a failure, whatever the medium: the core's hint
 // says what is wrong in plain words, and each front end words the action
@@ -58,4 +61,42 @@ func Hint(err error) string {
 		return h.Hint()
 	}
 	return ""
+}
+
+// String encodes the remedy for storage (the outbox keeps it beside the
+// hint, so each front end can word it when it shows the entry later):
+// "" for none, else the action, then the provider and its name.
+func (r Remedy) String() string {
+	name, ok := remedyNames[r.Action]
+	if !ok || r.Action == RemedyNone {
+		return ""
+	}
+	if r.Provider == "" && r.ProviderName == "" {
+		return name
+	}
+	return name + ":" + r.Provider + ":" + r.ProviderName
+}
+
+// ParseRemedy decodes what String wrote; anything it does not know (a
+// newer version's action) is no remedy, so the plain hint still shows.
+func ParseRemedy(s string) Remedy {
+	name, rest, _ := strings.Cut(s, ":")
+	for a, n := range remedyNames {
+		if n == name && a != RemedyNone {
+			r := Remedy{Action: a}
+			r.Provider, r.ProviderName, _ = strings.Cut(rest, ":")
+			return r
+		}
+	}
+	return Remedy{}
+}
+
+// remedyNames are the stored names of the actions: never change one, the
+// outbox keeps them.
+var remedyNames = map[Action]string{
+	RemedyNone:                "",
+	RemedyStorePassword:       "store-password",
+	RemedyChooseProfile:       "choose-profile",
+	RemedySignIn:              "sign-in",
+	RemedyRegisterOAuthClient: "register-oauth-client",
 }

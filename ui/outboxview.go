@@ -352,7 +352,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 		v.deleteBtn.Enable()
 	}
 	if e.LastError != "" && e.State != queue.Sent {
-		v.hint.SetText(e.LastHint)
+		v.hint.SetText(remedyText(e.LastHint, e.LastRemedy))
 		if e.LastHint == "" {
 			v.hint.Hide()
 		} else {

@@ -17,6 +17,9 @@ import (
 
 // remedyText is a hint followed by where the window applies its remedy.
 func remedyText(hint string, r smtp.Remedy) string {
+	if hint == "" {
+		return ""
+	}
 	switch r.Action {
 	case smtp.RemedyStorePassword:
 		return lang.L("{{.Hint}} Enter it on the Account step and save.", map[string]any{"Hint": hint})

@@ -50,6 +50,7 @@ type Attempt struct {
 	Error      string // the server's reply or the error
 	Hint       string
 	Kind       string
+	Remedy     smtp.Remedy
 	Transcript []string // secrets already removed
 }
 
@@ -57,7 +58,7 @@ type Attempt struct {
 func AttemptFromReport(r smtp.Report) Attempt {
 	return Attempt{
 		Stage: r.Stage, Code: r.Code, Enhanced: r.Enhanced, Error: r.Message, Hint: r.Hint,
-		Kind: string(r.Kind), Transcript: r.Transcript,
+		Kind: string(r.Kind), Remedy: r.Remedy, Transcript: r.Transcript,
 	}
 }
 
@@ -131,8 +132,8 @@ func (o *Outbox) add(ctx context.Context, m Message, a *Attempt) (Entry, error) 
 		}
 		e.State, e.Attempts, e.LastAttempt = Deferred, 1, at
 		e.NextAttempt = at.Add(o.settings.Schedule.delay(1, a.Code))
-		e.LastError, e.LastStage, e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind =
-			a.Error, a.Stage, a.Code, a.Enhanced, a.Hint, a.Kind
+		e.LastError, e.LastStage, e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind, e.LastRemedy =
+			a.Error, a.Stage, a.Code, a.Enhanced, a.Hint, a.Kind, a.Remedy
 		if a.Transcript != nil {
 			b, _ := json.Marshal(a.Transcript)
 			transcript = string(b)
@@ -141,11 +142,11 @@ func (o *Outbox) add(ctx context.Context, m Message, a *Attempt) (Entry, error) 
 	err = o.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO messages (id, profile, mail_from, rcpt_to, subject, message_id,
 			size, state, attempts, created, next_attempt, give_up_at, last_attempt, last_error, last_stage,
-			last_code, last_enhanced, last_hint, last_kind)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			last_code, last_enhanced, last_hint, last_kind, last_remedy)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.Profile, e.From, string(to), e.Subject, e.MessageID, e.Size, string(e.State), e.Attempts,
 			ms(e.Created), ms(e.NextAttempt), ms(e.GiveUpAt), ms(e.LastAttempt), e.LastError, string(e.LastStage),
-			e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind)
+			e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind, e.LastRemedy.String())
 		if err != nil {
 			return err
 		}

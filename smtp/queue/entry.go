@@ -55,8 +55,9 @@ type Entry struct {
 	LastStage    smtp.Stage
 	LastCode     int
 	LastEnhanced string
-	LastHint     string // plain-language fix, from smtp.Diagnose
-	LastKind     string // smtp.Diagnosis.Kind
+	LastHint     string      // plain-language fix, from smtp.Diagnose
+	LastKind     string      // smtp.Diagnosis.Kind
+	LastRemedy   smtp.Remedy // the fix as data, for each front end to word
 
 	LeaseOwner string    // "pid 1234 on host" while sending
 	LeaseUntil time.Time // zero unless sending
@@ -76,7 +77,7 @@ func (e Entry) Due(now time.Time) bool {
 
 const entryColumns = `id, profile, mail_from, rcpt_to, subject, message_id, size, state, attempts,
 	created, next_attempt, give_up_at, last_attempt, last_error, last_stage, last_code, last_enhanced,
-	last_hint, last_kind, lease_owner, lease_until, sent_at, reply`
+	last_hint, last_kind, last_remedy, lease_owner, lease_until, sent_at, reply`
 
 type scanner interface{ Scan(...any) error }
 
@@ -90,19 +91,19 @@ func scanEntry(s scanner) (Entry, error) {
 // 10,000-entry list must not allocate and copy each entry twice).
 func scanEntryInto(s scanner, e *Entry) error {
 	var (
-		to, state, stage, owner                       string
+		to, state, stage, owner, remedy               string
 		created, next, giveUp, last, leaseUntil, sent int64
 	)
 	err := s.Scan(&e.ID, &e.Profile, &e.From, &to, &e.Subject, &e.MessageID, &e.Size, &state, &e.Attempts,
 		&created, &next, &giveUp, &last, &e.LastError, &stage, &e.LastCode, &e.LastEnhanced,
-		&e.LastHint, &e.LastKind, &owner, &leaseUntil, &sent, &e.Reply)
+		&e.LastHint, &e.LastKind, &remedy, &owner, &leaseUntil, &sent, &e.Reply)
 	if err != nil {
 		return err
 	}
 	if e.To, err = decodeAddrs(to); err != nil {
 		return fmt.Errorf("%w: entry %s: recipients: %v", ErrCorrupt, e.ID, err)
 	}
-	e.State, e.LastStage = State(state), smtp.Stage(stage)
+	e.State, e.LastStage, e.LastRemedy = State(state), smtp.Stage(stage), smtp.ParseRemedy(remedy)
 	e.Created, e.GiveUpAt, e.LastAttempt, e.SentAt = fromMS(created), fromMS(giveUp), fromMS(last), fromMS(sent)
 	if e.State == Queued || e.State == Deferred {
 		e.NextAttempt = fromMS(next)

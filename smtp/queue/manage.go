@@ -139,7 +139,7 @@ func (o *Outbox) reclaimTx(ctx context.Context, tx *sql.Tx, now time.Time, profi
 	for _, h := range stale {
 		_, err := tx.ExecContext(ctx, `UPDATE messages SET state = 'deferred', next_attempt = ?,
 			lease_owner = '', lease_until = 0,
-			last_error = ?, last_stage = '', last_code = 0, last_enhanced = '', last_kind = 'interrupted',
+			last_error = ?, last_stage = '', last_code = 0, last_enhanced = '', last_kind = 'interrupted', last_remedy = '',
 			last_hint = ?
 			WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
 			ms(now), "interrupted: "+describeOwner(h.owner)+" ended while sending",

@@ -26,7 +26,7 @@ const FileName = "outbox.db"
 
 // SchemaVersion is the version of the database layout this code reads and
 // writes, kept in PRAGMA user_version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // busyTimeout is how long a statement waits for another process's write
 // transaction before giving up with "database is locked".
@@ -214,6 +214,11 @@ func (o *Outbox) init() error {
 	if n != 3 {
 		return &OpenError{Path: o.path, Kind: ErrCorrupt, Err: errors.New("tables are missing")}
 	}
+	if version < SchemaVersion {
+		if err := o.migrate(ctx); err != nil {
+			return err
+		}
+	}
 	// WAL is a property of the file: set once, every connection uses it.
 	// Only now, for a file known to be ours: it rewrites the header.
 	var mode string
@@ -241,6 +246,42 @@ func (o *Outbox) version(ctx context.Context, q queryer) (int, error) {
 		return 0, o.openErr(err)
 	}
 	return v, nil
+}
+
+// migrations bring an older file up to date: migrations[v] takes version
+// v-1 to v. Each only adds, so an entry written before still reads the same.
+var migrations = map[int][]string{
+	2: {`ALTER TABLE messages ADD COLUMN last_remedy TEXT NOT NULL DEFAULT ''`},
+}
+
+// migrate brings the file to SchemaVersion in one write transaction. Another
+// process may be doing the same: the version is read again inside it.
+func (o *Outbox) migrate(ctx context.Context) error {
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return o.openErr(err)
+	}
+	defer tx.Rollback()
+	v, err := o.version(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for ; v < SchemaVersion; v++ {
+		for _, stmt := range migrations[v+1] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return o.openErr(fmt.Errorf("upgrading the outbox to version %d: %w", v+1, err))
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
+		return o.openErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return o.openErr(err)
+	}
+	return nil
 }
 
 // create makes the schema in an empty database. Another process may be doing
@@ -278,7 +319,7 @@ func (o *Outbox) create(ctx context.Context) error {
 	return nil
 }
 
-// schema is version 1. Times are Unix milliseconds (UTC); 0 means none.
+// schema is the current version (SchemaVersion), made at once in a new file. Times are Unix milliseconds (UTC); 0 means none.
 // The message bytes and the transcript live in their own tables so that
 // listing reads only the small rows.
 var schema = []string{
@@ -302,6 +343,7 @@ var schema = []string{
 		last_enhanced TEXT NOT NULL DEFAULT '',
 		last_hint     TEXT NOT NULL DEFAULT '',
 		last_kind     TEXT NOT NULL DEFAULT '',
+		last_remedy   TEXT NOT NULL DEFAULT '',    -- smtp.Remedy.String(): the fix as data
 		lease_owner   TEXT NOT NULL DEFAULT '',    -- host, boot, pid namespace, pid, start time
 		lease_until   INTEGER NOT NULL DEFAULT 0,
 		sent_at       INTEGER NOT NULL DEFAULT 0,

@@ -179,7 +179,8 @@ func TestEnqueueAndList(t *testing.T) {
 func TestEnqueueAttempted(t *testing.T) {
 	o := openTest(t, DefaultSettings())
 	r := smtp.Report{Stage: smtp.StageRcpt, Code: 451, Enhanced: "4.7.1", Message: "451 4.7.1 Try again later",
-		Hint: "retry later", Kind: "temporary", Temporary: true, Transcript: []string{"S: 220 hi", "C: EHLO x"}}
+		Hint: "retry later", Kind: "temporary", Temporary: true, Transcript: []string{"S: 220 hi", "C: EHLO x"},
+		Remedy: smtp.Remedy{Action: smtp.RemedySignIn, Provider: "google", ProviderName: "Google"}}
 	tm, err := smtp.BuildTestMessage(smtp.Profile{Name: "p", From: "me@example.com"}, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +193,7 @@ func TestEnqueueAttempted(t *testing.T) {
 	wait := got.NextAttempt.Sub(got.LastAttempt)
 	if got.State != Deferred || got.Attempts != 1 || got.LastCode != 451 || got.LastStage != smtp.StageRcpt ||
 		got.LastHint != "retry later" || got.MessageID != tm.MessageID || !bytes.Equal(got.Raw, tm.Bytes) ||
-		len(got.Transcript) != 2 || wait < 48*time.Second || wait > 72*time.Second {
+		len(got.Transcript) != 2 || wait < 48*time.Second || wait > 72*time.Second || got.LastRemedy != r.Remedy {
 		t.Fatalf("%+v (wait %s)", got, wait)
 	}
 }

@@ -88,7 +88,8 @@ type Outcome struct {
 	Enhanced string
 	Hint     string
 	Kind     string
-	Reply    string // the server's reply when sent
+	Remedy   smtp.Remedy // the fix as data, for each front end to word
+	Reply    string      // the server's reply when sent
 }
 
 // Summary is the result of one run.
@@ -238,8 +239,8 @@ func (rec *record) outcome(profile string) Outcome {
 		oc.NextAttempt = rec.next
 	}
 	if rec.state != Sent {
-		oc.Error, oc.Stage, oc.Code, oc.Enhanced, oc.Hint, oc.Kind =
-			rec.errText, rec.d.Stage, rec.d.Code, rec.d.Enhanced, rec.d.Hint, string(rec.d.Kind)
+		oc.Error, oc.Stage, oc.Code, oc.Enhanced, oc.Hint, oc.Kind, oc.Remedy =
+			rec.errText, rec.d.Stage, rec.d.Code, rec.d.Enhanced, rec.d.Hint, string(rec.d.Kind), rec.d.Remedy
 	}
 	return oc
 }
@@ -572,9 +573,9 @@ func (r *run) write(ctx context.Context, tx *sql.Tx, profile string, rec *record
 		errText, d = "", smtp.Diagnosis{}
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, next_attempt = ?, last_error = ?, last_stage = ?,
-		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ?, lease_owner = '', lease_until = 0,
+		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ?, last_remedy = ?, lease_owner = '', lease_until = 0,
 		sent_at = ?, reply = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
-		string(rec.state), next, errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind,
+		string(rec.state), next, errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind, d.Remedy.String(),
 		sentAt, rec.reply, c.id, r.o.owner.String())
 	if err != nil {
 		return false, nil, err
@@ -635,16 +636,16 @@ func (r *run) updateOthers(ctx context.Context, tx *sql.Tx, profile string, now 
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE messages SET state = 'failed', next_attempt = 0, last_error = ?, last_stage = ?,
-		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ? WHERE `+where+`
+		last_code = ?, last_enhanced = ?, last_hint = ?, last_kind = ?, last_remedy = ? WHERE `+where+`
 		RETURNING id, state, attempts, subject, message_id, rcpt_to`,
-		append([]any{errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind}, wargs...)...)
+		append([]any{errText, string(d.Stage), d.Code, d.Enhanced, d.Hint, d.Kind, d.Remedy.String()}, wargs...)...)
 	if err != nil {
 		return nil, err
 	}
 	out, err := scanOutcomes(rows, time.Time{})
 	for i := range out {
-		out[i].Error, out[i].Stage, out[i].Code, out[i].Enhanced, out[i].Hint, out[i].Kind =
-			errText, d.Stage, d.Code, d.Enhanced, d.Hint, string(d.Kind)
+		out[i].Error, out[i].Stage, out[i].Code, out[i].Enhanced, out[i].Hint, out[i].Kind, out[i].Remedy =
+			errText, d.Stage, d.Code, d.Enhanced, d.Hint, string(d.Kind), d.Remedy
 	}
 	return out, err
 }

@@ -287,11 +287,12 @@ func TestPermanentConnectionFailureFailsProfile(t *testing.T) {
 // password, is not the server's verdict: the message waits.
 func TestLocalConditionsDefer(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		err  error
+		name   string
+		err    error
+		remedy smtp.Action // kept with the entry, for each front end to word
 	}{
-		{"keyring locked", &smtp.KeyringError{Op: "get", Profile: "p", Kind: smtp.ErrKeyringLocked}},
-		{"no password", smtp.ErrSecretNotFound},
+		{"keyring locked", &smtp.KeyringError{Op: "get", Profile: "p", Kind: smtp.ErrKeyringLocked}, smtp.RemedyNone},
+		{"no password", smtp.ErrSecretNotFound, smtp.RemedyStorePassword},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := ctxT(t)
@@ -307,7 +308,8 @@ func TestLocalConditionsDefer(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := get(t, o, e.ID)
-			if got.State != Deferred || got.LastStage != smtp.StageSetup || got.LastHint == "" || srv.Connections() != 0 {
+			if got.State != Deferred || got.LastStage != smtp.StageSetup || got.LastHint == "" || srv.Connections() != 0 ||
+				got.LastRemedy.Action != tc.remedy {
 				t.Fatalf("%+v, %d connections", got, srv.Connections())
 			}
 		})

@@ -127,7 +127,7 @@ func toListItem(e queue.Entry) listItem {
 		ID: e.ID, Profile: e.Profile, From: e.From, To: to, Subject: e.Subject, State: string(e.State),
 		Attempts: e.Attempts, NextAttempt: rfc3339(e.NextAttempt), LastError: e.LastError, Created: rfc3339(e.Created),
 		MessageID: e.MessageID, Stage: string(e.LastStage), Code: e.LastCode, Enhanced: e.LastEnhanced,
-		Hint: e.LastHint, Kind: e.LastKind, Size: e.Size, GiveUpAt: rfc3339(e.GiveUpAt),
+		Hint: hintText(e.LastHint, e.LastRemedy), Kind: e.LastKind, Size: e.Size, GiveUpAt: rfc3339(e.GiveUpAt),
 		LastAttempt: rfc3339(e.LastAttempt), SentAt: rfc3339(e.SentAt), Reply: e.Reply,
 		LeaseOwner: e.LeaseOwner, LeaseUntil: rfc3339(e.LeaseUntil),
 	}
@@ -318,7 +318,7 @@ func (r *runner) queueRun(args []string) error {
 				ID: oc.ID, Profile: oc.Profile, To: oc.To, Subject: oc.Subject, MessageID: oc.MessageID,
 				State: string(oc.State), Attempts: oc.Attempts, NextAttempt: rfc3339(oc.NextAttempt),
 				Tried: oc.Tried, Interrupted: oc.Interrupted, Error: oc.Error, Stage: string(oc.Stage),
-				Code: oc.Code, Enhanced: oc.Enhanced, Hint: oc.Hint, Kind: oc.Kind, Reply: oc.Reply,
+				Code: oc.Code, Enhanced: oc.Enhanced, Hint: hintText(oc.Hint, oc.Remedy), Kind: oc.Kind, Reply: oc.Reply,
 			})
 		}
 		if err := r.printJSON(rep); err != nil {
@@ -378,8 +378,8 @@ func (r *runner) printOutcome(e queue.Event) {
 		fmt.Fprintln(w, pad(words[3], col)+i18n.N("{{.ID}} to {{.To}}: {{.Error}}; next try at {{.Time}} ({{.Attempts}} attempts made)", e.Attempts, d))
 	default:
 		fmt.Fprintln(w, pad(words[4], col)+i18n.L("{{.ID}} to {{.To}}: {{.Error}}", d))
-		if e.Hint != "" {
-			fmt.Fprintln(w, strings.Repeat(" ", col)+i18n.L("Hint: {{.Hint}}", M{"Hint": e.Hint}))
+		if h := hintText(e.Hint, e.Remedy); h != "" {
+			fmt.Fprintln(w, strings.Repeat(" ", col)+i18n.L("Hint: {{.Hint}}", M{"Hint": h}))
 		}
 	}
 }

@@ -736,3 +736,29 @@ func TestQueueRunSignsInAsTestDoes(t *testing.T) {
 		t.Fatalf("messages %+v", msgs)
 	}
 }
+
+// TestQueuedHintNamesTheCommand: a message deferred because its profile has
+// no password keeps the fix as data in the outbox, so `queue list` words it
+// for the terminal with the command to run (the window words it its way).
+func TestQueuedHintNamesTheCommand(t *testing.T) {
+	haveKeyring(t)
+	dir := t.TempDir()
+	fastOutbox(t, dir)
+	srv := smtptest.Start(t, smtptest.Config{})
+	r := run(t, dir, "", nil, "profile", "save", "nopass", "--host", "127.0.0.1", "--port", fmt.Sprint(srv.Port),
+		"--security", "none", "--auth", "plain", "--username", "me@example.com", "--from", "me@example.com")
+	if r.code != 0 {
+		t.Fatalf("profile save: exit %d: %s", r.code, r.stderr)
+	}
+	enqueueN(t, dir, "nopass", 1)
+	if r := run(t, dir, "", nil, "queue", "run"); r.code != 0 {
+		t.Fatalf("queue run: exit %d: %s", r.code, r.stderr)
+	}
+	items := listQueue(t, dir)
+	if len(items) != 1 || items[0].State != "deferred" || items[0].Stage != "setup" {
+		t.Fatalf("%+v", items)
+	}
+	if want := "smtpconf profile save NAME --password-stdin"; !strings.Contains(items[0].Hint, want) {
+		t.Fatalf("hint %q does not name %q", items[0].Hint, want)
+	}
+}

@@ -10,6 +10,9 @@ import (
 // command that applies its remedy. Both the printed hints and the JSON
 // "hint" fields carry it.
 func hintText(hint string, r smtp.Remedy) string {
+	if hint == "" {
+		return ""
+	}
 	switch r.Action {
 	case smtp.RemedyStorePassword:
 		return i18n.L("{{.Hint}} Save one with: {{.Command}}", M{"Hint": hint, "Command": "smtpconf profile save NAME --password-stdin"})
