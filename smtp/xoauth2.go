@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
-	"path/filepath"
 )
 
 // OAuth2 (XOAUTH2) support in the core. The sign-in itself, the token store
@@ -94,50 +93,4 @@ func oauthTokenError(err error) error {
 		return &Error{Stage: StageConnect, BeforeGreeting: true, Err: err}
 	}
 	return err
-}
-
-// WriteConfigFile replaces dir/name with data the way the profiles file is
-// written: the directory is made (0700) if needed, a temporary file (0600)
-// is written, flushed, renamed over the target, and the directory flushed.
-// On failure the old file is untouched. Other settings files (oauth.json)
-// use it.
-func WriteConfigFile(dir, name string, data []byte) error {
-	if err := EnsureConfigDir(dir); err != nil {
-		return err
-	}
-	err := writeAtomic(dir, name, "."+name+".tmp-*", data)
-	var ae *atomicError
-	if !errors.As(err, &ae) {
-		return err
-	}
-	target := filepath.Join(dir, name)
-	switch ae.step {
-	case stepCreate, stepWrite:
-		return fmt.Errorf("cannot write %s: %w", target, ae.err)
-	case stepRename:
-		return fmt.Errorf("cannot replace %s: %w", target, ae.err)
-	default:
-		return fmt.Errorf("saved %s, but could not flush the directory to disk: %w", target, ae.err)
-	}
-}
-
-// LockConfigFile takes the exclusive lock on the lock file at path (created
-// 0600 if needed) that serialises writers of the profiles file, and waits
-// for it: flock(2) where the system has it, so it holds across processes
-// and between goroutines of one process; elsewhere within this process
-// only. Package oauth uses it to serialise token refreshes and sign-outs.
-// The lock is released by unlock, or by the kernel if the process dies.
-func LockConfigFile(path string) (unlock func(), err error) {
-	return lockProfiles(path)
-}
-
-// LockConfigFileContext is LockConfigFile that gives up when ctx is done,
-// returning ctx.Err(): where flock(2) exists it tries the lock without
-// blocking and again after a short pause (at most 100 ms) while another
-// holder has it, so a Cancel button or a timeout ends the wait even while
-// another process (a cron run of the outbox) holds the lock. Elsewhere it
-// waits as LockConfigFile does (within this process only), after checking
-// ctx.
-func LockConfigFileContext(ctx context.Context, path string) (unlock func(), err error) {
-	return lockProfilesContext(ctx, path)
 }

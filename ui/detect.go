@@ -307,12 +307,12 @@ func detectSourceText(addr string, r detect.Result) string {
 	case detect.SourceSRV:
 		return lang.L("Found in {{.Domain}}'s DNS (SRV record): {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 	case detect.SourceAutoconfig:
-		if fromISPDB(r) {
+		if r.Config == detect.ConfigISPDB {
 			return lang.L("Found in the ISPDB entry for {{.Domain}}: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 		}
 		return lang.L("Found in {{.Domain}}'s autoconfig file: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 	case detect.SourceMX:
-		mx := mxHost(r)
+		mx := r.MXHost
 		if pr, ok := smtp.PresetByID(r.PresetID); ok {
 			return lang.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": presetName(pr)})
 		}
@@ -329,38 +329,4 @@ func detectSourceText(addr string, r detect.Result) string {
 		return lang.L("Probed: {{.Server}} answered with {{.Security}}", map[string]any{"Server": hp, "Security": sec})
 	}
 	return lang.L("Found automatically: {{.Server}}", map[string]any{"Server": server})
-}
-
-// fromISPDB reports whether an autoconfig answer came from the ISPDB rather
-// than the provider's own file.
-func fromISPDB(r detect.Result) bool {
-	gives := fmt.Sprintf(" gives %s:%d ", r.Host, r.Port)
-	isp := false
-	for _, e := range r.Evidence {
-		if !strings.Contains(e, gives) {
-			continue
-		}
-		if strings.HasPrefix(e, "autoconfig: ") {
-			return false
-		}
-		if strings.HasPrefix(e, "ISPDB: ") {
-			isp = true
-		}
-	}
-	return isp
-}
-
-// mxHost is the MX host named in the evidence of an MX answer.
-func mxHost(r detect.Result) string {
-	for _, e := range r.Evidence {
-		rest, ok := strings.CutPrefix(e, "mx: ")
-		if !ok {
-			continue
-		}
-		if _, after, ok := strings.Cut(rest, " -> "); ok {
-			host, _, _ := strings.Cut(after, " ")
-			return host
-		}
-	}
-	return "?"
 }

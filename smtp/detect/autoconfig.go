@@ -77,8 +77,9 @@ func (d *Detector) autoconfigURLs(domain string) []string {
 	return urls
 }
 
-// fetchConfig fetches and parses one clientConfig file.
-func (d *Detector) fetchConfig(ctx context.Context, rawURL, what string, vars placeholders) (*found, []string) {
+// fetchConfig fetches and parses one clientConfig file published by origin;
+// what names the source in the evidence.
+func (d *Detector) fetchConfig(ctx context.Context, rawURL, what string, origin ConfigOrigin, vars placeholders) (*found, []string) {
 	data, err := d.fetch(ctx, rawURL)
 	if err != nil {
 		return nil, []string{fmt.Sprintf("%s: %s: %s", what, rawURL, describe(err))}
@@ -88,6 +89,7 @@ func (d *Detector) fetchConfig(ctx context.Context, rawURL, what string, vars pl
 		return nil, []string{fmt.Sprintf("%s: %s: %v", what, rawURL, err)}
 	}
 	r.Source = SourceAutoconfig
+	r.Config = origin
 	ev := fmt.Sprintf("%s: %s gives %s:%d (%s, auth %s)", what, rawURL, r.Host, r.Port, r.Security, r.Auth)
 	return &found{Result: r, rank: rankVerified}, []string{ev}
 }

@@ -50,6 +50,19 @@ const (
 	SourceProbe      Source = "probe"
 )
 
+// ConfigOrigin names who published the clientConfig file an answer was
+// read from.
+type ConfigOrigin string
+
+// The publishers of a clientConfig file.
+const (
+	// ConfigProvider is the domain's own autoconfig file (autoconfig.DOMAIN
+	// or DOMAIN/.well-known), published by the domain owner.
+	ConfigProvider ConfigOrigin = "provider"
+	// ConfigISPDB is the ISPDB entry for the domain, curated by a third party.
+	ConfigISPDB ConfigOrigin = "ispdb"
+)
+
 // DefaultISPDBBase is Thunderbird's public ISPDB; the domain is appended.
 const DefaultISPDBBase = "https://live.thunderbird.net/autoconfig/v1.1/"
 
@@ -106,6 +119,13 @@ type Result struct {
 	// quotes servers verbatim. The front ends put the answer into words
 	// (translated) from the other fields, not from these lines.
 	Evidence []string `json:"evidence"`
+	// Config is who published the clientConfig file the answer was read
+	// from: set for SourceAutoconfig, and for SourceMX when the MX host's
+	// base domain was looked up that way; "" otherwise.
+	Config ConfigOrigin `json:"config_origin,omitempty"`
+	// MXHost is the domain's first MX host, set for SourceMX: the answer
+	// is that host's provider.
+	MXHost string `json:"mx_host,omitempty"`
 	// Elapsed is how long detection took.
 	Elapsed time.Duration `json:"-"`
 }
@@ -238,12 +258,12 @@ func (d *Detector) run(ctx context.Context, domain string, vars placeholders) Re
 	}
 	for _, u := range d.autoconfigURLs(domain) {
 		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, u, "autoconfig", vars)
+			return d.fetchConfig(ctx, u, "autoconfig", ConfigProvider, vars)
 		})
 	}
 	if d.opts.ISPDBBase != "-" {
 		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, d.opts.ISPDBBase+domain, "ISPDB", vars)
+			return d.fetchConfig(ctx, d.opts.ISPDBBase+domain, "ISPDB", ConfigISPDB, vars)
 		})
 	}
 	tasks = append(tasks, func(ctx context.Context) (*found, []string) { return d.mx(ctx, domain, vars) })

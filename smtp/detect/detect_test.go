@@ -52,6 +52,10 @@ type want struct {
 	auth     smtp.AuthMethod
 	username string
 	verified bool
+	// config and mxHost are the typed facts the front ends read instead of
+	// the evidence; "" where the source has none.
+	config   ConfigOrigin
+	mxHost   string
 	evidence []string // substrings that must appear in the evidence
 }
 
@@ -80,7 +84,7 @@ func TestDetect(t *testing.T) {
 				return testOptions(t, d.Addr, nil)
 			},
 			want: want{ok: true, source: SourceMX, host: "smtp.gmail.com", port: 465, security: smtp.SecurityTLS,
-				auth: smtp.AuthXOAUTH2, username: "ann@example.test", verified: true,
+				auth: smtp.AuthXOAUTH2, username: "ann@example.test", verified: true, mxHost: "aspmx.l.google.com",
 				evidence: []string{"aspmx.l.google.com (base domain google.com)"}},
 		},
 		{
@@ -123,7 +127,7 @@ func TestDetect(t *testing.T) {
 				return o
 			},
 			want: want{ok: true, source: SourceAutoconfig, host: "smtp.example.test", port: 587, security: smtp.SecuritySTARTTLS,
-				auth: smtp.AuthAuto, username: "ann", verified: true,
+				auth: smtp.AuthAuto, username: "ann", verified: true, config: ConfigProvider,
 				evidence: []string{"autoconfig: https://autoconfig.example.test/mail/config-v1.1.xml gives smtp.example.test:587"}},
 		},
 		{
@@ -138,7 +142,8 @@ func TestDetect(t *testing.T) {
 				return o
 			},
 			want: want{ok: true, source: SourceAutoconfig, host: "smtp.example.test", port: 587, security: smtp.SecuritySTARTTLS,
-				auth: smtp.AuthAuto, username: "ann@example.test", verified: true, evidence: []string{"ISPDB: https://ispdb.test/v1.1/example.test gives"}},
+				auth: smtp.AuthAuto, username: "ann@example.test", verified: true, config: ConfigISPDB,
+				evidence: []string{"ISPDB: https://ispdb.test/v1.1/example.test gives"}},
 		},
 		{
 			name:  "malformed autoconfig XML is evidence, not a crash",
@@ -228,7 +233,7 @@ func TestDetect(t *testing.T) {
 				return o
 			},
 			want: want{ok: true, source: SourceAutoconfig, host: "smtp.example.test", port: 587, security: smtp.SecuritySTARTTLS,
-				auth: smtp.AuthAuto, username: "ann", verified: true, evidence: []string{"does NOT verify"}},
+				auth: smtp.AuthAuto, username: "ann", verified: true, config: ConfigProvider, evidence: []string{"does NOT verify"}},
 		},
 		{
 			name:  "probe picks the highest-priority answering candidate",
@@ -277,7 +282,7 @@ func TestDetect(t *testing.T) {
 				return o
 			},
 			want: want{ok: true, source: SourceMX, host: "out.hoster.test", port: 587, security: smtp.SecuritySTARTTLS,
-				auth: smtp.AuthAuto, username: "ann", verified: true,
+				auth: smtp.AuthAuto, username: "ann", verified: true, config: ConfigISPDB, mxHost: "mx2.hoster.test",
 				evidence: []string{"mx: example.test -> mx2.hoster.test (base domain hoster.test): no preset", "ISPDB: https://ispdb.test/v1.1/example.test: HTTP 404", "mx ISPDB: https://ispdb.test/v1.1/hoster.test gives out.hoster.test:587"}},
 		},
 		{
@@ -293,7 +298,7 @@ func TestDetect(t *testing.T) {
 				return o
 			},
 			want: want{ok: true, source: SourceAutoconfig, host: "smtp.example.test", port: 587, security: smtp.SecuritySTARTTLS,
-				auth: smtp.AuthAuto, username: "ann", verified: true,
+				auth: smtp.AuthAuto, username: "ann", verified: true, config: ConfigProvider,
 				evidence: []string{"autoconfig: http://autoconfig.example.test/mail/config-v1.1.xml gives"}},
 		},
 		{
@@ -323,6 +328,9 @@ func TestDetect(t *testing.T) {
 				t.Errorf("got ok=%v source=%q host=%q security=%q auth=%q user=%q verified=%v\nwant ok=%v source=%q host=%q security=%q auth=%q user=%q verified=%v",
 					r.OK, r.Source, r.Host, r.Security, r.Auth, r.Username, r.Verified,
 					w.ok, w.source, w.host, w.security, w.auth, w.username, w.verified)
+			}
+			if r.Config != w.config || r.MXHost != w.mxHost {
+				t.Errorf("config_origin=%q mx_host=%q, want %q %q", r.Config, r.MXHost, w.config, w.mxHost)
 			}
 			if w.port != 0 && r.Port != w.port {
 				t.Errorf("port = %d, want %d", r.Port, w.port)
@@ -402,7 +410,8 @@ func TestCachePerDomain(t *testing.T) {
 		before = n
 	}
 	r2, err := det.Detect(context.Background(), "bob@example.test")
-	if err != nil || !r2.OK || r2.Host != r1.Host || r2.Username != "bob@example.test" {
+	if err != nil || !r2.OK || r2.Host != r1.Host || r2.Username != "bob@example.test" ||
+		r2.MXHost != "aspmx.l.google.com" || r2.MXHost != r1.MXHost {
 		t.Fatalf("second: %+v, %v", r2, err)
 	}
 	if dnsSrv.Queries() != before {

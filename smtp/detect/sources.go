@@ -107,6 +107,7 @@ func (d *Detector) mx(ctx context.Context, domain string, vars placeholders) (*f
 	}
 	if found1 {
 		r := presetResult(p, SourceMX, vars.email)
+		r.MXHost = host
 		return &found{Result: r, rank: rankVerified}, []string{
 			fmt.Sprintf("mx: %s -> %s (base domain %s) -> the %s preset (%s); trusted without connecting", domain, host, base, p.Name, p.ID)}
 	}
@@ -117,18 +118,19 @@ func (d *Detector) mx(ctx context.Context, domain string, vars placeholders) (*f
 	var tasks []task
 	for _, u := range d.autoconfigURLs(base) {
 		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, u, "mx autoconfig", vars)
+			return d.fetchConfig(ctx, u, "mx autoconfig", ConfigProvider, vars)
 		})
 	}
 	if d.opts.ISPDBBase != "-" {
 		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, d.opts.ISPDBBase+base, "mx ISPDB", vars)
+			return d.fetchConfig(ctx, d.opts.ISPDBBase+base, "mx ISPDB", ConfigISPDB, vars)
 		})
 	}
 	f, more := race(ctx, "mx", tasks, 0, 200*time.Millisecond)
 	ev = append(ev, more...)
 	if f != nil {
 		f.Source = SourceMX
+		f.MXHost = host
 	}
 	return f, ev
 }

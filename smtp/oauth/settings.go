@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,18 +114,8 @@ func LoadSettings(dir string) (Settings, error) {
 	if dir == "" {
 		return s, nil
 	}
-	path := filepath.Join(dir, SettingsFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("%w: %v", ErrSettings, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("%w: %s: %v", ErrSettings, path, err)
+	if err := smtp.ReadConfigJSON(dir, SettingsFile, ErrSettings, &s); err != nil {
+		return Settings{}, err
 	}
 	return s, nil
 }

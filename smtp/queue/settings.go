@@ -1,15 +1,14 @@
 package queue
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/smtpconf/smtpconf/smtp"
 )
 
 // SettingsFile is the optional settings file in the config directory.
@@ -115,21 +114,11 @@ func (s Settings) Validate() error {
 //	{"schedule": {"first": "2m", "max": "2h"}, "give_up": "120h", "keep_sent": 1000}
 func LoadSettings(dir string) (Settings, error) {
 	s := DefaultSettings()
-	path := filepath.Join(dir, SettingsFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("%w: %v", ErrSettings, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return DefaultSettings(), fmt.Errorf("%w: %s: %v", ErrSettings, path, err)
+	if err := smtp.ReadConfigJSON(dir, SettingsFile, ErrSettings, &s); err != nil {
+		return DefaultSettings(), err
 	}
 	if err := s.Validate(); err != nil {
-		return DefaultSettings(), fmt.Errorf("%s: %w", path, err)
+		return DefaultSettings(), fmt.Errorf("%s: %w", filepath.Join(dir, SettingsFile), err)
 	}
 	return s, nil
 }
