@@ -3,7 +3,7 @@ package smtp
 // Tests against real D-Bus and Secret Service setups.
 //
 // The tests named TestKeyringReal* use the keyring of the session they run
-// in, so they only run under scripts/with-keyring.sh, which provides a
+// in, so they only run under .ci/with-keyring.sh, which provides a
 // private, unlocked GNOME Keyring and sets SMTPCONF_KEYRING_TEST=1. With that
 // variable set they fail (never skip) when something is missing.
 //
@@ -38,7 +38,7 @@ import (
 const (
 	keyringTestEnv  = "SMTPCONF_KEYRING_TEST"  // "1": real keyring tests must run
 	keyringChildEnv = "SMTPCONF_KEYRING_CHILD" // names the child test to run
-	keyringScript   = "scripts/with-keyring.sh"
+	keyringScript   = ".ci/with-keyring.sh"
 )
 
 func keyringTestsRequired() bool { return os.Getenv(keyringTestEnv) == "1" }
@@ -61,7 +61,7 @@ func needKeyringTool(t *testing.T, name, pkg string) string {
 }
 
 // realKeyring returns a Keyring for the session's (private) keyring, or skips
-// unless running under scripts/with-keyring.sh.
+// unless running under .ci/with-keyring.sh.
 func realKeyring(t *testing.T) Keyring {
 	t.Helper()
 	if !keyringTestsRequired() {

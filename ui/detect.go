@@ -89,6 +89,9 @@ type detection struct {
 	say func() string
 	// username is the detected user name for ranFor ("" if none).
 	username string
+	// returned counts the results that came back, applied or (stale)
+	// ignored: tests wait for it before they check a stale one was ignored.
+	returned int
 }
 
 // detectable reports whether an address needs detection: it is valid and no
@@ -174,6 +177,7 @@ func (s *providerStep) startDetect() {
 		r, err := det.Detect(ctx, addr)
 		cancel()
 		wz.m.ui(func() {
+			s.det.returned++
 			if s.det.gen != gen || wz.m.wizard != wz {
 				return
 			}

@@ -207,16 +207,18 @@ func TestTypingMoreCancelsEarlierDetection(t *testing.T) {
 	if ps.detLine.box.Visible() {
 		t.Errorf("the line still shows %q after the address changed", ps.detLine.text.Text)
 	}
+	// slow.test's detection, cancelled, comes back (before fast.test's
+	// starts): it is ignored.
+	h.waitFor("the cancelled detection to come back", 5*time.Second, func() bool { return ps.det.returned >= 1 })
+	if ps.det.state == detectNone || strings.Contains(ps.det.text, "slow.test") {
+		t.Fatalf("the cancelled detection's result was shown: %q", ps.det.text)
+	}
 	h.waitFor("the answer for fast.test", 5*time.Second, func() bool { return ps.det.state == detectFound })
 	if wz.draft.Host != "mx.fast.test" {
 		t.Fatalf("host = %q, want mx.fast.test", wz.draft.Host)
 	}
-	// Long enough for slow.test's answer, had it not been cancelled.
-	deadline := time.Now().Add(1200 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		h.q.drain()
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Both results are in (should slow.test's have come last).
+	h.waitFor("the result for slow.test", 5*time.Second, func() bool { return ps.det.returned >= 2 })
 	if wz.draft.Host != "mx.fast.test" || !strings.Contains(ps.detLine.text.Text, "fast.test") {
 		t.Fatalf("a stale result was applied: host %q, line %q", wz.draft.Host, ps.detLine.text.Text)
 	}
@@ -232,7 +234,10 @@ func TestDetectNothingFoundAndPresetNeedsNoNetwork(t *testing.T) {
 	if wz.draft.Preset != "gmail" {
 		t.Fatalf("preset = %q, want gmail at once", wz.draft.Preset)
 	}
-	time.Sleep(detectDelay + 100*time.Millisecond)
+	// Nothing is scheduled or running that could start it later.
+	if ps.det.timer != nil || ps.det.cancel != nil || ps.det.state != detectIdle {
+		t.Fatalf("a preset domain scheduled detection (state %d)", ps.det.state)
+	}
 	h.q.drain()
 	if ps.detLine.box.Visible() || d.Queries() != 0 {
 		t.Fatalf("a preset domain started detection (line %q, %d DNS queries)", ps.detLine.text.Text, d.Queries())

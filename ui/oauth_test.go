@@ -233,9 +233,13 @@ func TestOAuthCancelDuringExchangeStoresNothing(t *testing.T) {
 	}
 	test.Tap(o.cancelBtn)
 	h.waitFor("the cancelled sign-in", 10*time.Second, func() bool { return !o.running })
+	// The exchange was abandoned, not left to finish in the background:
+	// the token endpoint, still holding it, sees the client give up.
+	h.waitFor("the cancelled code exchange to be abandoned", 10*time.Second, func() bool { return auth.Held("authorization_code") == 0 })
 	hold.Release()
-	// Anything late would land now.
-	time.Sleep(300 * time.Millisecond)
+	if n := auth.Count("authorization_code"); n != 0 {
+		t.Errorf("the code exchange went on after Cancel (%d answered)", n)
+	}
 	h.q.drain()
 	if tok := storedToken(h, oauthAccount); tok != "" {
 		t.Error("tokens were stored after Cancel")

@@ -46,6 +46,9 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// busy counts the operations the window started (Retry, Delete) that
+	// still run, so tests can wait for them before checking what they did.
+	busy   sync.WaitGroup
 	reload chan struct{}
 	// selected is the id of the entry the view shows in detail ("" none);
 	// the loader reads it along with the list.
@@ -100,6 +103,15 @@ func (b *outbox) start() {
 		b.watchNetwork()
 	}()
 	b.refresh()
+}
+
+// background runs an operation the window started, off the UI thread.
+func (b *outbox) background(f func()) {
+	b.busy.Add(1)
+	go func() {
+		defer b.busy.Done()
+		f()
+	}()
 }
 
 // available reports whether the outbox is open.

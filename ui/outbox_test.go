@@ -169,7 +169,11 @@ timeOK:
 		t.Fatal("Delete did not ask")
 	}
 	v.confirmDlg.Dismiss()
-	time.Sleep(50 * time.Millisecond)
+	// A Delete the answer started has returned by now.
+	b.busy.Wait()
+	if _, err := b.o.Get(context.Background(), e.ID); err != nil {
+		t.Fatalf("dismissing the confirmation deleted the message: %v", err)
+	}
 	h.q.drain()
 	if len(b.entries) != 1 {
 		t.Fatal("dismissing the confirmation deleted the message")
@@ -209,18 +213,21 @@ func TestOutboxSendsAtOnceWhenNetworkComesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.EnqueueAttempted(context.Background(), queue.FromTest(p.Name, msg), queue.Attempt{
-		Stage: smtp.StageConnect, Kind: "unreachable", Error: "connect: network is unreachable"}); err != nil {
+	e, err := o.EnqueueAttempted(context.Background(), queue.FromTest(p.Name, msg), queue.Attempt{
+		Stage: smtp.StageConnect, Kind: "unreachable", Error: "connect: network is unreachable"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	o.Close()
 
 	var online atomic.Bool
+	var looked atomic.Int32 // how often the window read the network
 	h := &harness{t: t, q: newUIQueue(), keyring: smtp.NewSessionSecrets(), session: smtp.NewSessionSecrets(), dir: dir}
 	h.app = test.NewTempApp(t)
 	// The window starts offline.
 	prev := defaultNetState
 	defaultNetState = func() string {
+		looked.Add(1)
 		if online.Load() {
 			return "192.0.2.10/24"
 		}
@@ -230,7 +237,14 @@ func TestOutboxSendsAtOnceWhenNetworkComesBack(t *testing.T) {
 	h.open()
 	b := h.m.outbox
 	h.waitFor("the deferred entry", 5*time.Second, func() bool { return b.counts.Deferred == 1 })
-	time.Sleep(100 * time.Millisecond)
+	// The watch reads the network once at its start, then at every check;
+	// by its third read, it has handled the second (offline, like the
+	// first): had it taken that for the network coming back, the message
+	// would have been made due again.
+	h.waitFor("the network watch to look twice while offline", 5*time.Second, func() bool { return looked.Load() >= 3 })
+	if got, err := b.o.Get(context.Background(), e.ID); err != nil || got.State != queue.Deferred || got.Attempts != 1 {
+		t.Fatalf("the message was retried while offline: %+v %v", got, err)
+	}
 	if len(srv.Messages()) != 0 {
 		t.Fatal("the message was sent before its time while offline")
 	}

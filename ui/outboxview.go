@@ -435,11 +435,11 @@ func (v *outboxView) onRetry() {
 		return
 	}
 	v.retryBtn.Disable()
-	go func() {
+	v.b.background(func() {
 		if err := v.b.retry(e.ID); err != nil {
 			v.m.showError(lang.L("The message could not be retried"), plainOutboxError(err))
 		}
-	}()
+	})
 }
 
 // onRetryAll makes every deferred and failed message due now.
@@ -448,11 +448,11 @@ func (v *outboxView) onRetryAll() {
 		return
 	}
 	v.retryAll.Disable()
-	go func() {
+	v.b.background(func() {
 		if _, err := v.b.retryAll(); err != nil {
 			v.m.showError(lang.L("The messages could not be retried"), plainOutboxError(err))
 		}
-	}()
+	})
 }
 
 // onDelete removes the selected message after asking.
@@ -471,11 +471,11 @@ func (v *outboxView) onDelete() {
 		if !ok {
 			return
 		}
-		go func() {
+		v.b.background(func() {
 			if err := v.b.remove(e.ID); err != nil {
 				v.m.showError(lang.L("The message could not be deleted"), plainOutboxError(err))
 			}
-		}()
+		})
 	}, v.m.win)
 	v.confirmDlg.SetConfirmText(lang.L("Delete"))
 	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)

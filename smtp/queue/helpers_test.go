@@ -25,6 +25,33 @@ func fastSettings() Settings {
 	return s
 }
 
+// clock is a settable time for Outbox.Now: tests move it past a backoff or
+// a give-up time instead of sleeping.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// fakeClock sets o's clock to a clock standing at the real time, which the
+// test then moves.
+func fakeClock(o *Outbox) *clock {
+	c := &clock{t: time.Now()}
+	o.Now = c.now
+	return c
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 func openTest(t testing.TB, s Settings) *Outbox {
 	t.Helper()
 	o, err := Open(t.TempDir(), s)

@@ -100,7 +100,12 @@ type Outbox struct {
 	path     string
 	settings Settings
 	owner    owner
-	now      func() time.Time
+
+	// Now is the outbox's clock: creation, give-up and next-attempt times,
+	// lease expiry and due checks all read it, so tests can move time
+	// instead of sleeping through a backoff. Nil means time.Now. Set it
+	// before the outbox is used; it is not guarded.
+	Now func() time.Time
 
 	wmu     sync.Mutex    // serialises this process's write transactions
 	changed chan struct{} // signalled when work may have become due (Enqueue, Retry)
@@ -174,7 +179,7 @@ func OpenFile(path string, s Settings) (*Outbox, error) {
 	book.SetMaxOpenConns(1)
 	book.SetMaxIdleConns(1)
 	o := &Outbox{
-		db: db, book: book, path: path, settings: s, owner: self(), now: time.Now,
+		db: db, book: book, path: path, settings: s, owner: self(),
 		changed: make(chan struct{}, 1), closed: make(chan struct{}),
 	}
 	if err := o.init(); err != nil {
@@ -183,6 +188,14 @@ func OpenFile(path string, s Settings) (*Outbox, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// now reads the outbox's clock (see Outbox.Now).
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // init checks the file and creates or checks the schema.

@@ -287,7 +287,7 @@ func (r *run) profile(ctx context.Context, name string) error {
 		margin := min(time.Duration(o.settings.LeaseDuration)/10, 30*time.Second)
 		stop := sessStop
 		leaseHit.Store(false)
-		t := time.AfterFunc(time.Until(c.leaseUntil.Add(-margin)), func() { leaseHit.Store(true); stop() })
+		t := time.AfterFunc(c.leaseUntil.Add(-margin).Sub(o.now()), func() { leaseHit.Store(true); stop() })
 		return func() bool { return !t.Stop() && leaseHit.Load() }
 	}
 	for {

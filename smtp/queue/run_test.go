@@ -327,13 +327,14 @@ func (f failingSecrets) Delete(string) error        { return f.err }
 func TestGiveUp(t *testing.T) {
 	ctx := ctxT(t)
 	s := fastSettings()
-	s.GiveUp = Duration(time.Millisecond)
 	o := openTest(t, s)
+	clk := fakeClock(o)
 	srv := smtptest.Start(t, smtptest.Config{Greeting: &smtptest.Reply{Code: 421, Message: "busy"}})
 	cfg := config(newProfiles(plainProfile("p", srv.Port)))
 	a := enqueue(t, o, testMessage("p", 1))
 	b := enqueue(t, o, testMessage("p", 2))
-	time.Sleep(5 * time.Millisecond)
+	// Just past the give-up time (the default: 72 hours).
+	clk.advance(time.Duration(s.GiveUp) + time.Millisecond)
 	if _, err := o.Run(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -352,11 +353,11 @@ func TestGiveUpErrorStaysEnglish(t *testing.T) {
 	defer l10n.Use("")
 	ctx := ctxT(t)
 	s := fastSettings()
-	s.GiveUp = Duration(time.Millisecond)
 	o := openTest(t, s)
+	clk := fakeClock(o)
 	srv := smtptest.Start(t, smtptest.Config{Greeting: &smtptest.Reply{Code: 421, Message: "busy"}})
 	a := enqueue(t, o, testMessage("p", 1))
-	time.Sleep(5 * time.Millisecond)
+	clk.advance(time.Duration(s.GiveUp) + time.Millisecond)
 	if _, err := o.Run(ctx, config(newProfiles(plainProfile("p", srv.Port)))); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err != nil {
 			wait = min(poll, 30*time.Second)
 		} else if next, nerr := w.o.NextDue(ctx); nerr == nil && !next.IsZero() {
-			wait = min(wait, max(time.Until(next), minWait))
+			wait = min(wait, max(next.Sub(w.o.now()), minWait))
 		}
 		timer.Reset(wait)
 		select {

@@ -93,7 +93,7 @@ func noSecret(t *testing.T, where, s string) {
 func haveKeyring(t *testing.T) {
 	t.Helper()
 	if os.Getenv("SMTPCONF_KEYRING_TEST") != "1" {
-		t.Skip("needs a real keyring: run through scripts/with-keyring.sh (make test does)")
+		t.Skip("needs a real keyring: run through .ci/with-keyring.sh (make test does)")
 	}
 }
 

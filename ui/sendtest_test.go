@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,9 +244,9 @@ func TestSendToStalledServerReturnsAtOnceAndCancels(t *testing.T) {
 	if !connect.spin.Visible() || connect.icon.Visible() {
 		t.Error("no spinner on the running stage")
 	}
-	// Still hanging a little later, and the window keeps working.
-	time.Sleep(300 * time.Millisecond)
-	h.q.drain()
+	// Still hanging a little later, and the window keeps working: its own
+	// clock shows the send has lasted 300 ms.
+	h.waitFor("300 ms of the stalled send", 5*time.Second, func() bool { return !ts.running || elapsedMS(ts) >= 300 })
 	if connect.state != rowRunning || !ts.running {
 		t.Fatalf("stage %s, running %v: the stalled server should still hang", connect.state, ts.running)
 	}
@@ -269,4 +270,14 @@ func TestSendToStalledServerReturnsAtOnceAndCancels(t *testing.T) {
 	if total := time.Since(began); total > 5*time.Second {
 		t.Errorf("the whole stall test took %s", total)
 	}
+}
+
+// elapsedMS is the time the Test step shows, in milliseconds (-1 if it shows
+// none, or seconds).
+func elapsedMS(ts *testStep) int {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(ts.elapsed.Text, "Elapsed: "), " ms"))
+	if err != nil {
+		return -1
+	}
+	return n
 }
