@@ -29,13 +29,25 @@ type Message struct {
 	// Raw's header.
 	Subject   string
 	MessageID string
+	// Origin is the way the message came in, shown in the outbox.
+	Origin Origin
 }
+
+// Origin is the way a message came into the outbox.
+type Origin string
+
+// The origins.
+const (
+	OriginTest     Origin = "test"     // a test send from the window or `smtpconf test`
+	OriginRelay    Origin = "relay"    // a program that submitted it to `smtpconf relay`
+	OriginSendmail Origin = "sendmail" // a program that piped it to `smtpconf sendmail`
+)
 
 // FromTest makes a Message of a test message built by package smtp.
 func FromTest(profile string, m *smtp.TestMessage) Message {
 	return Message{
 		Profile: profile, From: m.From, To: append([]string(nil), m.To...), Raw: m.Bytes,
-		Subject: m.Subject, MessageID: m.MessageID,
+		Subject: m.Subject, MessageID: m.MessageID, Origin: OriginTest,
 	}
 }
 
@@ -121,7 +133,7 @@ func (o *Outbox) add(ctx context.Context, m Message, a *Attempt) (Entry, error) 
 	now := o.now()
 	e := Entry{
 		ID: newID(now), Profile: m.Profile, From: m.From, To: m.To, Subject: m.Subject,
-		MessageID: m.MessageID, Size: len(m.Raw), State: Queued, Created: now, NextAttempt: now,
+		MessageID: m.MessageID, Size: len(m.Raw), Origin: m.Origin, State: Queued, Created: now, NextAttempt: now,
 		GiveUpAt: now.Add(time.Duration(o.settings.GiveUp)),
 	}
 	transcript := "[]"
@@ -142,11 +154,11 @@ func (o *Outbox) add(ctx context.Context, m Message, a *Attempt) (Entry, error) 
 	err = o.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO messages (id, profile, mail_from, rcpt_to, subject, message_id,
 			size, state, attempts, created, next_attempt, give_up_at, last_attempt, last_error, last_stage,
-			last_code, last_enhanced, last_hint, last_kind, last_remedy)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			last_code, last_enhanced, last_hint, last_kind, last_remedy, origin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.Profile, e.From, string(to), e.Subject, e.MessageID, e.Size, string(e.State), e.Attempts,
 			ms(e.Created), ms(e.NextAttempt), ms(e.GiveUpAt), ms(e.LastAttempt), e.LastError, string(e.LastStage),
-			e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind, e.LastRemedy.String())
+			e.LastCode, e.LastEnhanced, e.LastHint, e.LastKind, e.LastRemedy.String(), string(e.Origin))
 		if err != nil {
 			return err
 		}

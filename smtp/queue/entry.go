@@ -42,6 +42,7 @@ type Entry struct {
 	Subject   string
 	MessageID string
 	Size      int // bytes
+	Origin    Origin
 
 	State       State
 	Attempts    int
@@ -77,7 +78,7 @@ func (e Entry) Due(now time.Time) bool {
 
 const entryColumns = `id, profile, mail_from, rcpt_to, subject, message_id, size, state, attempts,
 	created, next_attempt, give_up_at, last_attempt, last_error, last_stage, last_code, last_enhanced,
-	last_hint, last_kind, last_remedy, lease_owner, lease_until, sent_at, reply`
+	last_hint, last_kind, last_remedy, lease_owner, lease_until, sent_at, reply, origin`
 
 type scanner interface{ Scan(...any) error }
 
@@ -96,7 +97,7 @@ func scanEntryInto(s scanner, e *Entry) error {
 	)
 	err := s.Scan(&e.ID, &e.Profile, &e.From, &to, &e.Subject, &e.MessageID, &e.Size, &state, &e.Attempts,
 		&created, &next, &giveUp, &last, &e.LastError, &stage, &e.LastCode, &e.LastEnhanced,
-		&e.LastHint, &e.LastKind, &remedy, &owner, &leaseUntil, &sent, &e.Reply)
+		&e.LastHint, &e.LastKind, &remedy, &owner, &leaseUntil, &sent, &e.Reply, &e.Origin)
 	if err != nil {
 		return err
 	}

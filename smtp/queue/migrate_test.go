@@ -20,7 +20,8 @@ const schemaV1 = `CREATE TABLE messages (
 	lease_until INTEGER NOT NULL DEFAULT 0, sent_at INTEGER NOT NULL DEFAULT 0, reply TEXT NOT NULL DEFAULT '')`
 
 // TestOpenUpgradesVersion1: an outbox written by version 1 keeps its
-// messages and gains the remedy column; the file then says version 2.
+// messages and gains the remedy and origin columns (its messages were all
+// tests); the file then says the current version.
 func TestOpenUpgradesVersion1(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
@@ -56,7 +57,7 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 	}
 	got := get(t, o, "m1")
 	if got.Subject != "old" || got.State != Deferred || got.LastHint != "Try again later." ||
-		got.LastRemedy != (smtp.Remedy{}) || string(got.Raw) != "hello" {
+		got.LastRemedy != (smtp.Remedy{}) || string(got.Raw) != "hello" || got.Origin != OriginTest {
 		t.Fatalf("the old entry changed: %+v", got)
 	}
 	// A new entry can carry a remedy in the upgraded file.

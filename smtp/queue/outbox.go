@@ -26,7 +26,7 @@ const FileName = "outbox.db"
 
 // SchemaVersion is the version of the database layout this code reads and
 // writes, kept in PRAGMA user_version.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // busyTimeout is how long a statement waits for another process's write
 // transaction before giving up with "database is locked".
@@ -265,6 +265,8 @@ func (o *Outbox) version(ctx context.Context, q queryer) (int, error) {
 // v-1 to v. Each only adds, so an entry written before still reads the same.
 var migrations = map[int][]string{
 	2: {`ALTER TABLE messages ADD COLUMN last_remedy TEXT NOT NULL DEFAULT ''`},
+	// Before version 3 only test messages were queued.
+	3: {`ALTER TABLE messages ADD COLUMN origin TEXT NOT NULL DEFAULT ''`, `UPDATE messages SET origin = 'test'`},
 }
 
 // migrate brings the file to SchemaVersion in one write transaction. Another
@@ -360,7 +362,8 @@ var schema = []string{
 		lease_owner   TEXT NOT NULL DEFAULT '',    -- host, boot, pid namespace, pid, start time
 		lease_until   INTEGER NOT NULL DEFAULT 0,
 		sent_at       INTEGER NOT NULL DEFAULT 0,
-		reply         TEXT NOT NULL DEFAULT ''
+		reply         TEXT NOT NULL DEFAULT '',
+		origin        TEXT NOT NULL DEFAULT ''     -- how it came in: test, relay, sendmail
 	)`,
 	// Claims walk a profile's waiting messages oldest first and stop at the
 	// first due one; sent and failed entries are not in this index at all.

@@ -190,6 +190,9 @@ func TestEnqueueAttempted(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := get(t, o, e.ID)
+	if got.Origin != OriginTest {
+		t.Errorf("origin %q, want test", got.Origin)
+	}
 	wait := got.NextAttempt.Sub(got.LastAttempt)
 	if got.State != Deferred || got.Attempts != 1 || got.LastCode != 451 || got.LastStage != smtp.StageRcpt ||
 		got.LastHint != "retry later" || got.MessageID != tm.MessageID || !bytes.Equal(got.Raw, tm.Bytes) ||

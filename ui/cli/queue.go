@@ -108,6 +108,7 @@ type listItem struct {
 	Reply       string `json:"reply"`
 	LeaseOwner  string `json:"lease_owner"`
 	LeaseUntil  string `json:"lease_until"`
+	Origin      string `json:"origin"`
 }
 
 // rfc3339 is t in UTC, or "" for the zero time.
@@ -129,7 +130,7 @@ func toListItem(e queue.Entry) listItem {
 		MessageID: e.MessageID, Stage: string(e.LastStage), Code: e.LastCode, Enhanced: e.LastEnhanced,
 		Hint: hintText(e.LastHint, e.LastRemedy), Kind: e.LastKind, Size: e.Size, GiveUpAt: rfc3339(e.GiveUpAt),
 		LastAttempt: rfc3339(e.LastAttempt), SentAt: rfc3339(e.SentAt), Reply: e.Reply,
-		LeaseOwner: e.LeaseOwner, LeaseUntil: rfc3339(e.LeaseUntil),
+		LeaseOwner: e.LeaseOwner, LeaseUntil: rfc3339(e.LeaseUntil), Origin: string(e.Origin),
 	}
 }
 
