@@ -22,50 +22,53 @@ const (
 	Inline
 )
 
+// Names are the words for the values of one type, each an English key of
+// the translation catalogs: the one way the core's enumerations (stages,
+// outbox states, detection sources) are named for people. A value without
+// a word is named by itself, the contract's value.
+type Names[T ~string] map[T]string
+
+// Of is v's name in the person's language.
+func (n Names[T]) Of(v T) string {
+	if key, ok := n[v]; ok {
+		return l10n.L(key)
+	}
+	return string(v)
+}
+
+// stageTitles name the stages as a row or title; stagePhrases as the noun
+// phrase that hints put after "during" or "at".
+var (
+	stageTitles = Names[Stage]{
+		StageSetup:   "Preparing",
+		StageConnect: "Connect",
+		StageTLS:     "Encryption (TLS)",
+		StageEHLO:    "Greeting (EHLO)",
+		StageAuth:    "Sign-in (AUTH)",
+		StageMail:    "Sender (MAIL FROM)",
+		StageRcpt:    "Recipient (RCPT TO)",
+		StageData:    "Message (DATA)",
+		StageDone:    "Done",
+	}
+	stagePhrases = Names[Stage]{
+		StageConnect: "connecting",
+		StageTLS:     "the TLS handshake",
+		StageEHLO:    "the greeting (EHLO)",
+		StageAuth:    "login",
+		StageMail:    "the sender address (MAIL FROM)",
+		StageRcpt:    "the recipient address (RCPT TO)",
+		StageData:    "sending the message (DATA)",
+	}
+)
+
 // StageName names a stage: as a row or title ("Sign-in (AUTH)"), or as a
 // noun phrase that hints put after "during" or "at" ("the server stopped
 // answering during login"). JSON keeps the contract's values.
 func StageName(s Stage, f Form) string {
 	if f == Inline {
-		switch s {
-		case StageConnect:
-			return l10n.L("connecting")
-		case StageTLS:
-			return l10n.L("the TLS handshake")
-		case StageEHLO:
-			return l10n.L("the greeting (EHLO)")
-		case StageAuth:
-			return l10n.L("login")
-		case StageMail:
-			return l10n.L("the sender address (MAIL FROM)")
-		case StageRcpt:
-			return l10n.L("the recipient address (RCPT TO)")
-		case StageData:
-			return l10n.L("sending the message (DATA)")
-		}
-		return string(s)
+		return stagePhrases.Of(s)
 	}
-	switch s {
-	case StageSetup:
-		return l10n.L("Preparing")
-	case StageConnect:
-		return l10n.L("Connect")
-	case StageTLS:
-		return l10n.L("Encryption (TLS)")
-	case StageEHLO:
-		return l10n.L("Greeting (EHLO)")
-	case StageAuth:
-		return l10n.L("Sign-in (AUTH)")
-	case StageMail:
-		return l10n.L("Sender (MAIL FROM)")
-	case StageRcpt:
-		return l10n.L("Recipient (RCPT TO)")
-	case StageData:
-		return l10n.L("Message (DATA)")
-	case StageDone:
-		return l10n.L("Done")
-	}
-	return string(s)
+	return stageTitles.Of(s)
 }
 
 // SecurityName names a security mode: "SSL/TLS", "STARTTLS", and for no

@@ -84,3 +84,16 @@ func speakLabels(t *testing.T, lang string) {
 	}
 	t.Cleanup(func() { l10n.Use("") })
 }
+
+// Every word of a Names table is a key of the catalogs: the tables hand
+// their keys to the translator as data, out of the catalog test's sight.
+func TestNamesAreTranslated(t *testing.T) {
+	speakLabels(t, "zh")
+	for _, names := range []Names[Stage]{stageTitles, stagePhrases} {
+		for s, key := range names {
+			if got := names.Of(s); got == key {
+				t.Errorf("%s: %q has no Chinese translation", s, key)
+			}
+		}
+	}
+}

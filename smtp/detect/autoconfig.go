@@ -77,6 +77,24 @@ func (d *Detector) autoconfigURLs(domain string) []string {
 	return urls
 }
 
+// configTasks fetch the clientConfig files for domain: the provider's own
+// autoconfig files, then Thunderbird's ISPDB entry (unless switched off).
+// prefix starts the name of each source in the evidence ("mx ").
+func (d *Detector) configTasks(domain, prefix string, vars placeholders) []task {
+	var tasks []task
+	for _, u := range d.autoconfigURLs(domain) {
+		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
+			return d.fetchConfig(ctx, u, prefix+"autoconfig", ConfigProvider, vars)
+		})
+	}
+	if d.opts.ISPDBBase != "-" {
+		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
+			return d.fetchConfig(ctx, d.opts.ISPDBBase+domain, prefix+"ISPDB", ConfigISPDB, vars)
+		})
+	}
+	return tasks
+}
+
 // fetchConfig fetches and parses one clientConfig file published by origin;
 // what names the source in the evidence.
 func (d *Detector) fetchConfig(ctx context.Context, rawURL, what string, origin ConfigOrigin, vars placeholders) (*found, []string) {

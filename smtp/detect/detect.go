@@ -256,16 +256,7 @@ func (d *Detector) run(ctx context.Context, domain string, vars placeholders) Re
 		func(ctx context.Context) (*found, []string) { return d.srv(ctx, "submissions", domain, vars) },
 		func(ctx context.Context) (*found, []string) { return d.srv(ctx, "submission", domain, vars) },
 	}
-	for _, u := range d.autoconfigURLs(domain) {
-		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, u, "autoconfig", ConfigProvider, vars)
-		})
-	}
-	if d.opts.ISPDBBase != "-" {
-		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, d.opts.ISPDBBase+domain, "ISPDB", ConfigISPDB, vars)
-		})
-	}
+	tasks = append(tasks, d.configTasks(domain, "", vars)...)
 	tasks = append(tasks, func(ctx context.Context) (*found, []string) { return d.mx(ctx, domain, vars) })
 	if !d.opts.NoProbe {
 		tasks = append(tasks, func(ctx context.Context) (*found, []string) { return d.probe(ctx, domain, vars) })

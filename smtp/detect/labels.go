@@ -1,21 +1,16 @@
 package detect
 
-import "github.com/smtpconf/smtpconf/smtp/l10n"
+import "github.com/smtpconf/smtpconf/smtp"
+
+// sourceNames say where an answer came from, as a phrase inside a sentence.
+var sourceNames = smtp.Names[Source]{
+	SourcePreset:     "a built-in preset",
+	SourceMX:         "the domain's MX record",
+	SourceSRV:        "the domain's SRV record",
+	SourceAutoconfig: "the provider's autoconfig file",
+	SourceProbe:      "probing the usual servers",
+}
 
 // Name says where an answer came from, for people, as a phrase inside a
 // sentence ("the domain's MX record"); JSON keeps the contract's values.
-func (s Source) Name() string {
-	switch s {
-	case SourcePreset:
-		return l10n.L("a built-in preset")
-	case SourceMX:
-		return l10n.L("the domain's MX record")
-	case SourceSRV:
-		return l10n.L("the domain's SRV record")
-	case SourceAutoconfig:
-		return l10n.L("the provider's autoconfig file")
-	case SourceProbe:
-		return l10n.L("probing the usual servers")
-	}
-	return string(s)
-}
+func (s Source) Name() string { return sourceNames.Of(s) }

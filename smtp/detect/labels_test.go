@@ -29,3 +29,16 @@ func TestSourceName(t *testing.T) {
 	}
 	l10n.Use("")
 }
+
+// Every source's words are a key of the catalogs (handed to the translator
+// as data, out of the catalog test's sight).
+func TestSourceNamesAreTranslated(t *testing.T) {
+	l10n.Set(nil)
+	l10n.Use("zh")
+	defer l10n.Use("")
+	for s, key := range sourceNames {
+		if got := s.Name(); got == key {
+			t.Errorf("%s: %q has no Chinese translation", s, key)
+		}
+	}
+}

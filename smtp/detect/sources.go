@@ -115,18 +115,7 @@ func (d *Detector) mx(ctx context.Context, domain string, vars placeholders) (*f
 	if base == domain {
 		return nil, ev // its autoconfig and ISPDB entry are asked for anyway
 	}
-	var tasks []task
-	for _, u := range d.autoconfigURLs(base) {
-		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, u, "mx autoconfig", ConfigProvider, vars)
-		})
-	}
-	if d.opts.ISPDBBase != "-" {
-		tasks = append(tasks, func(ctx context.Context) (*found, []string) {
-			return d.fetchConfig(ctx, d.opts.ISPDBBase+base, "mx ISPDB", ConfigISPDB, vars)
-		})
-	}
-	f, more := race(ctx, "mx", tasks, 0, 200*time.Millisecond)
+	f, more := race(ctx, "mx", d.configTasks(base, "mx ", vars), 0, 200*time.Millisecond)
 	ev = append(ev, more...)
 	if f != nil {
 		f.Source = SourceMX

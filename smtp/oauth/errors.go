@@ -107,43 +107,39 @@ func (e *Error) Remedy() smtp.Remedy {
 	return r
 }
 
+// hints say in plain words what to do about each kind of failure, naming
+// no command or button; each is a key of the catalogs and may name the
+// provider.
+var hints = map[error]string{
+	ErrNoProvider:     "Signing in is available for Gmail, Outlook.com and Microsoft 365. Pick one of those presets, or use a password for other servers.",
+	ErrNoClientID:     "This copy of smtpconf has no client ID for {{.Provider}}. To register one:",
+	ErrSettings:       "The OAuth2 settings (oauth.json in the config directory, or the SMTPCONF_* environment variables) cannot be used, as the message says. Fix them, or move oauth.json aside.",
+	ErrConsentDenied:  "Access was not granted. Sign in again and allow smtpconf to send mail for your account.",
+	ErrStateMismatch:  "The answer from the browser did not belong to this sign-in, so it was refused. Sign in again, and use only the page smtpconf opened.",
+	ErrSignInFailed:   "{{.Provider}} did not complete the sign-in. Try again; if it keeps failing, check the client ID settings.",
+	ErrSignInAgain:    "The sign-in with {{.Provider}} has expired or was withdrawn (for example after a password change). Sign in again.",
+	ErrNotSignedIn:    "This profile is not signed in yet.",
+	ErrUnreachable:    "The sign-in service of {{.Provider}} could not be reached. Check that this computer is online, then try again.",
+	ErrTimeout:        "The sign-in was not completed in time. Start it again and finish it in the browser.",
+	ErrClientRejected: "{{.Provider}} does not accept this app's client ID (or secret). Check the client ID in the settings; to register one:",
+	ErrTokenTooLarge:  "The sign-in token from {{.Provider}} is larger than the keyring can store (at most 8192 bytes). Please report this; until then use an app password if the provider allows one.",
+	ErrCanceled:       "The sign-in was cancelled.",
+	ErrNoRefreshToken: "The sign-in with {{.Provider}} finished, but {{.Provider}} did not give smtpconf a lasting sign-in (no refresh token), so nothing was stored. Remove smtpconf's access in your account's security settings (third-party apps with account access), then sign in again.",
+}
+
 // Hint says in plain words what to do, naming no command or button: the
-// front ends add those from Remedy.
+// front ends add those from Remedy. The hints that ask for a client ID end
+// with the steps of registering one.
 func (e *Error) Hint() string {
-	d := map[string]any{"Provider": e.name()}
-	switch e.Kind {
-	case ErrNoProvider:
-		return l10n.L("Signing in is available for Gmail, Outlook.com and Microsoft 365. Pick one of those presets, or use a password for other servers.")
-	case ErrNoClientID:
-		return l10n.L("This copy of smtpconf has no client ID for {{.Provider}}. To register one:", d) + "\n" +
-			strings.Join(RegistrationSteps(e.Provider), "\n")
-	case ErrSettings:
-		return l10n.L("The OAuth2 settings (oauth.json in the config directory, or the SMTPCONF_* environment variables) cannot be used, as the message says. Fix them, or move oauth.json aside.")
-	case ErrConsentDenied:
-		return l10n.L("Access was not granted. Sign in again and allow smtpconf to send mail for your account.")
-	case ErrStateMismatch:
-		return l10n.L("The answer from the browser did not belong to this sign-in, so it was refused. Sign in again, and use only the page smtpconf opened.")
-	case ErrSignInFailed:
-		return l10n.L("{{.Provider}} did not complete the sign-in. Try again; if it keeps failing, check the client ID settings.", d)
-	case ErrSignInAgain:
-		return l10n.L("The sign-in with {{.Provider}} has expired or was withdrawn (for example after a password change). Sign in again.", d)
-	case ErrNotSignedIn:
-		return l10n.L("This profile is not signed in yet.")
-	case ErrUnreachable:
-		return l10n.L("The sign-in service of {{.Provider}} could not be reached. Check that this computer is online, then try again.", d)
-	case ErrTimeout:
-		return l10n.L("The sign-in was not completed in time. Start it again and finish it in the browser.")
-	case ErrClientRejected:
-		return l10n.L("{{.Provider}} does not accept this app's client ID (or secret). Check the client ID in the settings; to register one:", d) + "\n" +
-			strings.Join(RegistrationSteps(e.Provider), "\n")
-	case ErrTokenTooLarge:
-		return l10n.L("The sign-in token from {{.Provider}} is larger than the keyring can store (at most 8192 bytes). Please report this; until then use an app password if the provider allows one.", d)
-	case ErrCanceled:
-		return l10n.L("The sign-in was cancelled.")
-	case ErrNoRefreshToken:
-		return l10n.L("The sign-in with {{.Provider}} finished, but {{.Provider}} did not give smtpconf a lasting sign-in (no refresh token), so nothing was stored. Remove smtpconf's access in your account's security settings (third-party apps with account access), then sign in again.", d)
+	key, ok := hints[e.Kind]
+	if !ok {
+		return ""
 	}
-	return ""
+	h := l10n.L(key, map[string]any{"Provider": e.name()})
+	if e.Remedy().Action == smtp.RemedyRegisterOAuthClient {
+		h += "\n" + strings.Join(RegistrationSteps(e.Provider), "\n")
+	}
+	return h
 }
 
 func clip(s string, n int) string {

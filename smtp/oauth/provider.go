@@ -151,3 +151,14 @@ func RegistrationSteps(id ProviderID) []string {
 	}
 	return nil
 }
+
+// RegistrationHelp is the whole of registering a client ID: the steps at
+// the provider's console, then last, the front end's step that says where
+// the client ID goes ("" when it has none for this provider).
+func RegistrationHelp(id ProviderID, last string) []string {
+	steps := RegistrationSteps(id)
+	if last != "" {
+		steps = append(steps, last)
+	}
+	return steps
+}

@@ -1,21 +1,16 @@
 package queue
 
-import "github.com/smtpconf/smtpconf/smtp/l10n"
+import "github.com/smtpconf/smtpconf/smtp"
+
+// stateNames are the states as people read them.
+var stateNames = smtp.Names[State]{
+	Queued:   "Queued",
+	Sending:  "Sending",
+	Deferred: "Deferred",
+	Sent:     "Sent",
+	Failed:   "Failed",
+}
 
 // Name is a state as people read it, in the window and on the command
 // line; JSON keeps the contract's values.
-func (s State) Name() string {
-	switch s {
-	case Queued:
-		return l10n.L("Queued")
-	case Sending:
-		return l10n.L("Sending")
-	case Deferred:
-		return l10n.L("Deferred")
-	case Sent:
-		return l10n.L("Sent")
-	case Failed:
-		return l10n.L("Failed")
-	}
-	return string(s)
-}
+func (s State) Name() string { return stateNames.Of(s) }

@@ -27,3 +27,16 @@ func TestStateName(t *testing.T) {
 	}
 	l10n.Use("")
 }
+
+// Every state's word is a key of the catalogs (handed to the translator as
+// data, out of the catalog test's sight).
+func TestStateNamesAreTranslated(t *testing.T) {
+	l10n.Set(nil)
+	l10n.Use("zh")
+	defer l10n.Use("")
+	for s, key := range stateNames {
+		if got := s.Name(); got == key {
+			t.Errorf("%s: %q has no Chinese translation", s, key)
+		}
+	}
+}

@@ -11,11 +11,11 @@ import (
 
 // held reports whether a live runner holds the message: its state is
 // sending, its lease has not expired, and its owner is not known to be gone.
-func (o *Outbox) held(state State, ownerText string, leaseUntil int64, now time.Time) bool {
-	if state != Sending || leaseUntil <= ms(now) {
+func (o *Outbox) held(l lease, now time.Time) bool {
+	if l.state != Sending || l.until <= ms(now) {
 		return false
 	}
-	return o.owner.check(ownerText) != gone
+	return o.owner.check(l.owner) != gone
 }
 
 // Retry makes a deferred or failed message due now (state queued); a failed
@@ -24,24 +24,16 @@ func (o *Outbox) held(state State, ownerText string, leaseUntil int64, now time.
 // message left "sending" by a runner that is gone is taken back.
 func (o *Outbox) Retry(ctx context.Context, id string) (Entry, error) {
 	err := o.writeTx(ctx, func(tx *sql.Tx) error {
-		var state, ownerText string
-		var leaseUntil int64
-		err := tx.QueryRowContext(ctx, "SELECT state, lease_owner, lease_until FROM messages WHERE id = ?", id).
-			Scan(&state, &ownerText, &leaseUntil)
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("%w: %q", ErrNotFound, id)
-		}
+		l, err := leaseOf(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		now := o.now()
-		switch State(state) {
-		case Sent:
+		switch {
+		case l.state == Sent:
 			return fmt.Errorf("%w: %s was delivered; nothing to retry", ErrAlreadySent, id)
-		case Sending:
-			if o.held(Sending, ownerText, leaseUntil, now) {
-				return fmt.Errorf("%w: %s is held by %s", ErrBusy, id, describeOwner(ownerText))
-			}
+		case o.held(l, now):
+			return fmt.Errorf("%w: %s is held by %s", ErrBusy, id, describeOwner(l.owner))
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE messages SET state = 'queued', next_attempt = ?,
 			give_up_at = CASE WHEN state = 'failed' THEN ? ELSE give_up_at END,
@@ -87,22 +79,35 @@ func (o *Outbox) RetryAll(ctx context.Context) (int, error) {
 // runner is sending right now (ErrBusy).
 func (o *Outbox) Delete(ctx context.Context, id string) error {
 	return o.writeTx(ctx, func(tx *sql.Tx) error {
-		var state, ownerText string
-		var leaseUntil int64
-		err := tx.QueryRowContext(ctx, "SELECT state, lease_owner, lease_until FROM messages WHERE id = ?", id).
-			Scan(&state, &ownerText, &leaseUntil)
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("%w: %q", ErrNotFound, id)
-		}
+		l, err := leaseOf(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if o.held(State(state), ownerText, leaseUntil, o.now()) {
-			return fmt.Errorf("%w: %s is held by %s; try again when it is done", ErrBusy, id, describeOwner(ownerText))
+		if o.held(l, o.now()) {
+			return fmt.Errorf("%w: %s is held by %s; try again when it is done", ErrBusy, id, describeOwner(l.owner))
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM messages WHERE id = ?", id)
 		return err
 	})
+}
+
+// lease is a message's state and who holds it until when (Unix ms).
+type lease struct {
+	state State
+	owner string
+	until int64
+}
+
+// leaseOf reads the lease of message id inside tx; ErrNotFound if there is
+// no such message.
+func leaseOf(ctx context.Context, tx *sql.Tx, id string) (lease, error) {
+	var l lease
+	err := tx.QueryRowContext(ctx, "SELECT state, lease_owner, lease_until FROM messages WHERE id = ?", id).
+		Scan(&l.state, &l.owner, &l.until)
+	if err == sql.ErrNoRows {
+		return l, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return l, err
 }
 
 // reclaimTx takes back messages left "sending" by a runner that is gone:

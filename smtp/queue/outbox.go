@@ -269,39 +269,46 @@ var migrations = map[int][]string{
 	3: {`ALTER TABLE messages ADD COLUMN origin TEXT NOT NULL DEFAULT ''`, `UPDATE messages SET origin = 'test'`},
 }
 
-// migrate brings the file to SchemaVersion in one write transaction. Another
-// process may be doing the same: the version is read again inside it.
+// migrate brings the file to SchemaVersion.
 func (o *Outbox) migrate(ctx context.Context) error {
-	o.wmu.Lock()
-	defer o.wmu.Unlock()
-	tx, err := o.db.BeginTx(ctx, nil)
-	if err != nil {
-		return o.openErr(err)
-	}
-	defer tx.Rollback()
-	v, err := o.version(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for ; v < SchemaVersion; v++ {
-		for _, stmt := range migrations[v+1] {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return o.openErr(fmt.Errorf("upgrading the outbox to version %d: %w", v+1, err))
+	return o.schemaTx(ctx, func(tx *sql.Tx, v int) (bool, error) {
+		for ; v < SchemaVersion; v++ {
+			for _, stmt := range migrations[v+1] {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return false, o.openErr(fmt.Errorf("upgrading the outbox to version %d: %w", v+1, err))
+				}
 			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
-		return o.openErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return o.openErr(err)
-	}
-	return nil
+		return true, nil
+	})
 }
 
-// create makes the schema in an empty database. Another process may be doing
-// the same: the version is read again inside the write transaction.
+// create makes the schema in an empty database.
 func (o *Outbox) create(ctx context.Context) error {
+	return o.schemaTx(ctx, func(tx *sql.Tx, v int) (bool, error) {
+		if v != 0 {
+			return false, nil
+		}
+		var objects int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&objects); err != nil {
+			return false, o.openErr(err)
+		}
+		if objects != 0 {
+			return false, &OpenError{Path: o.path, Kind: ErrCorrupt, Err: errors.New("the file is an SQLite database, but not an outbox")}
+		}
+		for _, stmt := range schema {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return false, o.openErr(err)
+			}
+		}
+		return true, nil
+	})
+}
+
+// schemaTx changes the schema in one write transaction: fn gets the version
+// read inside it (another process may be doing the same) and says whether
+// it changed anything; if so, the file is marked SchemaVersion.
+func (o *Outbox) schemaTx(ctx context.Context, fn func(tx *sql.Tx, version int) (changed bool, err error)) error {
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
 	tx, err := o.db.BeginTx(ctx, nil)
@@ -310,20 +317,11 @@ func (o *Outbox) create(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	v, err := o.version(ctx, tx)
-	if err != nil || v != 0 {
+	if err != nil {
 		return err
 	}
-	var objects int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&objects); err != nil {
-		return o.openErr(err)
-	}
-	if objects != 0 {
-		return &OpenError{Path: o.path, Kind: ErrCorrupt, Err: errors.New("the file is an SQLite database, but not an outbox")}
-	}
-	for _, stmt := range schema {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return o.openErr(err)
-		}
+	if changed, err := fn(tx, v); err != nil || !changed {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 		return o.openErr(err)

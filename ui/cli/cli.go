@@ -314,7 +314,9 @@ func usageText() string {
 	}
 	para(i18n.L("SMTP Configurator: set up a machine to send mail, and prove that it works."), 0)
 	b.WriteString("\n" + i18n.L("Usage:") + "\n")
-	for _, c := range cmds {
+	// entry is one command or flag: its syntax, then what it does in a
+	// column from col, beside the syntax's last line where that fits.
+	entry := func(c cmd, col int) {
 		lines := strings.Split(c.syntax, "\n")
 		for _, l := range lines[:len(lines)-1] {
 			b.WriteString("  " + l + "\n")
@@ -331,16 +333,15 @@ func usageText() string {
 			b.WriteString(strings.Repeat(" ", col) + l + "\n")
 		}
 	}
+	for _, c := range cmds {
+		entry(c, col)
+	}
 	b.WriteString("\n" + i18n.L("Global flags:") + "\n")
 	for _, f := range []cmd{
 		{"--config-dir DIR", i18n.L("where profiles and the outbox live (default: $SMTPCONF_CONFIG_DIR, else your user config directory/smtpconf)")},
 		{"--lang CODE", i18n.L("the language to speak: {{.Choices}} (default: $SMTPCONF_LANG, else the system's language from LC_ALL, LC_MESSAGES or LANG)", M{"Choices": languageChoices})},
 	} {
-		what := wrap(f.what, lineWidth-22)
-		b.WriteString(pad("  "+f.syntax, 22) + what[0] + "\n")
-		for _, l := range what[1:] {
-			b.WriteString(strings.Repeat(" ", 22) + l + "\n")
-		}
+		entry(f, 22)
 	}
 	b.WriteString("\n")
 	para(i18n.L("Passwords are kept in the OS keyring (service \"smtpconf\"); the command line takes one only from standard input, with --password-stdin."), 0)

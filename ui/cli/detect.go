@@ -21,15 +21,12 @@ type detectView struct {
 
 func (r *runner) detect(args []string) error {
 	fs := newFlags("detect")
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := jsonFlag(fs)
 	dnsServer := fs.String("dns-server", "", "send every DNS query to this resolver (HOST:PORT)")
 	timeout := fs.Duration("timeout", detect.DefaultTimeout, "overall deadline")
-	pos, err := parse(fs, args)
+	pos, err := parseArgs(fs, args, oneAddress)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one email address.", M{"Command": "detect"})
 	}
 	if *timeout <= 0 {
 		return usageL("--timeout must be positive, for example 10s.")

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,16 +17,6 @@ import (
 // The oauth commands: sign a profile in with Google or Microsoft (OAuth2),
 // out again, and show whether it is signed in. Tokens live in the keyring
 // under NAME#oauth and are never printed.
-
-// oauthManager is the sign-in manager of this run's wiring (over its
-// keyring, config directory and environment).
-func (r *runner) oauthManager() (*oauth.Manager, error) {
-	a, err := r.core()
-	if err != nil {
-		return nil, err
-	}
-	return a.OAuth(), nil
-}
 
 // oauthStatusJSON is `oauth status --json` (contract: signed_in, account,
 // expires; never a token).
@@ -66,23 +57,21 @@ func (r *runner) oauth(args []string) error {
 	return usageL("There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": choices})
 }
 
-// oauthProfile loads the named profile, the only positional argument. Bad
-// usage comes back as it is; any other failure has been reported already.
-func (r *runner) oauthProfile(cmd string, pos []string, asJSON bool) (smtp.Profile, error) {
-	if len(pos) != 1 {
-		return smtp.Profile{}, usageL("{{.Command}} needs exactly one profile name.", M{"Command": "oauth " + cmd})
+// oauthProfile parses the arguments of an oauth command (fs has its
+// flags, --json among them) and loads the named profile and the run's
+// sign-in manager. Bad usage comes back as it is; any other failure has
+// been reported already.
+func (r *runner) oauthProfile(fs *flag.FlagSet, args []string, asJSON *bool) (*oauth.Manager, smtp.Profile, error) {
+	pos, err := parseArgs(fs, args, oneProfile)
+	if err != nil {
+		return nil, smtp.Profile{}, err
 	}
-	st, err := r.store()
-	var p smtp.Profile
-	if err == nil {
-		p, err = getProfile(st, pos[0])
-	}
-	var ue usageError
-	if err != nil && !errors.As(err, &ue) {
+	a, p, err := r.profile(pos[0])
+	if err != nil {
 		// Reported like every other failure of the command (JSON or hint).
-		return p, r.oauthFail(pos[0], err, asJSON)
+		return nil, p, r.oauthFail(pos[0], err, *asJSON)
 	}
-	return p, err
+	return a.OAuth(), p, nil
 }
 
 // oauthFail reports a failure: with --json one object on standard output,
@@ -113,19 +102,11 @@ func (r *runner) oauthFail(name string, err error, asJSON bool) error {
 func (r *runner) oauthLogin(args []string) error {
 	fs := newFlags("oauth login")
 	device := fs.Bool("device", false, "sign in with a code on another device instead of this computer's browser")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	asJSON := jsonFlag(fs)
 	timeout := fs.Duration("timeout", 0, "how long to wait for the sign-in (default 5m; with --device, until the code expires)")
-	pos, err := parse(fs, args)
+	shared, p, err := r.oauthProfile(fs, args, asJSON)
 	if err != nil {
 		return err
-	}
-	p, err := r.oauthProfile("login", pos, *asJSON)
-	if err != nil {
-		return err
-	}
-	shared, err := r.oauthManager()
-	if err != nil {
-		return r.oauthFail(p.Name, err, *asJSON)
 	}
 	// A copy: the timeout is this command's, not the wiring's.
 	m := *shared
@@ -191,20 +172,12 @@ func (r *runner) oauthLogin(args []string) error {
 
 func (r *runner) oauthLogout(args []string) error {
 	fs := newFlags("oauth logout")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	pos, err := parse(fs, args)
+	asJSON := jsonFlag(fs)
+	m, p, err := r.oauthProfile(fs, args, asJSON)
 	if err != nil {
 		return err
 	}
-	p, err := r.oauthProfile("logout", pos, *asJSON)
-	if err != nil {
-		return err
-	}
-	m, err := r.oauthManager()
-	if err == nil {
-		err = m.SignOut(p.Name)
-	}
-	if err != nil {
+	if err := m.SignOut(p.Name); err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
 	}
 	if *asJSON {
@@ -216,20 +189,12 @@ func (r *runner) oauthLogout(args []string) error {
 
 func (r *runner) oauthStatus(args []string) error {
 	fs := newFlags("oauth status")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := parse(fs, args)
+	asJSON := jsonFlag(fs)
+	m, p, err := r.oauthProfile(fs, args, asJSON)
 	if err != nil {
 		return err
 	}
-	p, err := r.oauthProfile("status", pos, *asJSON)
-	if err != nil {
-		return err
-	}
-	m, err := r.oauthManager()
-	var st oauth.Status
-	if err == nil {
-		st, err = m.Status(p.Name)
-	}
+	st, err := m.Status(p.Name)
 	if err != nil {
 		return r.oauthFail(p.Name, err, *asJSON)
 	}

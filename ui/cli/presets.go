@@ -10,13 +10,9 @@ import (
 
 func (r *runner) presets(args []string) error {
 	fs := newFlags("presets")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	asJSON := jsonFlag(fs)
+	if _, err := parseArgs(fs, args, noArgs); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "presets"})
 	}
 	list := smtp.Presets()
 	if *asJSON {

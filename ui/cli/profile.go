@@ -13,13 +13,9 @@ import (
 
 func (r *runner) profileList(args []string) error {
 	fs := newFlags("profile list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	asJSON := jsonFlag(fs)
+	if _, err := parseArgs(fs, args, noArgs); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "profile list"})
 	}
 	st, err := r.store()
 	if err != nil {
@@ -60,19 +56,12 @@ type profileView struct {
 
 func (r *runner) profileShow(args []string) error {
 	fs := newFlags("profile show")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	asJSON := jsonFlag(fs)
+	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile show"})
-	}
-	a, err := r.core()
-	if err != nil {
-		return err
-	}
-	p, err := getProfile(a.Store(), pos[0])
+	a, p, err := r.profile(pos[0])
 	if err != nil {
 		return err
 	}
@@ -164,13 +153,10 @@ func (r *runner) profileSave(args []string) error {
 	skip := fs.Bool("insecure-skip-verify", false, "do not verify the server certificate (insecure)")
 	helo := fs.String("helo", "", "name to announce in EHLO")
 	timeout := fs.String("timeout", "", "timeout for each network step, e.g. 30s")
-	asJSON := fs.Bool("json", false, "print the saved profile as JSON")
-	pos, err := parse(fs, args)
+	asJSON := jsonFlag(fs)
+	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile save"})
 	}
 	name := pos[0]
 	if err := smtp.ValidateName(name); err != nil {
@@ -312,23 +298,15 @@ func (r *runner) profileSave(args []string) error {
 }
 
 func (r *runner) profileDelete(args []string) error {
-	fs := newFlags("profile delete")
-	pos, err := parse(fs, args)
+	pos, err := parseArgs(newFlags("profile delete"), args, oneProfile)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "profile delete"})
-	}
-	a, err := r.core()
+	a, _, err := r.profile(pos[0])
 	if err != nil {
 		return err
 	}
-	st := a.Store()
-	if _, err := getProfile(st, pos[0]); err != nil {
-		return err
-	}
-	if err := st.Delete(pos[0]); err != nil {
+	if err := a.Store().Delete(pos[0]); err != nil {
 		return err
 	}
 	if err := a.Secrets().Delete(pos[0]); err != nil {

@@ -136,13 +136,9 @@ func toListItem(e queue.Entry) listItem {
 
 func (r *runner) queueList(args []string) error {
 	fs := newFlags("queue list")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	pos, err := parse(fs, args)
-	if err != nil {
+	asJSON := jsonFlag(fs)
+	if _, err := parseArgs(fs, args, noArgs); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "queue list"})
 	}
 	o, err := r.openOutbox()
 	if err != nil {
@@ -273,13 +269,9 @@ type runReport struct {
 
 func (r *runner) queueRun(args []string) error {
 	fs := newFlags("queue run")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := parse(fs, args)
-	if err != nil {
+	asJSON := jsonFlag(fs)
+	if _, err := parseArgs(fs, args, noArgs); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "queue run"})
 	}
 	a, err := r.core()
 	if err != nil {
@@ -421,13 +413,9 @@ func (r *runner) queueRetry(args []string) error {
 }
 
 func (r *runner) queueDelete(args []string) error {
-	fs := newFlags("queue delete")
-	pos, err := parse(fs, args)
+	pos, err := parseArgs(newFlags("queue delete"), args, oneMessage)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one message id.", M{"Command": "queue delete"})
 	}
 	o, err := r.openOutbox()
 	if err != nil {

@@ -32,29 +32,15 @@ func hintText(hint string, r smtp.Remedy) string {
 
 // errorHint is the hint of an error that knows its own fix, with its
 // remedy worded for the terminal; "" if it has none.
-func errorHint(err error) string {
-	h := smtp.Hint(err)
-	if h == "" {
-		return ""
-	}
-	return hintText(h, smtp.RemedyOf(err))
-}
+func errorHint(err error) string { return hintText(smtp.Hint(err), smtp.RemedyOf(err)) }
 
 // reportHint words a report's remedy into its hint, for printing and JSON.
-func reportHint(r *smtp.Report) {
-	if r.Hint != "" {
-		r.Hint = hintText(r.Hint, r.Remedy)
-	}
-}
+func reportHint(r *smtp.Report) { r.Hint = hintText(r.Hint, r.Remedy) }
 
 // registrationHelp is how to register a client ID with a provider: the
 // provider's steps, then how to give the ID to the command line.
 func registrationHelp(id oauth.ProviderID) []string {
-	lines := oauth.RegistrationSteps(id)
-	if last := registrationLastStep(id); last != "" {
-		lines = append(lines, last)
-	}
-	return lines
+	return oauth.RegistrationHelp(id, registrationLastStep(id))
 }
 
 // registrationLastStep is the last step of registering a client ID: where

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,20 +21,19 @@ type exchangeFlags struct {
 	verbose *bool
 }
 
-func addExchangeFlags(fs interface {
-	Bool(string, bool, string) *bool
-	String(string, string, string) *string
-}) exchangeFlags {
+func addExchangeFlags(fs *flag.FlagSet) exchangeFlags {
 	return exchangeFlags{
-		asJSON:  fs.Bool("json", false, "print one JSON object"),
+		asJSON:  jsonFlag(fs),
 		timeout: fs.String("timeout", "", "override the profile's timeout for this run, e.g. 10s"),
 		verbose: fs.Bool("v", false, "print the SMTP transcript even on success"),
 	}
 }
 
-// prepare loads the profile and builds the options. A failure here is a
-// setup failure: exit 2, and with --json still one object.
-func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
+// prepare loads the profile and builds the options, then, for people,
+// says what is about to happen (announce: a sentence key that takes the
+// server and its security). A failure here is a setup failure: exit 2,
+// and with --json still one object.
+func (r *runner) prepare(name string, xf exchangeFlags, announce string) (smtp.Options, error) {
 	a, err := r.core()
 	if err != nil {
 		return smtp.Options{}, err
@@ -56,6 +56,7 @@ func (r *runner) prepare(name string, xf exchangeFlags) (smtp.Options, error) {
 	opts := a.SendOptions(p)
 	if !*xf.asJSON {
 		opts.Progress = r.printProgress
+		fmt.Fprintln(r.env.Stdout, i18n.L(announce, M{"Server": p.Addr(), "Security": smtp.SecurityName(p.Security, smtp.Inline)}))
 	}
 	return opts, nil
 }
@@ -110,48 +111,26 @@ func signalContext() (context.Context, context.CancelFunc) {
 func (r *runner) check(args []string) error {
 	fs := newFlags("check")
 	xf := addExchangeFlags(fs)
-	pos, err := parse(fs, args)
+	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "check"})
-	}
-	opts, err := r.prepare(pos[0], xf)
+	opts, err := r.prepare(pos[0], xf, "Checking {{.Server}} ({{.Security}})…")
 	if err != nil {
 		return r.setupFailure(opts.Profile, err, *xf.asJSON)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	if !*xf.asJSON {
-		fmt.Fprintln(r.env.Stdout, i18n.L("Checking {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": smtp.SecurityName(opts.Profile.Security, smtp.Inline)}))
-	}
 	rep := smtp.Check(ctx, opts)
 	reportHint(&rep.Report)
-	r.warn(rep.Warnings)
-	if *xf.asJSON {
-		if err := r.printJSON(rep); err != nil {
-			return err
+	return r.outcome(xf, rep.Report, rep, "", func() {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Connection works: {{.Reply}} ({{.Ms}} ms).", M{"Reply": rep.Message, "Ms": rep.DurationMS}))
+		if rep.TLSVersion != "" {
+			fmt.Fprintln(r.env.Stdout, i18n.L("TLS: {{.Version}}, {{.Cipher}}; certificate {{.Subject}}, issued by {{.Issuer}}, valid until {{.NotAfter}}.",
+				M{"Version": rep.TLSVersion, "Cipher": rep.TLSCipher, "Subject": rep.CertSubject, "Issuer": rep.CertIssuer, "NotAfter": rep.CertNotAfter}))
 		}
-	} else {
-		if rep.OK {
-			fmt.Fprintln(r.env.Stdout, i18n.L("Connection works: {{.Reply}} ({{.Ms}} ms).", M{"Reply": rep.Message, "Ms": rep.DurationMS}))
-			if rep.TLSVersion != "" {
-				fmt.Fprintln(r.env.Stdout, i18n.L("TLS: {{.Version}}, {{.Cipher}}; certificate {{.Subject}}, issued by {{.Issuer}}, valid until {{.NotAfter}}.",
-					M{"Version": rep.TLSVersion, "Cipher": rep.TLSCipher, "Subject": rep.CertSubject, "Issuer": rep.CertIssuer, "NotAfter": rep.CertNotAfter}))
-			}
-			fmt.Fprintln(r.env.Stdout, i18n.L("Server capabilities: {{.List}}", M{"List": strings.Join(rep.Capabilities, ", ")}))
-			if *xf.verbose {
-				r.printTranscript(rep.Transcript)
-			}
-		} else {
-			r.printFailure(rep.Report)
-		}
-	}
-	if !rep.OK {
-		return exitError{reportExit(rep.Report)}
-	}
-	return nil
+		fmt.Fprintln(r.env.Stdout, i18n.L("Server capabilities: {{.List}}", M{"List": strings.Join(rep.Capabilities, ", ")}))
+	})
 }
 
 func (r *runner) test(args []string) error {
@@ -159,12 +138,9 @@ func (r *runner) test(args []string) error {
 	xf := addExchangeFlags(fs)
 	to := fs.String("to", "", "recipient (default: the profile's From address); several separated by commas")
 	noQueue := fs.Bool("no-queue", false, "do not put a temporary failure in the outbox")
-	pos, err := parse(fs, args)
+	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageL("{{.Command}} needs exactly one profile name.", M{"Command": "test"})
 	}
 	var rcpts []string
 	for _, a := range strings.Split(*to, ",") {
@@ -175,15 +151,12 @@ func (r *runner) test(args []string) error {
 			rcpts = append(rcpts, a)
 		}
 	}
-	opts, err := r.prepare(pos[0], xf)
+	opts, err := r.prepare(pos[0], xf, "Sending a test message through {{.Server}} ({{.Security}})…")
 	if err != nil {
 		return r.setupFailure(opts.Profile, err, *xf.asJSON)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	if !*xf.asJSON {
-		fmt.Fprintln(r.env.Stdout, i18n.L("Sending a test message through {{.Server}} ({{.Security}})…", M{"Server": opts.Profile.Addr(), "Security": smtp.SecurityName(opts.Profile.Security, smtp.Inline)}))
-	}
 	// The core sends, and queues a temporary failure unless --no-queue.
 	a, err := r.core()
 	if err != nil {
@@ -192,21 +165,32 @@ func (r *runner) test(args []string) error {
 	res := a.Test(ctx, opts, rcpts, *noQueue)
 	rep := res.Report
 	reportHint(&rep)
-	queued := r.queuedWords(res)
+	return r.outcome(xf, rep, rep, r.queuedWords(res), func() {
+		fmt.Fprintln(r.env.Stdout, i18n.L("Test message delivered to {{.To}}: {{.Reply}} ({{.Ms}} ms).", M{"To": strings.Join(rep.To, ", "), "Reply": rep.Message, "Ms": rep.DurationMS}))
+	})
+}
+
+// outcome prints the report of a check or a test and is the command's
+// result. With --json it prints v (the report and what the command adds);
+// otherwise a success's lines (ok, then with -v the transcript), or what
+// failed followed by more (where the message waits), if any. A failure
+// exits with its code.
+func (r *runner) outcome(xf exchangeFlags, rep smtp.Report, v any, more string, ok func()) error {
 	r.warn(rep.Warnings)
-	if *xf.asJSON {
-		if err := r.printJSON(rep); err != nil {
+	switch {
+	case *xf.asJSON:
+		if err := r.printJSON(v); err != nil {
 			return err
 		}
-	} else if rep.OK {
-		fmt.Fprintln(r.env.Stdout, i18n.L("Test message delivered to {{.To}}: {{.Reply}} ({{.Ms}} ms).", M{"To": strings.Join(rep.To, ", "), "Reply": rep.Message, "Ms": rep.DurationMS}))
+	case rep.OK:
+		ok()
 		if *xf.verbose {
 			r.printTranscript(rep.Transcript)
 		}
-	} else {
+	default:
 		r.printFailure(rep)
-		if queued != "" {
-			fmt.Fprintln(r.env.Stdout, queued)
+		if more != "" {
+			fmt.Fprintln(r.env.Stdout, more)
 		}
 	}
 	if !rep.OK {
