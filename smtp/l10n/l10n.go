@@ -87,6 +87,9 @@ func Fill(in string, data any) string {
 	if !strings.Contains(in, "{{") {
 		return in
 	}
+	if s, ok := fillFields(in, data); ok {
+		return s
+	}
 	t, err := template.New("").Option("missingkey=zero").Parse(in)
 	if err != nil {
 		return in
