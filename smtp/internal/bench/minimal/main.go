@@ -2,7 +2,7 @@
 // program must do to send one message with go-mail through STARTTLS and
 // AUTH PLAIN, with the password read from the keyring. Built with
 // -tags withfyne it also links Fyne (without opening a window), the
-// yardstick for the default build. Used only by scripts/bench.sh.
+// yardstick for the default build. Used only by .ci/bench.sh.
 package main
 
 import (
