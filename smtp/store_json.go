@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/smtpconf/smtpconf/smtp/l10n"
@@ -133,8 +134,9 @@ func marshalProfileJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// profileKeys are the JSON names of Profile's fields, lower-cased.
-var profileKeys = func() map[string]bool {
+// profileKeys are the JSON names of Profile's fields, lower-cased, found by
+// reflection when a profiles file is first read, not by every command.
+var profileKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{}
 	t := reflect.TypeFor[Profile]()
 	for i := 0; i < t.NumField(); i++ {
@@ -145,7 +147,7 @@ var profileKeys = func() map[string]bool {
 		keys[strings.ToLower(name)] = true
 	}
 	return keys
-}()
+})
 
 // configFileError is a profiles file that cannot be used. It unwraps to
 // ErrCorruptConfig, and to ErrConfigVersion when the file is from a newer
@@ -313,7 +315,7 @@ func decodeProfiles(path string, data []byte) (*profilesDoc, error) {
 			return nil, bad(off, "profile #{{.N}}: {{.Error}}", args{"N": n, "Error": err.Error()})
 		}
 		for k, v := range fields {
-			if !profileKeys[strings.ToLower(k)] {
+			if !profileKeys()[strings.ToLower(k)] {
 				if sp.extra == nil {
 					sp.extra = map[string]json.RawMessage{}
 				}

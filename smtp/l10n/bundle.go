@@ -2,9 +2,10 @@ package l10n
 
 import (
 	"encoding/json"
-
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jeandeaual/go-locale"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -111,7 +112,32 @@ func Normalize(code string) string {
 
 // SystemLanguage is the language the system locale asks for (LC_ALL,
 // LC_MESSAGES, LANG, then LANGUAGE's list), "en" when none is translated.
+//
+// The answer is kept for the environment it was read from: the built-in
+// translator asks for every sentence it translates (a test send has over a
+// hundred), and reading the locale means parsing language tags.
 func SystemLanguage() string {
+	env := localeEnv{os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"), os.Getenv("LANGUAGE")}
+	if c := systemCache.Load(); c != nil && c.env == env {
+		return c.code
+	}
+	code := readSystemLanguage()
+	systemCache.Store(&systemAnswer{env, code})
+	return code
+}
+
+// localeEnv are the variables the system locale is read from (on the other
+// systems, which ask the OS, a change within one run is not noticed).
+type localeEnv [4]string
+
+type systemAnswer struct {
+	env  localeEnv
+	code string
+}
+
+var systemCache atomic.Pointer[systemAnswer]
+
+func readSystemLanguage() string {
 	locs, _ := locale.GetLocales()
 	for _, l := range locs {
 		if n := Normalize(l); n != "" {

@@ -87,6 +87,9 @@ func Fill(in string, data any) string {
 	if !strings.Contains(in, "{{") {
 		return in
 	}
+	if s, ok := fillFields(in, data); ok {
+		return s
+	}
 	t, err := template.New("").Option("missingkey=zero").Parse(in)
 	if err != nil {
 		return in
@@ -104,7 +107,9 @@ func Fill(in string, data any) string {
 // have no translation), without asking the translator, which in the window
 // would log each miss.
 func Data(s string) string {
-	if s == "" || !known()[s] {
+	// In English such a sentence is its own translation: the catalog need
+	// not be read to find that out.
+	if s == "" || Language() == "en" && !strings.Contains(s, "{{") || !known()[s] {
 		return s
 	}
 	return L(s)

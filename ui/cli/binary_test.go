@@ -383,3 +383,32 @@ func TestBareHeadlessBuildSaysNoWindow(t *testing.T) {
 		t.Fatalf("err %v, stderr %q", err, errb.String())
 	}
 }
+
+// TestTestOpensOnlyTheProfiles: a test send that succeeds, or fails for
+// good, reads the profiles and nothing else: it creates no outbox database
+// and no sign-in settings (the wiring opens only what a command uses).
+func TestTestOpensOnlyTheProfiles(t *testing.T) {
+	for name, cfg := range map[string]smtptest.Config{
+		"delivered":   {Mode: smtptest.STARTTLS},
+		"550 at MAIL": {Mode: smtptest.STARTTLS, FailMail: &smtptest.Reply{Code: 550, Enhanced: "5.7.1", Message: "Sender rejected"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := smtptest.Start(t, cfg)
+			dir := t.TempDir()
+			saveProfile(t, dir, srv, "127.0.0.1", srv.Port, "starttls", "none")
+			r := run(t, dir, "", nil, "test", "p", "--to", "you@example.com")
+			if r.code != 0 && r.code != 6 {
+				t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Name() != "profiles.json" && e.Name() != "profiles.lock" {
+					t.Errorf("test created %s", e.Name())
+				}
+			}
+		})
+	}
+}

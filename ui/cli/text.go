@@ -34,7 +34,6 @@ const languageChoices = "en, zh"
 // and the system's language: a variable set once for a whole session must
 // not stop every command, cron's `queue run` included.
 func useLanguage(flagValue string, flagGiven bool, getenv func(string) string, stderr io.Writer) error {
-	i18n.Load()
 	if flagGiven {
 		if i18n.Use(flagValue) {
 			return nil

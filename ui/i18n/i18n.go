@@ -1,9 +1,11 @@
 // Package i18n is the one way the front ends (the window and the command
-// line) translate what a person reads. In the default build it is Fyne's lang
-// package, with the app's translations added; in the headless build (-tags
-// nogui), which links no Fyne, it is smtp/l10n's built-in translator over the
-// same files. Either way smtp/l10n is pointed at it, so hints and messages
-// from the domain code come out in the same language as the window.
+// line) translate what a person reads. Once the window has called Load it is
+// Fyne's lang package, with the app's translations added, and smtp/l10n is
+// pointed at it, so hints and messages from the domain code come out in the
+// same language as the window. Before that (the command line, in either
+// build) and in the headless build (-tags nogui), which links no Fyne, it is
+// smtp/l10n's built-in translator over the same files: a command loads no
+// catalog it does not print from.
 //
 // L and N take the English sentence as the key, exactly like lang.L and
 // lang.N: the sentence must also be a key in
