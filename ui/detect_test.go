@@ -232,7 +232,7 @@ func TestDetectNothingFoundAndPresetNeedsNoNetwork(t *testing.T) {
 	if wz.draft.Preset != "gmail" {
 		t.Fatalf("preset = %q, want gmail at once", wz.draft.Preset)
 	}
-	time.Sleep(detectDelay + 100*time.Millisecond)
+	time.Sleep(h.m.detectDelay + 100*time.Millisecond)
 	h.q.drain()
 	if ps.detLine.box.Visible() || d.Queries() != 0 {
 		t.Fatalf("a preset domain started detection (line %q, %d DNS queries)", ps.detLine.text.Text, d.Queries())
