@@ -20,6 +20,7 @@ import (
 // prefCJKNoticeShown is set once the missing-font notice was shown.
 const prefCJKNoticeShown = "fonts.cjk_notice_shown"
 
+// The system's answer, asked once per process (systemHasCJKFont).
 var (
 	cjkOnce   sync.Once
 	cjkResult bool

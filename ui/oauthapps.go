@@ -24,7 +24,6 @@ import (
 // saved in oauth.json in the config directory. The environment overrides
 // the file, and the file the build's defaults (oauth.ResolveConfig).
 
-// oauthApps is the section: one form per provider, in an accordion.
 // openSignInApps opens the Settings at the "Sign-in apps (OAuth2)" section,
 // with provider id's part open (the Account step's "Enter client ID…").
 func (m *mainUI) openSignInApps(id oauth.ProviderID) {
@@ -39,6 +38,7 @@ func (m *mainUI) openSignInApps(id oauth.ProviderID) {
 	sv.scroll.ScrollToOffset(fyne.NewPos(0, sv.apps.box.Position().Y))
 }
 
+// oauthApps is the section: one form per provider, in an accordion.
 type oauthApps struct {
 	m         *mainUI
 	dir       string              // where oauth.json is (the Manager's)
@@ -475,10 +475,10 @@ func (notKept) Error() string { return "oauth.json: not kept" }
 // with oauth.UpdateSettings (which reads the file again under its lock, so
 // that the other provider's settings, and a change saved meanwhile by
 // `smtpconf oauth setup`, stay), reads the file back to be sure, reloads
-// every form from it and tells the sign-in panel. While it runs, Save and
-// Remove are off in the whole section, also in a dialog rebuilt
-// meanwhile. done is the message on success; it is called on the UI
-// thread (translated in the language of that moment).
+// every form from it and tells the window (oauthClientsChanged). While it
+// runs, Save and Remove are off in the whole section, also in a dialog
+// rebuilt meanwhile. done is the message on success; it is called on the
+// UI thread (translated in the language of that moment).
 func (f *oauthAppForm) write(change func(*oauth.ProviderSettings), done func() string) {
 	a := f.apps
 	m := a.m

@@ -30,8 +30,9 @@ const (
 
 // applySavedLanguage switches to the language saved in the Settings, unless
 // the command line chose one (forced: smtpconf --lang zh, which calls
-// i18n.Use itself; see Deps.ForcedLanguage). A saved "" (system default) changes nothing:
-// the language already follows the system unless something chose another.
+// i18n.Use itself; see Deps.ForcedLanguage). A saved "" (system default)
+// changes nothing: the language already follows the system unless
+// something chose another.
 // It runs while the window is made, on the UI thread or before the event
 // loop starts, as i18n.Use requires.
 func applySavedLanguage(a fyne.App, forced bool) {
