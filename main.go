@@ -21,8 +21,7 @@ func main() {
 	if err != nil {
 		os.Exit(cli.Run(os.Args[1:], cli.Env{}))
 	}
-	ui.ForcedLanguage = forced
-	if err := ui.Run(g.ConfigDir); err != nil {
+	if err := ui.Run(g.ConfigDir, ui.RunOptions{ForcedLanguage: forced}); err != nil {
 		fmt.Fprintf(os.Stderr, "smtpconf: %v\n", err)
 		os.Exit(2)
 	}

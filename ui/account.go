@@ -247,7 +247,7 @@ func (s *accountStep) enter() {
 	wz := s.wz
 	pr := wz.preset()
 	if wz.isNew && (wz.draft.Name == "" || !s.nameEdited) {
-		wz.draft.Name = wz.m.profiles.uniqueName(suggestName(pr, wz.address))
+		wz.draft.Name = wz.m.uniqueProfileName(suggestName(pr, wz.address))
 	}
 	before := wz.draft
 	if s.usernameAuto && wz.draft.Auth != smtp.AuthNone {
@@ -389,7 +389,7 @@ func (s *accountStep) validateName(t string) error {
 	if err := smtp.ValidateName(t); err != nil {
 		return err
 	}
-	if s.wz.isNew && s.wz.m.profiles.nameTaken(t, "") {
+	if s.wz.isNew && s.wz.m.profileNameTaken(t, "") {
 		return errors.New(lang.L("Another profile already has this name; choose another."))
 	}
 	return nil
@@ -456,7 +456,7 @@ func (s *accountStep) onSave(then func()) {
 		return
 	}
 	p := wz.draft
-	if wz.isNew && wz.m.profiles.nameTaken(p.Name, "") {
+	if wz.isNew && wz.m.profileNameTaken(p.Name, "") {
 		s.name.touched = true
 		s.name.refresh()
 		return
@@ -466,7 +466,7 @@ func (s *accountStep) onSave(then func()) {
 		return
 	}
 	wz.isNew, wz.origName, wz.dirty = false, p.Name, false
-	wz.m.profiles.saved(p)
+	wz.m.profileSaved(p)
 	s.name.entry.Disable()
 	s.name.hint = lang.L("To rename this profile, use Rename in the profile list.")
 	s.name.refresh()

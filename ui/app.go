@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -82,6 +83,26 @@ type Deps struct {
 	// OAuth signs profiles in with Google or Microsoft; nil means one on the
 	// window's secrets and config directory (system browser).
 	OAuth *oauth.Manager
+
+	// The window's view of the system and its timing: main sets
+	// ForcedLanguage, tests the rest (seams.go fills in the defaults).
+
+	// ForcedLanguage: the command line chose the language, so the one
+	// saved in the Settings is not applied at start (RunOptions).
+	ForcedLanguage bool
+	// HasCJKFont reports whether a font on the system draws Chinese; nil
+	// means asking the system's fonts (slow the first time).
+	HasCJKFont func() bool
+	// DetectDelay is how long after the last keystroke in the address
+	// field detection starts; 0 means defaultDetectDelay.
+	DetectDelay time.Duration
+	// NetState describes the computer's network, "" when offline; nil
+	// means reading its interfaces (networkState). The outbox retries at
+	// once when it changes.
+	NetState func() string
+	// fontCheckSettled, when set, is called on the UI thread each time the
+	// font check of window m has decided (tests wait for it).
+	fontCheckSettled func(m *mainUI)
 }
 
 // appIcon is the window and app icon.
@@ -89,7 +110,7 @@ var appIcon = fyne.NewStaticResource("icon.png", assets.IconPNG)
 
 // Run opens the window and returns when it is closed. configDir "" means the
 // default (smtp.ConfigDir).
-func Run(configDir string) error {
+func Run(configDir string, opts RunOptions) error {
 	dir, err := smtp.ConfigDir(configDir)
 	if err != nil {
 		return err
@@ -98,7 +119,7 @@ func Run(configDir string) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	w := a.NewWindow(appName)
-	m := newMainUI(a, w, Deps{ConfigDir: dir})
+	m := newMainUI(a, w, Deps{ConfigDir: dir, ForcedLanguage: opts.ForcedLanguage})
 	w.ShowAndRun()
 	// However the app ended (window closed, Quit, SIGTERM), stop the inbox.
 	m.shutdown()
@@ -185,12 +206,19 @@ type mainUI struct {
 	// lastError is the message of the last error shown (for tests).
 	lastError string
 	closeOnce sync.Once
+
+	// From Deps, with their defaults (seams.go).
+	hasCJKFont       func() bool
+	detectDelay      time.Duration
+	netState         func() string
+	fontCheckSettled func(*mainUI)
 }
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	i18n.Load()
-	applySavedLanguage(a)
+	applySavedLanguage(a, deps.ForcedLanguage)
 	m := &mainUI{app: a, win: w, do: deps.Do, dir: deps.ConfigDir, detector: deps.Detector}
+	m.useSeams(deps)
 	if m.detector == nil {
 		m.detector = detect.New(detect.Options{})
 	}
@@ -229,8 +257,7 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	// The outbox's worker delivers waiting messages while the window is
 	// open. If the outbox cannot be opened, its view says why.
 	m.outbox.start()
-	m.outboxView.refresh()
-	m.profiles.updateOutboxButton()
+	m.outboxChanged()
 	m.checkFonts()
 	return m
 }
@@ -279,9 +306,8 @@ func (m *mainUI) rebuild() {
 	case inOutbox:
 		m.outboxView.show()
 	}
-	m.outboxView.refresh()
 	m.profiles.updateInboxButton()
-	m.profiles.updateOutboxButton()
+	m.outboxChanged()
 }
 
 // showing reports whether obj is the view on the right.

@@ -19,9 +19,9 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/detect"
 )
 
-// detectDelay is how long after the last keystroke in the address field
-// detection starts.
-var detectDelay = 600 * time.Millisecond
+// defaultDetectDelay is how long after the last keystroke in the address
+// field detection starts (Deps.DetectDelay changes it).
+const defaultDetectDelay = 600 * time.Millisecond
 
 // detectState is what the detection line shows.
 type detectState int
@@ -119,7 +119,7 @@ func (s *providerStep) stopDetect() {
 }
 
 // scheduleDetect is called after every change of the address: it cancels
-// what runs and starts detection detectDelay after the last change.
+// what runs and starts detection the window's detectDelay after the last change.
 func (s *providerStep) scheduleDetect() {
 	s.stopDetect()
 	s.det.ranFor = ""
@@ -137,7 +137,7 @@ func (s *providerStep) scheduleDetect() {
 	}
 	gen := s.det.gen
 	m := s.wz.m
-	s.det.timer = time.AfterFunc(detectDelay, func() {
+	s.det.timer = time.AfterFunc(m.detectDelay, func() {
 		m.ui(func() {
 			if s.det.gen == gen && s.wz.address == addr {
 				s.det.timer = nil

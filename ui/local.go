@@ -4,6 +4,7 @@ package ui
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -82,15 +83,14 @@ func (l *localInbox) start(port int) (*inbox.Server, error) {
 	l.unsub = srv.Subscribe(func(msg inbox.Message) {
 		l.m.ui(func() { l.received(msg) })
 	})
-	l.m.ui(func() { l.m.inbox.refresh() })
+	l.m.ui(l.m.inboxChanged)
 	return srv, nil
 }
 
 // received adds a message to the window's copy (UI thread).
 func (l *localInbox) received(msg inbox.Message) {
 	l.msgs = append(l.msgs, msg)
-	l.m.profiles.updateInboxButton()
-	l.m.inbox.refresh()
+	l.m.inboxChanged()
 }
 
 // count is how many messages the inbox holds (UI thread).
@@ -104,8 +104,7 @@ func (l *localInbox) clear() {
 		srv.Clear()
 	}
 	l.msgs = nil
-	l.m.profiles.updateInboxButton()
-	l.m.inbox.refresh()
+	l.m.inboxChanged()
 }
 
 // checkLogin accepts the user name and password of any profile that uses
@@ -131,7 +130,9 @@ func (l *localInbox) checkLogin(user, pass string) bool {
 // the server and points the profile at it: its port, and its CA as the CA
 // file, so the certificate is verified as with any provider. A changed
 // profile is saved, so the command line finds the server too. Other
-// profiles are returned unchanged. Call it off the UI thread.
+// profiles are returned unchanged. Call it off the UI thread: it runs in
+// the send goroutine (a test send, the outbox's worker), which writes no
+// settings and repaints nothing, so the save is handed to the UI thread.
 func (l *localInbox) prepare(p smtp.Profile) (smtp.Profile, error) {
 	if p.Preset != "local" {
 		return p, nil
@@ -144,17 +145,29 @@ func (l *localInbox) prepare(p smtp.Profile) (smtp.Profile, error) {
 		return p, nil
 	}
 	p.Port, p.CAFile = srv.Port(), srv.CAFile()
-	if err := l.m.store.Save(p); err != nil {
-		return p, err
-	}
-	l.m.ui(func() {
-		if wz := l.m.wizard; wz != nil && !wz.isNew && wz.origName == p.Name {
-			wz.draft.Port, wz.draft.CAFile = p.Port, p.CAFile
-			wz.update()
-		}
-		l.m.profiles.reload()
-	})
+	name, port, ca := p.Name, p.Port, p.CAFile
+	l.m.ui(func() { l.moved(name, port, ca) })
 	return p, nil
+}
+
+// moved saves that the saved profile name now uses the inbox on port with
+// CA file ca, and tells the window (UI thread). Only those two settings
+// change: what was saved meanwhile stays. A profile deleted or renamed
+// meanwhile is left alone.
+func (l *localInbox) moved(name string, port int, ca string) {
+	p, err := l.m.store.Get(name)
+	if errors.Is(err, smtp.ErrNoSuchProfile) || err == nil && p.Port == port && p.CAFile == ca {
+		return
+	}
+	if err == nil {
+		p.Port, p.CAFile = port, ca
+		err = l.m.store.Save(p)
+	}
+	if err != nil {
+		l.m.showError(lang.L("The profile could not be saved"), err)
+		return
+	}
+	l.m.profileMoved(p)
 }
 
 // close stops the server (the window is closing).

@@ -51,10 +51,6 @@ func TestMain(m *testing.M) {
 	// Never reach a real keyring or session bus from the tests.
 	os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/smtpconf-test-bus")
 
-	// No test waits for the system's fonts to be indexed; the tests of
-	// the font notice replace this with their own answer.
-	hasCJKFont = func() bool { return true }
-
 	tail := &logTail{}
 	log.SetOutput(io.MultiWriter(os.Stderr, tail))
 	code := m.Run()
@@ -129,6 +125,8 @@ type harness struct {
 	// oauth signs in; by default one on the harness's secrets that knows
 	// no client ID and opens no browser.
 	oauth *oauth.Manager
+	// deps change the Deps of every window the harness opens, in order.
+	deps []func(*Deps)
 }
 
 type harnessOption func(*harness)
@@ -160,6 +158,11 @@ func offlineDetectOptions(t testing.TB) detect.Options {
 		Timeout:   3 * time.Second,
 		PortMap:   map[int]int{25: cp, 80: cp, 443: cp, 465: cp, 587: cp},
 	}
+}
+
+// withDeps changes the Deps of every window the harness opens.
+func withDeps(change func(*Deps)) harnessOption {
+	return func(h *harness) { h.deps = append(h.deps, change) }
 }
 
 // withDir uses an existing config directory.
@@ -194,7 +197,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // open builds the window (again, for restart tests).
 func (h *harness) open() {
 	h.win = h.app.NewWindow("")
-	h.m = newMainUI(h.app, h.win, Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do, Detector: h.detector, OAuth: h.oauth})
+	deps := Deps{ConfigDir: h.dir, Keyring: h.keyring, Session: h.session, Do: h.q.do, Detector: h.detector, OAuth: h.oauth,
+		// No test waits for the system's fonts to be indexed; the
+		// tests of the font notice give their own answer.
+		HasCJKFont: func() bool { return true }}
+	for _, change := range h.deps {
+		change(&deps)
+	}
+	h.m = newMainUI(h.app, h.win, deps)
 	m, q := h.m, h.q
 	h.t.Cleanup(func() {
 		m.shutdown()

@@ -10,11 +10,8 @@ import (
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
-// ForcedLanguage is set by main when --lang chose the language; the
-// headless build has no saved language to skip, so it is only recorded.
-var ForcedLanguage bool
-
-// Run reports that this build has no window.
-func Run(configDir string) error {
+// Run reports that this build has no window. The headless build has no
+// saved language to skip, so opts changes nothing.
+func Run(configDir string, opts RunOptions) error {
 	return errors.New(i18n.L("This build has no window (it was built with -tags nogui); use a subcommand, see 'smtpconf help'."))
 }

@@ -66,7 +66,7 @@ type outbox struct {
 }
 
 func newOutbox(m *mainUI) *outbox {
-	b := &outbox{m: m, reload: make(chan struct{}, 1), netState: defaultNetState}
+	b := &outbox{m: m, reload: make(chan struct{}, 1), netState: m.netState}
 	b.selected.Store("")
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
@@ -310,9 +310,6 @@ func (b *outbox) networkBack() {
 	b.worker.Wake()
 	b.refresh()
 }
-
-// defaultNetState is how a new window reads the network (tests replace it).
-var defaultNetState = networkState
 
 // networkState describes the computer's network: its non-loopback
 // addresses, "" when it has none (offline). Reading it sends nothing.

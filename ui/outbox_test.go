@@ -225,15 +225,15 @@ func TestOutboxSendsAtOnceWhenNetworkComesBack(t *testing.T) {
 	h := &harness{t: t, q: newUIQueue(), keyring: smtp.NewSessionSecrets(), session: smtp.NewSessionSecrets(), dir: dir}
 	h.app = test.NewTempApp(t)
 	// The window starts offline.
-	prev := defaultNetState
-	defaultNetState = func() string {
-		looked.Add(1)
-		if online.Load() {
-			return "192.0.2.10/24"
+	h.deps = append(h.deps, func(d *Deps) {
+		d.NetState = func() string {
+			looked.Add(1)
+			if online.Load() {
+				return "192.0.2.10/24"
+			}
+			return ""
 		}
-		return ""
-	}
-	defer func() { defaultNetState = prev }()
+	})
 	h.open()
 	b := h.m.outbox
 	h.waitFor("the deferred entry", 5*time.Second, func() bool { return b.counts.Deferred == 1 })

@@ -226,7 +226,7 @@ func (v *profilesView) updateInboxButton() {
 	} else {
 		v.inboxBtn.SetText(lang.L("Test inbox"))
 	}
-	if v.m.showing(v.m.inbox.root) {
+	if v.m.inboxShown() {
 		v.inboxBtn.Importance = widget.HighImportance
 	} else {
 		v.inboxBtn.Importance = widget.MediumImportance
@@ -251,7 +251,7 @@ func (v *profilesView) updateOutboxButton() {
 		v.outboxBtn.SetIcon(theme.UploadIcon())
 		v.outboxBtn.SetText(lang.L("Outbox"))
 	}
-	if v.m.showing(v.m.outboxView.root) {
+	if v.m.outboxShown() {
 		v.outboxBtn.Importance = widget.HighImportance
 	} else {
 		v.outboxBtn.Importance = widget.MediumImportance
@@ -278,16 +278,16 @@ func (v *profilesView) onSelected(id widget.ListItemID) {
 // confirmDiscard calls then(true) at once if nothing would be lost,
 // otherwise after asking.
 func (v *profilesView) confirmDiscard(then func(bool)) {
-	wz := v.m.wizard
-	if wz == nil || !wz.dirty || v.selected < 0 {
+	title, dirty := v.m.unsavedChanges()
+	if !dirty || v.selected < 0 {
 		then(true)
 		return
 	}
 	v.confirmDlg = dialog.NewConfirm(lang.L("Discard changes?"),
-		lang.L("The changes to “{{.Name}}” have not been saved. Discard them?", map[string]any{"Name": wz.title()}),
+		lang.L("The changes to “{{.Name}}” have not been saved. Discard them?", map[string]any{"Name": title}),
 		func(ok bool) {
 			if ok {
-				wz.dirty = false
+				v.m.changesDiscarded()
 				if it, has := v.current(); has && it.draft {
 					v.dropDraft()
 				}
@@ -306,12 +306,7 @@ func (v *profilesView) open(i int) {
 	}
 	v.selectQuietly(i)
 	it := v.items[i]
-	if v.m.wizard != nil {
-		v.m.wizard.close()
-	}
-	v.m.wizard = newWizard(v.m, it.profile, it.draft)
-	v.m.showView(v.m.wizard.root)
-	v.m.wizard.start()
+	v.m.profileSelected(it.profile, it.draft)
 	if !it.draft {
 		v.m.app.Preferences().SetString(prefLastProfile, it.profile.Name)
 	}
@@ -496,9 +491,7 @@ func (v *profilesView) onDelete() {
 		return
 	}
 	if it.draft {
-		if v.m.wizard != nil {
-			v.m.wizard.dirty = false
-		}
+		v.m.changesDiscarded()
 		v.dropDraft()
 		v.afterRemoval()
 		return
@@ -521,9 +514,7 @@ func (v *profilesView) delete(name string) {
 		v.m.showError(lang.L("The profile could not be deleted"), err)
 		return
 	}
-	if v.m.wizard != nil {
-		v.m.wizard.dirty = false
-	}
+	v.m.changesDiscarded()
 	v.selected = -1
 	v.reload()
 	v.afterRemoval()
@@ -546,12 +537,12 @@ func (v *profilesView) afterRemoval() {
 
 // onInbox shows the local test inbox on the right.
 func (v *profilesView) onInbox() {
-	v.leaveProfile(v.m.inbox.show)
+	v.leaveProfile(v.m.showInbox)
 }
 
 // onOutbox shows the outbox on the right.
 func (v *profilesView) onOutbox() {
-	v.leaveProfile(v.m.outboxView.show)
+	v.leaveProfile(v.m.showOutbox)
 }
 
 // leaveProfile closes the open profile (asking first if it has unsaved
@@ -562,10 +553,7 @@ func (v *profilesView) leaveProfile(show func()) {
 			return
 		}
 		v.selectQuietly(-1)
-		if v.m.wizard != nil {
-			v.m.wizard.close()
-			v.m.wizard = nil
-		}
+		v.m.profileClosed()
 		show()
 	})
 }

@@ -226,7 +226,7 @@ func (wz *wizard) changed() {
 func (wz *wizard) update() {
 	wz.header.SetText(wz.title())
 	if wz.isNew {
-		wz.m.profiles.updateDraft(wz.draft)
+		wz.m.draftChanged(wz.draft)
 	}
 	sub := describe(wz.draft)
 	if pr, ok := smtp.PresetByID(wz.draft.Preset); ok {
@@ -427,4 +427,29 @@ func (wz *wizard) close() {
 	wz.test.stop()
 	wz.account.oauth.stop()
 	wz.provider.stopDetect()
+}
+
+// profileMoved takes the new port and CA file of the profile open here,
+// when something else saved them (mainUI.profileMoved).
+func (wz *wizard) profileMoved(p smtp.Profile) {
+	if !wz.isNew && wz.origName == p.Name {
+		wz.draft.Port, wz.draft.CAFile = p.Port, p.CAFile
+		wz.update()
+	}
+}
+
+// autoLookupChanged looks the address up again, or says that lookup is
+// off (mainUI.autoLookupChanged).
+func (wz *wizard) autoLookupChanged() {
+	if wz.provider.address != nil {
+		wz.provider.scheduleDetect()
+	}
+}
+
+// oauthClientsChanged has the sign-in panel check the client IDs again
+// (mainUI.oauthClientsChanged).
+func (wz *wizard) oauthClientsChanged() {
+	if wz.account != nil && wz.account.oauth != nil {
+		wz.account.oauth.recheck()
+	}
 }
