@@ -10,11 +10,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // accountStep is the third page: profile name, user name, password, sender,
@@ -70,15 +70,15 @@ func newAccountStep(wz *wizard) *accountStep {
 func passwordLabel(pr smtp.Preset) string {
 	switch pr.Credential {
 	case smtp.CredAppPassword:
-		return lang.L("App password")
+		return i18n.L("App password")
 	case smtp.CredAuthCode:
-		return lang.L("Authorisation code (授权码)")
+		return i18n.L("Authorisation code (授权码)")
 	case smtp.CredAPIKey:
-		return lang.L("API key or SMTP key")
+		return i18n.L("API key or SMTP key")
 	case smtp.CredOAuth2:
-		return lang.L("OAuth2 access token")
+		return i18n.L("OAuth2 access token")
 	}
-	return lang.L("Password")
+	return i18n.L("Password")
 }
 
 // credentialLead is the first sentence of the provider note and the text of
@@ -87,18 +87,18 @@ func credentialLead(pr smtp.Preset) (lead, link string) {
 	data := map[string]any{"Provider": shortName(pr)}
 	switch pr.Credential {
 	case smtp.CredAppPassword:
-		return lang.L("{{.Provider}} needs an app password:", data), lang.L("create one")
+		return i18n.L("{{.Provider}} needs an app password:", data), i18n.L("create one")
 	case smtp.CredAuthCode:
-		return lang.L("{{.Provider}} needs an authorisation code (授权码):", data), lang.L("get one")
+		return i18n.L("{{.Provider}} needs an authorisation code (授权码):", data), i18n.L("get one")
 	case smtp.CredAPIKey:
-		return lang.L("{{.Provider}} signs in with a key, not your account password:", data), lang.L("create one")
+		return i18n.L("{{.Provider}} signs in with a key, not your account password:", data), i18n.L("create one")
 	case smtp.CredOAuth2:
-		return lang.L("{{.Provider}} accepts only OAuth2 sign-in:", data), lang.L("read how")
+		return i18n.L("{{.Provider}} accepts only OAuth2 sign-in:", data), i18n.L("read how")
 	}
 	if pr.ID == "local" {
 		return "", ""
 	}
-	return lang.L("{{.Provider}}'s settings for mail apps:", data), lang.L("open the help page")
+	return i18n.L("{{.Provider}}'s settings for mail apps:", data), i18n.L("open the help page")
 }
 
 // shortName is a preset's name without its alternatives ("Gmail / Google
@@ -116,7 +116,7 @@ func shortName(pr smtp.Preset) string {
 func (s *accountStep) view() fyne.CanvasObject {
 	wz := s.wz
 	nameEntry := widget.NewEntry()
-	s.name = newField(lang.L("Profile name"), nameEntry, lang.L("A short name for these settings, such as “work”. The command line uses it too."), s.validateName)
+	s.name = newField(i18n.L("Profile name"), nameEntry, i18n.L("A short name for these settings, such as “work”. The command line uses it too."), s.validateName)
 	nameEntry.OnChanged = func(t string) {
 		if wz.loading {
 			return
@@ -129,9 +129,9 @@ func (s *accountStep) view() fyne.CanvasObject {
 	nameEntry.OnSubmitted = wz.submit
 
 	userEntry := widget.NewEntry()
-	s.username = newField(lang.L("User name"), userEntry, lang.L("Usually your full email address."), func(t string) error {
+	s.username = newField(i18n.L("User name"), userEntry, i18n.L("Usually your full email address."), func(t string) error {
 		if strings.TrimSpace(t) == "" {
-			return errors.New(lang.L("Enter the user name, usually your email address."))
+			return errors.New(i18n.L("Enter the user name, usually your email address."))
 		}
 		p := wz.draft
 		p.Username = t
@@ -149,7 +149,7 @@ func (s *accountStep) view() fyne.CanvasObject {
 	userEntry.OnSubmitted = wz.submit
 
 	pwEntry := widget.NewPasswordEntry()
-	s.password = newField(lang.L("Password"), pwEntry, "", s.validatePassword)
+	s.password = newField(i18n.L("Password"), pwEntry, "", s.validatePassword)
 	pwEntry.OnChanged = func(t string) {
 		if wz.loading {
 			return
@@ -164,9 +164,9 @@ func (s *accountStep) view() fyne.CanvasObject {
 
 	fromEntry := widget.NewEntry()
 	fromEntry.SetPlaceHolder("ann@example.com")
-	s.from = newField(lang.L("From address"), fromEntry, lang.L("The sender address on your messages."), func(t string) error {
+	s.from = newField(i18n.L("From address"), fromEntry, i18n.L("The sender address on your messages."), func(t string) error {
 		if strings.TrimSpace(t) == "" {
-			return errors.New(lang.L("Enter the sender address, usually your email address."))
+			return errors.New(i18n.L("Enter the sender address, usually your email address."))
 		}
 		return smtp.ValidateAddress(t)
 	})
@@ -182,8 +182,8 @@ func (s *accountStep) view() fyne.CanvasObject {
 	fromEntry.OnSubmitted = wz.submit
 
 	fnEntry := widget.NewEntry()
-	fnEntry.SetPlaceHolder(lang.L("Ann Example"))
-	s.fromName = newField(lang.L("Display name"), fnEntry, lang.L("Optional: the name shown next to your address."), func(t string) error {
+	fnEntry.SetPlaceHolder(i18n.L("Ann Example"))
+	s.fromName = newField(i18n.L("Display name"), fnEntry, i18n.L("Optional: the name shown next to your address."), func(t string) error {
 		p := wz.draft
 		p.FromName = t
 		return fieldError(p, "from_name")
@@ -205,22 +205,22 @@ func (s *accountStep) view() fyne.CanvasObject {
 	s.noteCard = widget.NewCard("", "", container.NewBorder(nil, nil,
 		container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, container.NewVBox(s.noteLead, s.noteText)))
 
-	s.noSignIn = newNotice(theme.InfoIcon(), lang.L("This profile does not sign in: the sign-in method on the Server step is None."), widget.MediumImportance)
+	s.noSignIn = newNotice(theme.InfoIcon(), i18n.L("This profile does not sign in: the sign-in method on the Server step is None."), widget.MediumImportance)
 	s.oauth.view()
 	s.oauth.pwBox = s.password.object()
 	s.signIn = container.NewVBox(s.oauth.methodBox,
 		container.NewGridWithColumns(2, s.username.object(), s.oauth.pwBox), s.oauth.box)
 
-	s.saveBtn = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), func() { s.onSave(nil) })
+	s.saveBtn = widget.NewButtonWithIcon(i18n.L("Save"), theme.DocumentSaveIcon(), func() { s.onSave(nil) })
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.status = newNotice(theme.ConfirmIcon(), "", widget.SuccessImportance)
 	s.status.box.Hide()
 
-	s.session = widget.NewButtonWithIcon(lang.L("Use for this session only"), theme.AccountIcon(), s.onSessionOnly)
+	s.session = widget.NewButtonWithIcon(i18n.L("Use for this session only"), theme.AccountIcon(), s.onSessionOnly)
 	s.session.Importance = widget.HighImportance
-	s.retry = widget.NewButtonWithIcon(lang.L("Try again"), theme.ViewRefreshIcon(), func() { s.onSave(s.afterSave) })
-	s.keyring = newNotice(theme.ErrorIcon(), lang.L("The profile is saved, but the password could not be stored in the keyring."), widget.DangerImportance)
+	s.retry = widget.NewButtonWithIcon(i18n.L("Try again"), theme.ViewRefreshIcon(), func() { s.onSave(s.afterSave) })
+	s.keyring = newNotice(theme.ErrorIcon(), i18n.L("The profile is saved, but the password could not be stored in the keyring."), widget.DangerImportance)
 	s.keyring.text.TextStyle = fyne.TextStyle{Bold: true}
 	s.krHint = wrapped("")
 	s.keyring.extra.Add(s.krHint)
@@ -277,10 +277,10 @@ func (s *accountStep) enter() {
 	s.name.set(wz.draft.Name)
 	if wz.isNew {
 		s.name.entry.Enable()
-		s.name.hint = lang.L("A short name for these settings, such as “work”. The command line uses it too.")
+		s.name.hint = i18n.L("A short name for these settings, such as “work”. The command line uses it too.")
 	} else {
 		s.name.entry.Disable()
-		s.name.hint = lang.L("To rename this profile, use Rename in the profile list.")
+		s.name.hint = i18n.L("To rename this profile, use Rename in the profile list.")
 	}
 	s.name.refresh()
 	s.username.set(wz.draft.Username)
@@ -349,10 +349,10 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		note = ""
 	}
 	if pr.ID == "local" {
-		note += " " + lang.L("It accepts the user name and password you save here.")
+		note += " " + i18n.L("It accepts the user name and password you save here.")
 	}
 	if s.generated {
-		note += " " + lang.L("A random password has been filled in for you.")
+		note += " " + i18n.L("A random password has been filled in for you.")
 	}
 	s.noteText.SetText(note)
 	if note == "" {
@@ -370,16 +370,16 @@ func (s *accountStep) secretKnown() {
 	wz := s.wz
 	switch {
 	case s.generated:
-		s.password.hint = lang.L("Made up for the local test inbox; you may change it.")
+		s.password.hint = i18n.L("Made up for the local test inbox; you may change it.")
 		s.password.entry.SetPlaceHolder("")
 	case !wz.isNew && wz.secretStored:
-		s.password.hint = lang.L("A password is saved in the keyring. Leave this empty to keep it.")
-		s.password.entry.SetPlaceHolder(lang.L("(saved)"))
+		s.password.hint = i18n.L("A password is saved in the keyring. Leave this empty to keep it.")
+		s.password.entry.SetPlaceHolder(i18n.L("(saved)"))
 	case !wz.isNew && wz.secretChecked:
-		s.password.hint = lang.L("No password is saved for this profile yet.")
+		s.password.hint = i18n.L("No password is saved for this profile yet.")
 		s.password.entry.SetPlaceHolder("")
 	default:
-		s.password.hint = lang.L("Kept in your system keyring, never in a file.")
+		s.password.hint = i18n.L("Kept in your system keyring, never in a file.")
 		s.password.entry.SetPlaceHolder("")
 	}
 	s.password.refresh()
@@ -390,7 +390,7 @@ func (s *accountStep) validateName(t string) error {
 		return err
 	}
 	if s.wz.isNew && s.wz.m.profileNameTaken(t, "") {
-		return errors.New(lang.L("Another profile already has this name; choose another."))
+		return errors.New(i18n.L("Another profile already has this name; choose another."))
 	}
 	return nil
 }
@@ -401,15 +401,15 @@ func (s *accountStep) validatePassword(t string) error {
 	wz := s.wz
 	if t == "" {
 		if wz.isNew && wz.draft.Auth != smtp.AuthNone && !s.usesSignIn() {
-			return errors.New(lang.L("Enter the password."))
+			return errors.New(i18n.L("Enter the password."))
 		}
 		return nil
 	}
 	if err := smtp.ValidateSecret(t); err != nil {
 		if errors.Is(err, smtp.ErrSecretTooLarge) {
-			return errors.New(lang.L("This is too long for a password (at most 8192 bytes); check that you pasted only the password."))
+			return errors.New(i18n.L("This is too long for a password (at most 8192 bytes); check that you pasted only the password."))
 		}
-		return errors.New(lang.L("A password cannot contain line breaks; check that you pasted only the password."))
+		return errors.New(i18n.L("A password cannot contain line breaks; check that you pasted only the password."))
 	}
 	return nil
 }
@@ -462,18 +462,18 @@ func (s *accountStep) onSave(then func()) {
 		return
 	}
 	if err := wz.m.store.Save(p); err != nil {
-		wz.m.showError(lang.L("The profile could not be saved"), err)
+		wz.m.showError(i18n.L("The profile could not be saved"), err)
 		return
 	}
 	wz.isNew, wz.origName, wz.dirty = false, p.Name, false
 	wz.m.profileSaved(p)
 	s.name.entry.Disable()
-	s.name.hint = lang.L("To rename this profile, use Rename in the profile list.")
+	s.name.hint = i18n.L("To rename this profile, use Rename in the profile list.")
 	s.name.refresh()
 
 	secret := wz.password
 	if secret == "" || p.Auth == smtp.AuthNone || s.usesSignIn() {
-		s.done(lang.L("Saved."), then)
+		s.done(i18n.L("Saved."), then)
 		return
 	}
 	s.afterSave = then
@@ -486,7 +486,7 @@ func (s *accountStep) onSave(then func()) {
 				wz.password, wz.secretStored, wz.secretChecked = "", true, true
 				s.generated = false
 				s.clearPassword()
-				s.done(lang.L("Saved. The password is stored in your keyring."), then)
+				s.done(i18n.L("Saved. The password is stored in your keyring."), then)
 				return
 			}
 			var ke *smtp.KeyringError
@@ -494,7 +494,7 @@ func (s *accountStep) onSave(then func()) {
 				s.showKeyringProblem(ke)
 				return
 			}
-			wz.m.showError(lang.L("The password could not be saved"), err)
+			wz.m.showError(i18n.L("The password could not be saved"), err)
 		})
 	}()
 }
@@ -536,7 +536,7 @@ func (s *accountStep) onSessionOnly() {
 		return
 	}
 	if err := wz.m.session.Set(wz.origName, wz.password); err != nil {
-		wz.m.showError(lang.L("The password could not be kept"), err)
+		wz.m.showError(i18n.L("The password could not be kept"), err)
 		return
 	}
 	wz.password, wz.secretStored, wz.secretChecked = "", true, true
@@ -544,7 +544,7 @@ func (s *accountStep) onSessionOnly() {
 	s.clearPassword()
 	then := s.afterSave
 	s.afterSave = nil
-	s.done(lang.L("The password will be used until you close SMTP Configurator; it is not stored anywhere."), then)
+	s.done(i18n.L("The password will be used until you close SMTP Configurator; it is not stored anywhere."), then)
 }
 
 func (s *accountStep) setBusy(on bool) {

@@ -26,7 +26,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -335,7 +334,7 @@ func (m *mainUI) showError(title string, err error) {
 		m.lastError = title + ": " + msg
 		body := wrapped(msg)
 		content := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ErrorIcon())), nil, body)
-		d := dialog.NewCustom(title, lang.L("Close"), content, m.win)
+		d := dialog.NewCustom(title, i18n.L("Close"), content, m.win)
 		d.Resize(fyne.NewSize(520, 0))
 		d.Show()
 	})
@@ -358,25 +357,25 @@ func (m *mainUI) buildMenu() {
 		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 	}
 	pv := m.profiles
-	m.menuNew = fyne.NewMenuItem(lang.L("New profile"), pv.onNew)
+	m.menuNew = fyne.NewMenuItem(i18n.L("New profile"), pv.onNew)
 	m.menuNew.Shortcut = key(fyne.KeyN)
-	m.menuDup = fyne.NewMenuItem(lang.L("Duplicate"), pv.onDuplicate)
-	m.menuRename = fyne.NewMenuItem(lang.L("Rename…"), pv.onRename)
-	m.menuDelete = fyne.NewMenuItem(lang.L("Delete…"), pv.onDelete)
-	quit := fyne.NewMenuItem(lang.L("Quit"), m.onClose)
+	m.menuDup = fyne.NewMenuItem(i18n.L("Duplicate"), pv.onDuplicate)
+	m.menuRename = fyne.NewMenuItem(i18n.L("Rename…"), pv.onRename)
+	m.menuDelete = fyne.NewMenuItem(i18n.L("Delete…"), pv.onDelete)
+	quit := fyne.NewMenuItem(i18n.L("Quit"), m.onClose)
 	quit.IsQuit = true
 	quit.Shortcut = key(fyne.KeyQ)
-	inbox := fyne.NewMenuItem(lang.L("Test inbox"), pv.onInbox)
+	inbox := fyne.NewMenuItem(i18n.L("Test inbox"), pv.onInbox)
 	inbox.Shortcut = key(fyne.KeyI)
-	outbox := fyne.NewMenuItem(lang.L("Outbox"), pv.onOutbox)
+	outbox := fyne.NewMenuItem(i18n.L("Outbox"), pv.onOutbox)
 	outbox.Shortcut = key(fyne.KeyO)
-	about := fyne.NewMenuItem(lang.L("About SMTP Configurator"), m.onAbout)
-	settings := fyne.NewMenuItem(lang.L("Settings…"), m.onSettings)
+	about := fyne.NewMenuItem(i18n.L("About SMTP Configurator"), m.onAbout)
+	settings := fyne.NewMenuItem(i18n.L("Settings…"), m.onSettings)
 	settings.Shortcut = key(fyne.KeyComma)
 	m.menu = fyne.NewMainMenu(
-		fyne.NewMenu(lang.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), settings, fyne.NewMenuItemSeparator(), quit),
-		fyne.NewMenu(lang.L("View"), inbox, outbox),
-		fyne.NewMenu(lang.L("Help"), about),
+		fyne.NewMenu(i18n.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), settings, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu(i18n.L("View"), inbox, outbox),
+		fyne.NewMenu(i18n.L("Help"), about),
 	)
 	m.win.SetMainMenu(m.menu)
 	pv.updateButtons()
@@ -389,11 +388,11 @@ func (m *mainUI) onAbout() {
 	icon.SetMinSize(fyne.NewSize(96, 96))
 	name := heading(appName)
 	name.Alignment = fyne.TextAlignCenter
-	version := widget.NewLabel(lang.L("Version {{.Version}}", map[string]any{"Version": smtp.Version}))
+	version := widget.NewLabel(i18n.L("Version {{.Version}}", map[string]any{"Version": smtp.Version}))
 	version.Alignment = fyne.TextAlignCenter
-	text := wrapped(lang.L("Sets up an outgoing mail (SMTP) server and proves it works with a test message. Passwords stay in your system keyring."))
+	text := wrapped(i18n.L("Sets up an outgoing mail (SMTP) server and proves it works with a test message. Passwords stay in your system keyring."))
 	text.Alignment = fyne.TextAlignCenter
-	d := dialog.NewCustom(lang.L("About SMTP Configurator"), lang.L("Close"), container.NewVBox(icon, name, version, text), m.win)
+	d := dialog.NewCustom(i18n.L("About SMTP Configurator"), i18n.L("Close"), container.NewVBox(icon, name, version, text), m.win)
 	d.Resize(fyne.NewSize(420, 0))
 	d.Show()
 }
@@ -431,7 +430,7 @@ func (m *mainUI) shutdown() {
 // describe is a one-line summary of a profile's server for lists.
 func describe(p smtp.Profile) string {
 	if p.Host == "" {
-		return lang.L("No server yet")
+		return i18n.L("No server yet")
 	}
 	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, smtp.SecurityName(p.Security, smtp.Title))
 }

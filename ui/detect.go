@@ -11,12 +11,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // defaultDetectDelay is how long after the last keystroke in the address
@@ -131,7 +131,7 @@ func (s *providerStep) scheduleDetect() {
 	}
 	if !s.wz.m.autoLookup() {
 		s.setDetect(detectNone, func() string {
-			return lang.L("Automatic lookup is off (Settings): pick your provider below, or choose “Custom server” and enter the server yourself.")
+			return i18n.L("Automatic lookup is off (Settings): pick your provider below, or choose “Custom server” and enter the server yourself.")
 		})
 		return
 	}
@@ -171,7 +171,7 @@ func (s *providerStep) startDetect() {
 	s.det.ranFor = addr
 	gen := s.det.gen
 	s.setDetect(detectRunning, func() string {
-		return lang.L("Looking up the settings for {{.Domain}}…", map[string]any{"Domain": domainOf(addr)})
+		return i18n.L("Looking up the settings for {{.Domain}}…", map[string]any{"Domain": domainOf(addr)})
 	})
 	go func() {
 		r, err := det.Detect(ctx, addr)
@@ -222,7 +222,7 @@ func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
 			return
 		}
 		s.setDetect(detectNone, func() string {
-			return lang.L("No settings found automatically; pick your provider or enter the server yourself.")
+			return i18n.L("No settings found automatically; pick your provider or enter the server yourself.")
 		})
 		if !s.handPicked && !wz.server.byHand.host && wz.draft.Preset == "custom" && wz.draft.Host != "" {
 			// The server came with an earlier address (its provider, or
@@ -238,13 +238,13 @@ func (s *providerStep) applyDetected(addr string, r detect.Result, err error) {
 		return func() string {
 			text := detectSourceText(addr, r)
 			if unverified {
-				text += " " + lang.L("(certificate not verified)")
+				text += " " + i18n.L("(certificate not verified)")
 			}
 			switch kept {
 			case "provider":
-				text += " " + lang.L("Your own choice of provider was kept.")
+				text += " " + i18n.L("Your own choice of provider was kept.")
 			case "server":
-				text += " " + lang.L("The server settings you typed were kept.")
+				text += " " + i18n.L("The server settings you typed were kept.")
 			}
 			return displayText(text)
 		}
@@ -309,28 +309,28 @@ func detectSourceText(addr string, r detect.Result) string {
 	server := fmt.Sprintf("%s:%d · %s", r.Host, r.Port, smtp.SecurityName(r.Security, smtp.Title))
 	switch r.Source {
 	case detect.SourceSRV:
-		return lang.L("Found in {{.Domain}}'s DNS (SRV record): {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+		return i18n.L("Found in {{.Domain}}'s DNS (SRV record): {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 	case detect.SourceAutoconfig:
 		if r.Config == detect.ConfigISPDB {
-			return lang.L("Found in the ISPDB entry for {{.Domain}}: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+			return i18n.L("Found in the ISPDB entry for {{.Domain}}: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 		}
-		return lang.L("Found in {{.Domain}}'s autoconfig file: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
+		return i18n.L("Found in {{.Domain}}'s autoconfig file: {{.Server}}", map[string]any{"Domain": domain, "Server": server})
 	case detect.SourceMX:
 		mx := r.MXHost
 		if pr, ok := smtp.PresetByID(r.PresetID); ok {
-			return lang.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": presetName(pr)})
+			return i18n.L("Matched MX {{.MX}} → {{.Name}}", map[string]any{"MX": mx, "Name": presetName(pr)})
 		}
-		return lang.L("Matched MX {{.MX}} → {{.Server}}", map[string]any{"MX": mx, "Server": server})
+		return i18n.L("Matched MX {{.MX}} → {{.Server}}", map[string]any{"MX": mx, "Server": server})
 	case detect.SourceProbe:
 		hp := r.Host + ":" + strconv.Itoa(r.Port)
 		if r.Security == smtp.SecurityNone {
-			return lang.L("Probed: {{.Server}} answered without encryption", map[string]any{"Server": hp})
+			return i18n.L("Probed: {{.Server}} answered without encryption", map[string]any{"Server": hp})
 		}
 		sec := "TLS"
 		if r.Security == smtp.SecuritySTARTTLS {
 			sec = "STARTTLS"
 		}
-		return lang.L("Probed: {{.Server}} answered with {{.Security}}", map[string]any{"Server": hp, "Security": sec})
+		return i18n.L("Probed: {{.Server}} answered with {{.Security}}", map[string]any{"Server": hp, "Security": sec})
 	}
-	return lang.L("Found automatically: {{.Server}}", map[string]any{"Server": server})
+	return i18n.L("Found automatically: {{.Server}}", map[string]any{"Server": server})
 }

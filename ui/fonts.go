@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/go-text/typesetting/fontscan"
@@ -116,17 +115,17 @@ func (m *mainUI) showFontNotice() {
 		}
 		return tr + "\n" + en
 	}
-	title := lang.L("No Chinese font found")
+	title := i18n.L("No Chinese font found")
 	if title != fontNoticeTitle {
 		title += " · " + fontNoticeTitle
 	}
-	text := wrapped(both(lang.L("No font with Chinese characters was found on this computer, so Chinese text may show as empty boxes. Install one, then restart SMTP Configurator:"), fontNoticeText))
+	text := wrapped(both(i18n.L("No font with Chinese characters was found on this computer, so Chinese text may show as empty boxes. Install one, then restart SMTP Configurator:"), fontNoticeText))
 	cmds := widget.NewLabel(fontInstallCommands)
 	cmds.TextStyle = fyne.TextStyle{Monospace: true}
 	cmds.Selectable = true
-	where := wrapped(both(lang.L("The first line is for Debian and Ubuntu, the second for Fedora."), fontNoticeWhere))
+	where := wrapped(both(i18n.L("The first line is for Debian and Ubuntu, the second for Fedora."), fontNoticeWhere))
 	where.SizeName = theme.SizeNameCaptionText
-	m.fontNotice = dialog.NewCustom(title, lang.L("Close"), container.NewVBox(text, cmds, where), m.win)
+	m.fontNotice = dialog.NewCustom(title, i18n.L("Close"), container.NewVBox(text, cmds, where), m.win)
 	m.fontNotice.Resize(fyne.NewSize(560, 0))
 	m.fontNotice.Show()
 }

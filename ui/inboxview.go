@@ -9,11 +9,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp/inbox"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // inboxView shows the messages the local test inbox received: a list, and
@@ -45,9 +45,9 @@ func newInboxView(m *mainUI) *inboxView {
 
 func (v *inboxView) buildUI() {
 	v.status = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
-	v.startBtn = widget.NewButtonWithIcon(lang.L("Start the test inbox"), theme.MediaPlayIcon(), v.onStart)
+	v.startBtn = widget.NewButtonWithIcon(i18n.L("Start the test inbox"), theme.MediaPlayIcon(), v.onStart)
 	v.startBtn.Importance = widget.HighImportance
-	v.clearBtn = widget.NewButtonWithIcon(lang.L("Delete all messages"), theme.DeleteIcon(), v.onClear)
+	v.clearBtn = widget.NewButtonWithIcon(i18n.L("Delete all messages"), theme.DeleteIcon(), v.onClear)
 
 	v.list = widget.NewList(
 		func() int { return len(v.m.local.msgs) },
@@ -89,9 +89,9 @@ func (v *inboxView) buildUI() {
 	bold := fyne.TextStyle{Bold: true}
 	v.detail = container.NewVScroll(container.NewVBox(
 		v.subject, v.meta,
-		widget.NewLabelWithStyle(lang.L("Headers"), fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(i18n.L("Headers"), fyne.TextAlignLeading, bold),
 		container.NewHScroll(v.headers),
-		widget.NewLabelWithStyle(lang.L("Text"), fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(i18n.L("Text"), fyne.TextAlignLeading, bold),
 		v.text,
 	))
 	v.empty = wrapped("")
@@ -100,7 +100,7 @@ func (v *inboxView) buildUI() {
 	split := container.NewHSplit(v.list, container.NewStack(v.empty, v.detail))
 	split.Offset = 0.35
 	top := container.NewVBox(
-		heading(lang.L("Local test inbox")),
+		heading(i18n.L("Local test inbox")),
 		v.status.box,
 		container.NewHBox(v.startBtn, v.clearBtn),
 		widget.NewSeparator(),
@@ -121,7 +121,7 @@ func (v *inboxView) at(id int) (inbox.Message, bool) {
 
 func subjectOf(m inbox.Message) string {
 	if strings.TrimSpace(m.Subject) == "" {
-		return lang.L("(no subject)")
+		return i18n.L("(no subject)")
 	}
 	return m.Subject
 }
@@ -136,10 +136,10 @@ func (v *inboxView) show() {
 func (v *inboxView) refresh() {
 	srv := v.m.local.server()
 	if srv == nil {
-		v.status.set(theme.InfoIcon(), lang.L("The test inbox is not running. It starts by itself when you test a profile that uses the “Local test inbox” provider, or start it here."), widget.MediumImportance)
+		v.status.set(theme.InfoIcon(), i18n.L("The test inbox is not running. It starts by itself when you test a profile that uses the “Local test inbox” provider, or start it here."), widget.MediumImportance)
 		v.startBtn.Show()
 	} else {
-		v.status.set(theme.ConfirmIcon(), lang.L("Running on {{.Addr}} (STARTTLS, sign-in with a local profile's user name and password). Messages stay on this computer.", map[string]any{"Addr": srv.Addr()}), widget.MediumImportance)
+		v.status.set(theme.ConfirmIcon(), i18n.L("Running on {{.Addr}} (STARTTLS, sign-in with a local profile's user name and password). Messages stay on this computer.", map[string]any{"Addr": srv.Addr()}), widget.MediumImportance)
 		v.startBtn.Hide()
 	}
 	n := len(v.m.local.msgs)
@@ -160,22 +160,22 @@ func (v *inboxView) refresh() {
 		v.selected = 0
 		v.list.UnselectAll()
 		v.detail.Hide()
-		v.empty.SetText(lang.L("No messages yet. Send a test email with a local test inbox profile and it appears here."))
+		v.empty.SetText(i18n.L("No messages yet. Send a test email with a local test inbox profile and it appears here."))
 		v.empty.Show()
 	}
 }
 
 func (v *inboxView) showMessage(m inbox.Message) {
 	v.subject.SetText(subjectOf(m))
-	tls := lang.L("unencrypted")
+	tls := i18n.L("unencrypted")
 	if m.TLS {
-		tls = lang.L("encrypted (TLS)")
+		tls = i18n.L("encrypted (TLS)")
 	}
 	user := m.Username
 	if user == "" {
-		user = lang.L("nobody")
+		user = i18n.L("nobody")
 	}
-	v.meta.SetText(lang.L("From {{.From}} to {{.To}}, received {{.Time}}, {{.TLS}}, signed in as {{.User}}.", map[string]any{
+	v.meta.SetText(i18n.L("From {{.From}} to {{.To}}, received {{.Time}}, {{.TLS}}, signed in as {{.User}}.", map[string]any{
 		"From": m.From, "To": strings.Join(m.To, ", "), "Time": m.Received.Format("2006-01-02 15:04:05"),
 		"TLS": tls, "User": user,
 	}))
@@ -210,7 +210,7 @@ func (v *inboxView) onStart() {
 			v.refresh()
 		})
 		if err != nil {
-			v.m.showError(lang.L("The test inbox could not start"), err)
+			v.m.showError(i18n.L("The test inbox could not start"), err)
 		}
 	}()
 }

@@ -11,10 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"fyne.io/fyne/v2/lang"
-
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/inbox"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // localInboxDir is where the test inbox keeps its CA, inside the config dir.
@@ -25,7 +24,7 @@ var errInboxClosed error = inboxClosedError{}
 
 type inboxClosedError struct{}
 
-func (inboxClosedError) Error() string { return lang.L("The local test inbox has been stopped.") }
+func (inboxClosedError) Error() string { return i18n.L("The local test inbox has been stopped.") }
 
 // localInbox owns the built-in test server behind the "local" preset. It is
 // started the first time a local profile is tested (or from the inbox view)
@@ -164,7 +163,7 @@ func (l *localInbox) moved(name string, port int, ca string) {
 		err = l.m.store.Save(p)
 	}
 	if err != nil {
-		l.m.showError(lang.L("The profile could not be saved"), err)
+		l.m.showError(i18n.L("The profile could not be saved"), err)
 		return
 	}
 	l.m.profileMoved(p)

@@ -12,12 +12,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // signInPanel is the Account step's "Sign in with Google/Microsoft": the
@@ -113,14 +113,14 @@ func (s *accountStep) signInFirst() string {
 		return (&oauth.Error{Kind: oauth.ErrNoProvider}).Hint()
 	}
 	if s.oauth.running {
-		return lang.L("Waiting for you to finish signing in in your browser…")
+		return i18n.L("Waiting for you to finish signing in in your browser…")
 	}
-	return lang.L("Sign in first: press “Sign in with {{.Provider}}” above.", map[string]any{"Provider": name})
+	return i18n.L("Sign in first: press “Sign in with {{.Provider}}” above.", map[string]any{"Provider": name})
 }
 
 // signInLabel is the button text, "Sign in with Google".
 func signInLabel(name string) string {
-	return lang.L("Sign in with {{.Provider}}", map[string]any{"Provider": name})
+	return i18n.L("Sign in with {{.Provider}}", map[string]any{"Provider": name})
 }
 
 // authChoices are the sign-in methods to offer for the draft, preferred
@@ -145,9 +145,9 @@ func (s *accountStep) authChoices() []smtp.AuthMethod {
 // "Password".
 func passwordChoice(pr smtp.Preset) string {
 	if pr.Credential == smtp.CredAppPassword {
-		return lang.L("App password")
+		return i18n.L("App password")
 	}
-	return lang.L("Password")
+	return i18n.L("Password")
 }
 
 // view makes the widgets: the method choice (methodBox) and the sign-in
@@ -157,7 +157,7 @@ func (o *signInPanel) view() {
 	o.method.Horizontal = true
 	o.method.Required = true
 	o.methodBox = container.NewVBox(
-		widget.NewLabelWithStyle(lang.L("Sign-in method"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(i18n.L("Sign-in method"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		o.method)
 	o.methodBox.Hide()
 
@@ -165,8 +165,8 @@ func (o *signInPanel) view() {
 	o.button.Importance = widget.HighImportance
 
 	o.activity = widget.NewActivity()
-	o.waitText = wrapped(lang.L("Waiting for you to finish signing in in your browser…"))
-	o.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), o.onCancel)
+	o.waitText = wrapped(i18n.L("Waiting for you to finish signing in in your browser…"))
+	o.cancelBtn = widget.NewButtonWithIcon(i18n.L("Cancel"), theme.CancelIcon(), o.onCancel)
 	o.waiting = container.NewBorder(nil, nil, o.activity, o.cancelBtn, o.waitText)
 	o.waiting.Hide()
 
@@ -174,19 +174,19 @@ func (o *signInPanel) view() {
 	o.urlText = widget.NewLabel("")
 	o.urlText.Selectable = true
 	o.urlText.Wrapping = fyne.TextWrapBreak
-	o.openAgain = widget.NewButtonWithIcon(lang.L("Open again"), theme.ComputerIcon(), o.onOpenAgain)
+	o.openAgain = widget.NewButtonWithIcon(i18n.L("Open again"), theme.ComputerIcon(), o.onOpenAgain)
 	o.urlBox = container.NewVBox(o.urlNote, container.NewBorder(nil, nil, nil, o.openAgain, o.urlText))
 	o.urlBox.Hide()
 
 	o.signedIn = newNotice(theme.ConfirmIcon(), "", widget.SuccessImportance)
-	o.signOutBtn = widget.NewButtonWithIcon(lang.L("Sign out"), theme.LogoutIcon(), o.onSignOut)
+	o.signOutBtn = widget.NewButtonWithIcon(i18n.L("Sign out"), theme.LogoutIcon(), o.onSignOut)
 	o.signedIn.extra.Add(container.NewHBox(o.signOutBtn))
 	o.signedIn.box.Hide()
 
 	o.problem = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
 	o.console = widget.NewHyperlink("", nil)
 	o.console.Hide()
-	o.setupBtn = widget.NewButtonWithIcon(lang.L("Enter client ID…"), theme.SettingsIcon(), o.onSetup)
+	o.setupBtn = widget.NewButtonWithIcon(i18n.L("Enter client ID…"), theme.SettingsIcon(), o.onSetup)
 	o.setupBtn.Hide()
 	o.problem.extra.Add(container.NewHBox(o.setupBtn, o.console))
 	o.problem.box.Hide()
@@ -341,9 +341,9 @@ func (o *signInPanel) show() {
 	}
 	if o.running && o.url != "" {
 		if o.browserErr != nil {
-			o.urlNote.SetText(lang.L("The browser could not be opened. Open this address in your browser to sign in:"))
+			o.urlNote.SetText(i18n.L("The browser could not be opened. Open this address in your browser to sign in:"))
 		} else {
-			o.urlNote.SetText(lang.L("If no browser window opened, open this address to sign in:"))
+			o.urlNote.SetText(i18n.L("If no browser window opened, open this address to sign in:"))
 		}
 		o.urlText.SetText(o.url)
 		o.urlBox.Show()
@@ -352,9 +352,9 @@ func (o *signInPanel) show() {
 	}
 
 	if signedIn && !o.running {
-		msg := lang.L("Signed in with {{.Provider}}", map[string]any{"Provider": name})
+		msg := i18n.L("Signed in with {{.Provider}}", map[string]any{"Provider": name})
 		if o.status.Account != "" {
-			msg = lang.L("Signed in as {{.Account}}", map[string]any{"Account": o.status.Account})
+			msg = i18n.L("Signed in as {{.Account}}", map[string]any{"Account": o.status.Account})
 		}
 		o.signedIn.set(theme.ConfirmIcon(), msg, widget.SuccessImportance)
 		o.signedIn.box.Show()
@@ -545,7 +545,7 @@ func (o *signInPanel) onOpenAgain() {
 	}
 	if u, err := url.Parse(addr); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		if err := m.app.OpenURL(u); err != nil {
-			m.showError(lang.L("The browser could not be opened"), err)
+			m.showError(i18n.L("The browser could not be opened"), err)
 		}
 	}
 }
@@ -559,8 +559,8 @@ func (o *signInPanel) onSignOut() {
 	}
 	name := wz.origName
 	_, provider, _ := s.signInProvider()
-	o.confirm = dialog.NewConfirm(lang.L("Sign out?"),
-		lang.L("This profile can no longer send mail until you sign in with {{.Provider}} again.", map[string]any{"Provider": provider}),
+	o.confirm = dialog.NewConfirm(i18n.L("Sign out?"),
+		i18n.L("This profile can no longer send mail until you sign in with {{.Provider}} again.", map[string]any{"Provider": provider}),
 		func(ok bool) {
 			if !ok {
 				return
@@ -570,7 +570,7 @@ func (o *signInPanel) onSignOut() {
 				err := m.oauth.SignOut(name)
 				m.ui(func() {
 					if err != nil {
-						m.showError(lang.L("Signing out failed"), err)
+						m.showError(i18n.L("Signing out failed"), err)
 						return
 					}
 					if wz.origName == name {
@@ -581,7 +581,7 @@ func (o *signInPanel) onSignOut() {
 				})
 			}()
 		}, wz.m.win)
-	o.confirm.SetConfirmText(lang.L("Sign out"))
+	o.confirm.SetConfirmText(i18n.L("Sign out"))
 	o.confirm.Show()
 }
 
@@ -592,5 +592,5 @@ func (s *accountStep) signInNote() string {
 	if !ok {
 		return ""
 	}
-	return lang.L("Sign in with your {{.Provider}} account in your browser; SMTP Configurator never sees your password and keeps only the sign-in token, in your system keyring.", map[string]any{"Provider": name})
+	return i18n.L("Sign in with your {{.Provider}} account in your browser; SMTP Configurator never sees your password and keeps only the sign-in token, in your system keyring.", map[string]any{"Provider": name})
 }

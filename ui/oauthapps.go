@@ -11,12 +11,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // The Settings' "Sign-in apps (OAuth2)" section: per provider, the client
@@ -145,10 +145,10 @@ func newOAuthApps(m *mainUI, prev *settingsView, state *appsState) *oauthApps {
 			}
 		}
 	}
-	intro := wrapped(lang.L("Signing in with Google or Microsoft needs a client ID that you, or whoever made this copy, registered with the provider. It is kept in oauth.json in the configuration folder, never a password or a token."))
+	intro := wrapped(i18n.L("Signing in with Google or Microsoft needs a client ID that you, or whoever made this copy, registered with the provider. It is kept in oauth.json in the configuration folder, never a password or a token."))
 	intro.SizeName = theme.SizeNameCaptionText
 	a.box = container.NewVBox(
-		widget.NewLabelWithStyle(lang.L("Sign-in apps (OAuth2)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(i18n.L("Sign-in apps (OAuth2)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		intro,
 		a.accordion,
 	)
@@ -179,17 +179,17 @@ func (a *oauthApps) newForm(id oauth.ProviderID) *oauthAppForm {
 		e.SetPlaceHolder("00000000-0000-0000-0000-000000000000")
 		f.clientID = newAppField(envName(id, "CLIENT_ID"), oauth.MicrosoftClientID, e, e)
 	}
-	addRow(lang.L("Client ID"), f.clientID, "")
+	addRow(i18n.L("Client ID"), f.clientID, "")
 	if id == oauth.Google {
 		se := widget.NewPasswordEntry()
 		f.secret = newAppField(envName(id, "CLIENT_SECRET"), oauth.GoogleClientSecret, se, se)
-		addRow(lang.L("Client secret"), f.secret, lang.L("Google gives desktop apps a client secret too. It is not confidential, but it is hidden here like a password."))
+		addRow(i18n.L("Client secret"), f.secret, i18n.L("Google gives desktop apps a client secret too. It is not confidential, but it is hidden here like a password."))
 	}
 	if id == oauth.Microsoft {
 		sel := widget.NewSelectEntry(oauth.TenantWords)
 		sel.SetPlaceHolder(strings.TrimSpace(oauth.MicrosoftTenant))
 		f.tenant = newAppField(envName(id, "TENANT"), "", &sel.Entry, sel)
-		addRow(lang.L("Tenant"), f.tenant, lang.L("common: personal and work or school accounts; consumers: personal accounts only; organizations: work or school accounts only; or your organization's tenant ID or domain."))
+		addRow(i18n.L("Tenant"), f.tenant, i18n.L("common: personal and work or school accounts; consumers: personal accounts only; organizations: work or school accounts only; or your organization's tenant ID or domain."))
 	}
 	for _, fld := range f.fields() {
 		fld.entry.Disable()
@@ -203,9 +203,9 @@ func (a *oauthApps) newForm(id oauth.ProviderID) *oauthAppForm {
 
 	f.msg = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
 	f.msg.box.Hide()
-	f.save = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), f.onSave)
+	f.save = widget.NewButtonWithIcon(i18n.L("Save"), theme.DocumentSaveIcon(), f.onSave)
 	f.save.Importance = widget.HighImportance
-	f.remove = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), f.onRemove)
+	f.remove = widget.NewButtonWithIcon(i18n.L("Remove"), theme.DeleteIcon(), f.onRemove)
 	f.save.Disable()
 	f.remove.Disable()
 
@@ -215,7 +215,7 @@ func (a *oauthApps) newForm(id oauth.ProviderID) *oauthAppForm {
 	if u := consoleURL(id); u != nil {
 		helpBox.Add(widget.NewHyperlink(u.Host, u))
 	}
-	f.help = widget.NewAccordion(widget.NewAccordionItem(lang.L("How to register…"), helpBox))
+	f.help = widget.NewAccordion(widget.NewAccordionItem(i18n.L("How to register…"), helpBox))
 
 	f.item = widget.NewAccordionItem(f.title(""), container.NewVBox(
 		container.New(layout.NewFormLayout(), rows...),
@@ -241,13 +241,13 @@ func (f *oauthAppForm) title(source string) string {
 	d := map[string]any{"Provider": f.name}
 	switch source {
 	case "env":
-		return lang.L("{{.Provider}}: set by an environment variable", d)
+		return i18n.L("{{.Provider}}: set by an environment variable", d)
 	case "file":
-		return lang.L("{{.Provider}}: set up", d)
+		return i18n.L("{{.Provider}}: set up", d)
 	case "built-in":
-		return lang.L("{{.Provider}}: built in", d)
+		return i18n.L("{{.Provider}}: built in", d)
 	case "none":
-		return lang.L("{{.Provider}}: not set up", d)
+		return i18n.L("{{.Provider}}: not set up", d)
 	}
 	return f.name
 }
@@ -276,7 +276,7 @@ func (a *oauthApps) load() {
 // whether it can be changed here.
 func (f *oauthAppForm) fill(s oauth.Settings, err error, env map[string]string) {
 	if err != nil {
-		f.setMsg(theme.ErrorIcon(), lang.L("The sign-in settings could not be read:")+"\n"+f.problem(err), widget.DangerImportance)
+		f.setMsg(theme.ErrorIcon(), i18n.L("The sign-in settings could not be read:")+"\n"+f.problem(err), widget.DangerImportance)
 	} else {
 		f.file = *s.For(f.id)
 	}
@@ -295,13 +295,13 @@ func (f *oauthAppForm) fill(s oauth.Settings, err error, env map[string]string) 
 		case fld.envValue != "":
 			fld.entry.SetText(fld.envValue)
 			fld.entry.Disable()
-			fld.note.SetText(lang.L("Set by the environment variable {{.Variable}}, which wins over this setting. To change it here, unset the variable and restart SMTP Configurator.", map[string]any{"Variable": fld.env}))
+			fld.note.SetText(i18n.L("Set by the environment variable {{.Variable}}, which wins over this setting. To change it here, unset the variable and restart SMTP Configurator.", map[string]any{"Variable": fld.env}))
 			fld.note.Show()
 		default:
 			fld.entry.SetText(fileVal[fld])
 			fld.entry.Enable()
 			if fileVal[fld] == "" && fld.builtIn != "" {
-				fld.note.SetText(lang.L("Built into this copy by its distributor. What you enter here replaces it."))
+				fld.note.SetText(i18n.L("Built into this copy by its distributor. What you enter here replaces it."))
 				fld.note.Show()
 				if fld == f.clientID {
 					fld.entry.SetPlaceHolder(fld.builtIn)
@@ -388,7 +388,7 @@ func (f *oauthAppForm) validate() (appValues, error) {
 	if f.clientID.editable() {
 		v.clientID = f.clientID.value()
 		if v.clientID == "" {
-			return v, errors.New(lang.L("Enter the client ID that {{.Provider}} gave you.", map[string]any{"Provider": f.name}))
+			return v, errors.New(i18n.L("Enter the client ID that {{.Provider}} gave you.", map[string]any{"Provider": f.name}))
 		}
 		if err := oauth.ValidateClientID(v.clientID); err != nil {
 			return v, err
@@ -432,7 +432,7 @@ func (f *oauthAppForm) onSave() {
 			ps.Tenant = v.tenant
 		}
 	}, func() string {
-		return lang.L("Saved in {{.Path}}.", map[string]any{"Path": filepath.Join(f.apps.dir, oauth.SettingsFile)})
+		return i18n.L("Saved in {{.Path}}.", map[string]any{"Path": filepath.Join(f.apps.dir, oauth.SettingsFile)})
 	})
 }
 
@@ -443,23 +443,23 @@ func (f *oauthAppForm) onRemove() {
 		return
 	}
 	d := map[string]any{"Provider": f.name, "Path": filepath.Join(f.apps.dir, oauth.SettingsFile)}
-	body := lang.L("The client ID saved for {{.Provider}} is removed from {{.Path}}.", d) + " "
+	body := i18n.L("The client ID saved for {{.Provider}} is removed from {{.Path}}.", d) + " "
 	if f.clientID.envValue != "" || f.clientID.builtIn != "" {
-		body += lang.L("The one built into this copy, or set in the environment, is used again.")
+		body += i18n.L("The one built into this copy, or set in the environment, is used again.")
 	} else {
-		body += lang.L("Until you enter one again, profiles cannot sign in with {{.Provider}} or send mail with that sign-in.", d)
+		body += i18n.L("Until you enter one again, profiles cannot sign in with {{.Provider}} or send mail with that sign-in.", d)
 	}
-	f.confirm = dialog.NewConfirm(lang.L("Remove the {{.Provider}} client ID?", d), body, func(ok bool) {
+	f.confirm = dialog.NewConfirm(i18n.L("Remove the {{.Provider}} client ID?", d), body, func(ok bool) {
 		if !ok {
 			return
 		}
 		f.write(func(ps *oauth.ProviderSettings) {
 			ps.ClientID, ps.ClientSecret, ps.Tenant = "", "", ""
 		}, func() string {
-			return lang.L("Removed the {{.Provider}} client ID.", map[string]any{"Provider": f.name})
+			return i18n.L("Removed the {{.Provider}} client ID.", map[string]any{"Provider": f.name})
 		})
 	}, f.apps.m.win)
-	f.confirm.SetConfirmText(lang.L("Remove"))
+	f.confirm.SetConfirmText(i18n.L("Remove"))
 	f.confirm.Show()
 }
 
@@ -523,12 +523,12 @@ func (f *oauthAppForm) write(change func(*oauth.ProviderSettings), done func() s
 				}
 				msg := err.Error()
 				if errors.Is(err, errNotKept) {
-					msg = lang.L("The settings file did not keep what was written.")
+					msg = i18n.L("The settings file did not keep what was written.")
 				} else if target != nil {
 					msg = target.problem(err)
 				}
 				if target != nil {
-					target.setMsg(theme.ErrorIcon(), lang.L("Nothing was saved:")+"\n"+msg, widget.DangerImportance)
+					target.setMsg(theme.ErrorIcon(), i18n.L("Nothing was saved:")+"\n"+msg, widget.DangerImportance)
 				}
 				return
 			}

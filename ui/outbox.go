@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/lang"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // How often the window reloads the outbox by itself (for the "in 4 min"
@@ -239,12 +239,12 @@ func (b *outbox) notify(ev queue.Event) {
 	vars := map[string]any{"Subject": subjectOrNone(ev.Subject), "To": strings.Join(ev.To, ", ")}
 	var n *fyne.Notification
 	if ev.Kind == queue.EventSent {
-		n = fyne.NewNotification(lang.L("Message delivered"),
-			lang.L("“{{.Subject}}” to {{.To}} was sent from the outbox.", vars))
+		n = fyne.NewNotification(i18n.L("Message delivered"),
+			i18n.L("“{{.Subject}}” to {{.To}} was sent from the outbox.", vars))
 	} else {
 		vars["Error"] = ev.Error
-		n = fyne.NewNotification(lang.L("Message not delivered"),
-			lang.L("“{{.Subject}}” to {{.To}} failed for good: {{.Error}}", vars))
+		n = fyne.NewNotification(i18n.L("Message not delivered"),
+			i18n.L("“{{.Subject}}” to {{.To}} failed for good: {{.Error}}", vars))
 	}
 	b.notified = append(b.notified, n)
 	b.m.app.SendNotification(n)
@@ -331,7 +331,7 @@ func networkState() string {
 // subjectOrNone is the subject, or "(no subject)".
 func subjectOrNone(s string) string {
 	if strings.TrimSpace(s) == "" {
-		return lang.L("(no subject)")
+		return i18n.L("(no subject)")
 	}
 	return s
 }

@@ -12,12 +12,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // outboxView shows the outbox: the messages waiting to be sent again, and
@@ -65,7 +65,7 @@ func (v *outboxView) buildUI() {
 	v.status = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
 	v.status.box.Hide()
 	v.summary = widget.NewLabel("")
-	v.retryAll = widget.NewButtonWithIcon(lang.L("Retry all"), theme.ViewRefreshIcon(), v.onRetryAll)
+	v.retryAll = widget.NewButtonWithIcon(i18n.L("Retry all"), theme.ViewRefreshIcon(), v.onRetryAll)
 
 	v.list = widget.NewList(
 		func() int { return len(v.b.entries) },
@@ -110,9 +110,9 @@ func (v *outboxView) buildUI() {
 	v.stateText = wrapped("")
 	v.stateText.TextStyle = fyne.TextStyle{Bold: true}
 	v.meta = wrapped("")
-	v.retryBtn = widget.NewButtonWithIcon(lang.L("Retry now"), theme.MailSendIcon(), v.onRetry)
+	v.retryBtn = widget.NewButtonWithIcon(i18n.L("Retry now"), theme.MailSendIcon(), v.onRetry)
 	v.retryBtn.Importance = widget.HighImportance
-	v.deleteBtn = widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), v.onDelete)
+	v.deleteBtn = widget.NewButtonWithIcon(i18n.L("Delete"), theme.DeleteIcon(), v.onDelete)
 	bold := fyne.TextStyle{Bold: true}
 	v.hint = wrapped("")
 	v.where = wrapped("")
@@ -120,16 +120,16 @@ func (v *outboxView) buildUI() {
 	v.reply.TextStyle = fyne.TextStyle{Monospace: true}
 	v.reply.Selectable = true
 	v.errorBox = container.NewVBox(
-		widget.NewLabelWithStyle(lang.L("Last error"), fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(i18n.L("Last error"), fyne.TextAlignLeading, bold),
 		v.hint, v.where, v.reply,
 	)
 	v.transcript = widget.NewLabel("")
 	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
 	v.transcript.Selectable = true
-	v.copyBtn = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), v.onCopy)
+	v.copyBtn = widget.NewButtonWithIcon(i18n.L("Copy"), theme.ContentCopyIcon(), v.onCopy)
 	v.trBox = container.NewVBox(
 		container.NewBorder(nil, nil,
-			widget.NewLabelWithStyle(lang.L("Transcript of the last attempt (passwords hidden)"), fyne.TextAlignLeading, bold),
+			widget.NewLabelWithStyle(i18n.L("Transcript of the last attempt (passwords hidden)"), fyne.TextAlignLeading, bold),
 			v.copyBtn),
 		container.NewHScroll(v.transcript),
 	)
@@ -147,10 +147,10 @@ func (v *outboxView) buildUI() {
 
 	split := container.NewHSplit(v.list, container.NewPadded(container.NewStack(v.empty, v.detail)))
 	split.Offset = 0.45
-	intro := wrapped(lang.L("Messages that could not be sent for a temporary reason wait here and go out by themselves while this window is open. Sent messages stay listed so you can see that they went out."))
+	intro := wrapped(i18n.L("Messages that could not be sent for a temporary reason wait here and go out by themselves while this window is open. Sent messages stay listed so you can see that they went out."))
 	intro.SizeName = theme.SizeNameCaptionText
 	top := container.NewVBox(
-		heading(lang.L("Outbox")),
+		heading(i18n.L("Outbox")),
 		intro,
 		v.status.box,
 		container.NewBorder(nil, nil, nil, v.retryAll, v.summary),
@@ -218,9 +218,9 @@ func (v *outboxView) fillRow(e queue.Entry, row *fyne.Container) {
 // attemptsText is "No attempt yet", "1 attempt", "3 attempts".
 func attemptsText(n int) string {
 	if n == 0 {
-		return lang.L("No attempt yet")
+		return i18n.L("No attempt yet")
 	}
-	return lang.N("{{.Count}} attempts", n, map[string]any{"Count": n})
+	return i18n.N("{{.Count}} attempts", n, map[string]any{"Count": n})
 }
 
 // nextWords says when an entry is tried next: "in 4 min", "now", or what
@@ -228,15 +228,15 @@ func attemptsText(n int) string {
 func nextWords(e queue.Entry, now time.Time) string {
 	switch e.State {
 	case queue.Sending:
-		return lang.L("sending now")
+		return i18n.L("sending now")
 	case queue.Sent:
-		return lang.L("sent {{.Time}}", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
+		return i18n.L("sent {{.Time}}", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
 	case queue.Failed:
-		return lang.L("not retried")
+		return i18n.L("not retried")
 	}
 	d := e.NextAttempt.Sub(now)
 	if d < time.Second {
-		return lang.L("now")
+		return i18n.L("now")
 	}
 	return inWords(d)
 }
@@ -245,14 +245,14 @@ func nextWords(e queue.Entry, now time.Time) string {
 func inWords(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return lang.L("in {{.Count}} s", map[string]any{"Count": int(math.Ceil(d.Seconds()))})
+		return i18n.L("in {{.Count}} s", map[string]any{"Count": int(math.Ceil(d.Seconds()))})
 	case d < time.Hour:
-		return lang.L("in {{.Count}} min", map[string]any{"Count": int(math.Round(d.Minutes()))})
+		return i18n.L("in {{.Count}} min", map[string]any{"Count": int(math.Round(d.Minutes()))})
 	case d < 48*time.Hour:
-		return lang.L("in {{.Count}} h", map[string]any{"Count": int(math.Round(d.Hours()))})
+		return i18n.L("in {{.Count}} h", map[string]any{"Count": int(math.Round(d.Hours()))})
 	}
 	days := int(math.Round(d.Hours() / 24))
-	return lang.N("in {{.Count}} days", days, map[string]any{"Count": days})
+	return i18n.N("in {{.Count}} days", days, map[string]any{"Count": days})
 }
 
 // refresh redraws the view from the last read of the outbox (UI thread).
@@ -260,16 +260,16 @@ func (v *outboxView) refresh() {
 	b := v.b
 	switch {
 	case b.openErr != nil:
-		v.status.set(theme.ErrorIcon(), lang.L("The outbox cannot be opened, so messages that fail for a temporary reason are not kept for a later try. The rest of the app works.")+"\n"+problemText(b.openErr), widget.DangerImportance)
+		v.status.set(theme.ErrorIcon(), i18n.L("The outbox cannot be opened, so messages that fail for a temporary reason are not kept for a later try. The rest of the app works.")+"\n"+problemText(b.openErr), widget.DangerImportance)
 		v.status.box.Show()
 	case b.settingsErr != nil:
-		v.status.set(theme.WarningIcon(), lang.L("The outbox settings file is invalid; the default settings are used.")+"\n"+problemText(b.settingsErr), widget.WarningImportance)
+		v.status.set(theme.WarningIcon(), i18n.L("The outbox settings file is invalid; the default settings are used.")+"\n"+problemText(b.settingsErr), widget.WarningImportance)
 		v.status.box.Show()
 	default:
 		v.status.box.Hide()
 	}
 	c := b.counts
-	v.summary.SetText(lang.L("{{.Waiting}} waiting · {{.Sent}} sent · {{.Failed}} failed", map[string]any{
+	v.summary.SetText(i18n.L("{{.Waiting}} waiting · {{.Sent}} sent · {{.Failed}} failed", map[string]any{
 		"Waiting": c.Waiting(), "Sent": c.Sent, "Failed": c.Failed}))
 	if b.available() && c.Deferred+c.Failed+c.Queued > 0 {
 		v.retryAll.Enable()
@@ -307,9 +307,9 @@ func (v *outboxView) refresh() {
 		v.list.UnselectAll()
 		v.detail.Hide()
 		if !b.available() {
-			v.empty.SetText(lang.L("The outbox is not available."))
+			v.empty.SetText(i18n.L("The outbox is not available."))
 		} else {
-			v.empty.SetText(lang.L("The outbox is empty. When a message cannot be sent for a temporary reason, such as the server asking to try again later, it waits here and is sent again by itself."))
+			v.empty.SetText(i18n.L("The outbox is empty. When a message cannot be sent for a temporary reason, such as the server asking to try again later, it waits here and is sent again by itself."))
 		}
 		v.empty.Show()
 	}
@@ -326,7 +326,7 @@ func problemText(err error) string {
 
 // loadFailed says that the outbox could not be read (UI thread).
 func (v *outboxView) loadFailed(err error) {
-	v.status.set(theme.ErrorIcon(), lang.L("The outbox could not be read.")+"\n"+problemText(err), widget.DangerImportance)
+	v.status.set(theme.ErrorIcon(), i18n.L("The outbox could not be read.")+"\n"+problemText(err), widget.DangerImportance)
 	v.status.box.Show()
 }
 
@@ -337,7 +337,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 	v.stateIcon.SetResource(outboxStateIcon(e.State))
 	v.stateText.Importance = outboxStateImportance(e.State)
 	v.stateText.SetText(stateSentence(e, now))
-	v.meta.SetText(lang.L("To {{.To}}, from {{.From}}, through the profile “{{.Profile}}”. In the outbox since {{.Time}}; {{.Attempts}}.", map[string]any{
+	v.meta.SetText(i18n.L("To {{.To}}, from {{.From}}, through the profile “{{.Profile}}”. In the outbox since {{.Time}}; {{.Attempts}}.", map[string]any{
 		"To": strings.Join(e.To, ", "), "From": e.From, "Profile": e.Profile,
 		"Time": smtp.ClockTime(e.Created, now), "Attempts": strings.ToLower(attemptsText(e.Attempts)),
 	}))
@@ -358,7 +358,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 		} else {
 			v.hint.Show()
 		}
-		where := lang.L("Stage: {{.Stage}}", map[string]any{"Stage": smtp.StageName(e.LastStage, smtp.Title)})
+		where := i18n.L("Stage: {{.Stage}}", map[string]any{"Stage": smtp.StageName(e.LastStage, smtp.Title)})
 		if e.LastStage == "" {
 			where = ""
 		}
@@ -370,7 +370,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 			if where != "" {
 				where += " · "
 			}
-			where += lang.L("Code: {{.Code}}", map[string]any{"Code": code})
+			where += i18n.L("Code: {{.Code}}", map[string]any{"Code": code})
 		}
 		v.where.SetText(where)
 		if where == "" {
@@ -399,20 +399,20 @@ func stateSentence(e queue.Entry, now time.Time) string {
 	switch e.State {
 	case queue.Queued, queue.Deferred:
 		if !e.NextAttempt.After(now) {
-			return lang.L("{{.State}}: it is tried again now.", map[string]any{"State": e.State.Name()})
+			return i18n.L("{{.State}}: it is tried again now.", map[string]any{"State": e.State.Name()})
 		}
-		return lang.L("{{.State}}: it is tried again {{.When}} (at {{.Time}}).", map[string]any{
+		return i18n.L("{{.State}}: it is tried again {{.When}} (at {{.Time}}).", map[string]any{
 			"State": e.State.Name(), "When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
 	case queue.Sending:
-		return lang.L("Sending: it is being sent right now.")
+		return i18n.L("Sending: it is being sent right now.")
 	case queue.Sent:
-		s := lang.L("Sent: delivered at {{.Time}}.", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
+		s := i18n.L("Sent: delivered at {{.Time}}.", map[string]any{"Time": smtp.ClockTime(e.SentAt, now)})
 		if e.Reply != "" {
-			s += " " + lang.L("Server reply: {{.Reply}}", map[string]any{"Reply": e.Reply})
+			s += " " + i18n.L("Server reply: {{.Reply}}", map[string]any{"Reply": e.Reply})
 		}
 		return s
 	case queue.Failed:
-		return lang.L("Failed: it will not be tried again unless you retry it.")
+		return i18n.L("Failed: it will not be tried again unless you retry it.")
 	}
 	return e.State.Name()
 }
@@ -437,7 +437,7 @@ func (v *outboxView) onRetry() {
 	v.retryBtn.Disable()
 	v.b.background(func() {
 		if err := v.b.retry(e.ID); err != nil {
-			v.m.showError(lang.L("The message could not be retried"), plainOutboxError(err))
+			v.m.showError(i18n.L("The message could not be retried"), plainOutboxError(err))
 		}
 	})
 }
@@ -450,7 +450,7 @@ func (v *outboxView) onRetryAll() {
 	v.retryAll.Disable()
 	v.b.background(func() {
 		if _, err := v.b.retryAll(); err != nil {
-			v.m.showError(lang.L("The messages could not be retried"), plainOutboxError(err))
+			v.m.showError(i18n.L("The messages could not be retried"), plainOutboxError(err))
 		}
 	})
 }
@@ -461,23 +461,23 @@ func (v *outboxView) onDelete() {
 	if !ok || !v.b.available() {
 		return
 	}
-	text := lang.L("Delete the message “{{.Subject}}” to {{.To}} from the outbox? It will not be sent.", map[string]any{
+	text := i18n.L("Delete the message “{{.Subject}}” to {{.To}} from the outbox? It will not be sent.", map[string]any{
 		"Subject": subjectOrNone(e.Subject), "To": strings.Join(e.To, ", ")})
 	if e.State == queue.Sent {
-		text = lang.L("Remove the sent message “{{.Subject}}” to {{.To}} from the list?", map[string]any{
+		text = i18n.L("Remove the sent message “{{.Subject}}” to {{.To}} from the list?", map[string]any{
 			"Subject": subjectOrNone(e.Subject), "To": strings.Join(e.To, ", ")})
 	}
-	v.confirmDlg = dialog.NewConfirm(lang.L("Delete message?"), text, func(ok bool) {
+	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete message?"), text, func(ok bool) {
 		if !ok {
 			return
 		}
 		v.b.background(func() {
 			if err := v.b.remove(e.ID); err != nil {
-				v.m.showError(lang.L("The message could not be deleted"), plainOutboxError(err))
+				v.m.showError(i18n.L("The message could not be deleted"), plainOutboxError(err))
 			}
 		})
 	}, v.m.win)
-	v.confirmDlg.SetConfirmText(lang.L("Delete"))
+	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
 	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
 	v.confirmDlg.Show()
 }
@@ -491,11 +491,11 @@ func (v *outboxView) onCopy() {
 func plainOutboxError(err error) error {
 	switch {
 	case errors.Is(err, queue.ErrBusy):
-		return errors.New(lang.L("The message is being sent right now. Wait until the attempt is over, then try again."))
+		return errors.New(i18n.L("The message is being sent right now. Wait until the attempt is over, then try again."))
 	case errors.Is(err, queue.ErrNotFound):
-		return errors.New(lang.L("The message is no longer in the outbox."))
+		return errors.New(i18n.L("The message is no longer in the outbox."))
 	case errors.Is(err, queue.ErrAlreadySent):
-		return errors.New(lang.L("The message was already delivered."))
+		return errors.New(i18n.L("The message was already delivered."))
 	}
 	return err
 }

@@ -10,11 +10,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // profileItem is one row of the profile list: a saved profile, or the new
@@ -77,7 +77,7 @@ func (v *profilesView) buildUI() {
 			name, sub := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
 			if it.draft {
 				name.SetText(draftTitle(it.profile))
-				sub.SetText(lang.L("Not saved yet"))
+				sub.SetText(i18n.L("Not saved yet"))
 				return
 			}
 			name.SetText(it.profile.Name)
@@ -86,17 +86,17 @@ func (v *profilesView) buildUI() {
 	)
 	v.list.OnSelected = v.onSelected
 
-	v.newBtn = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), v.onNew)
-	v.dupBtn = widget.NewButtonWithIcon(lang.L("Duplicate"), theme.ContentCopyIcon(), v.onDuplicate)
-	v.renameBtn = widget.NewButtonWithIcon(lang.L("Rename"), theme.DocumentCreateIcon(), v.onRename)
-	v.deleteBtn = widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), v.onDelete)
-	v.inboxBtn = widget.NewButtonWithIcon(lang.L("Test inbox"), theme.MailComposeIcon(), v.onInbox)
+	v.newBtn = widget.NewButtonWithIcon(i18n.L("New"), theme.ContentAddIcon(), v.onNew)
+	v.dupBtn = widget.NewButtonWithIcon(i18n.L("Duplicate"), theme.ContentCopyIcon(), v.onDuplicate)
+	v.renameBtn = widget.NewButtonWithIcon(i18n.L("Rename"), theme.DocumentCreateIcon(), v.onRename)
+	v.deleteBtn = widget.NewButtonWithIcon(i18n.L("Delete"), theme.DeleteIcon(), v.onDelete)
+	v.inboxBtn = widget.NewButtonWithIcon(i18n.L("Test inbox"), theme.MailComposeIcon(), v.onInbox)
 	v.inboxBtn.Alignment = widget.ButtonAlignLeading
-	v.outboxBtn = widget.NewButtonWithIcon(lang.L("Outbox"), theme.UploadIcon(), v.onOutbox)
+	v.outboxBtn = widget.NewButtonWithIcon(i18n.L("Outbox"), theme.UploadIcon(), v.onOutbox)
 	v.outboxBtn.Alignment = widget.ButtonAlignLeading
 
 	top := container.NewVBox(
-		heading(lang.L("Profiles")),
+		heading(i18n.L("Profiles")),
 		container.NewGridWithColumns(2, v.newBtn, v.dupBtn, v.renameBtn, v.deleteBtn),
 		widget.NewSeparator(),
 	)
@@ -110,7 +110,7 @@ func draftTitle(p smtp.Profile) string {
 	if p.Name != "" {
 		return p.Name
 	}
-	return lang.L("New profile")
+	return i18n.L("New profile")
 }
 
 // load reads the profiles file and opens the profile named last (the one
@@ -143,7 +143,7 @@ func (v *profilesView) reload() {
 	}
 	profiles, err := v.m.store.List()
 	if err != nil {
-		v.m.showError(lang.L("The profiles file cannot be read"), err)
+		v.m.showError(i18n.L("The profiles file cannot be read"), err)
 	}
 	v.items = v.items[:0]
 	if draft != nil {
@@ -222,9 +222,9 @@ func (v *profilesView) updateButtons() {
 func (v *profilesView) updateInboxButton() {
 	n := v.m.local.count()
 	if n > 0 {
-		v.inboxBtn.SetText(lang.L("Test inbox ({{.Count}})", map[string]any{"Count": n}))
+		v.inboxBtn.SetText(i18n.L("Test inbox ({{.Count}})", map[string]any{"Count": n}))
 	} else {
-		v.inboxBtn.SetText(lang.L("Test inbox"))
+		v.inboxBtn.SetText(i18n.L("Test inbox"))
 	}
 	if v.m.inboxShown() {
 		v.inboxBtn.Importance = widget.HighImportance
@@ -243,13 +243,13 @@ func (v *profilesView) updateOutboxButton() {
 	switch {
 	case !v.m.outbox.available():
 		v.outboxBtn.SetIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
-		v.outboxBtn.SetText(lang.L("Outbox"))
+		v.outboxBtn.SetText(i18n.L("Outbox"))
 	case n > 0:
 		v.outboxBtn.SetIcon(theme.UploadIcon())
-		v.outboxBtn.SetText(lang.L("Outbox ({{.Count}})", map[string]any{"Count": n}))
+		v.outboxBtn.SetText(i18n.L("Outbox ({{.Count}})", map[string]any{"Count": n}))
 	default:
 		v.outboxBtn.SetIcon(theme.UploadIcon())
-		v.outboxBtn.SetText(lang.L("Outbox"))
+		v.outboxBtn.SetText(i18n.L("Outbox"))
 	}
 	if v.m.outboxShown() {
 		v.outboxBtn.Importance = widget.HighImportance
@@ -283,8 +283,8 @@ func (v *profilesView) confirmDiscard(then func(bool)) {
 		then(true)
 		return
 	}
-	v.confirmDlg = dialog.NewConfirm(lang.L("Discard changes?"),
-		lang.L("The changes to “{{.Name}}” have not been saved. Discard them?", map[string]any{"Name": title}),
+	v.confirmDlg = dialog.NewConfirm(i18n.L("Discard changes?"),
+		i18n.L("The changes to “{{.Name}}” have not been saved. Discard them?", map[string]any{"Name": title}),
 		func(ok bool) {
 			if ok {
 				v.m.changesDiscarded()
@@ -294,8 +294,8 @@ func (v *profilesView) confirmDiscard(then func(bool)) {
 			}
 			then(ok)
 		}, v.m.win)
-	v.confirmDlg.SetConfirmText(lang.L("Discard"))
-	v.confirmDlg.SetDismissText(lang.L("Keep editing"))
+	v.confirmDlg.SetConfirmText(i18n.L("Discard"))
+	v.confirmDlg.SetDismissText(i18n.L("Keep editing"))
 	v.confirmDlg.Show()
 }
 
@@ -414,9 +414,9 @@ func (v *profilesView) onDuplicate() {
 	}
 	src := it.profile
 	cp := src
-	cp.Name = v.uniqueName(lang.L("{{.Name}} copy", map[string]any{"Name": src.Name}))
+	cp.Name = v.uniqueName(i18n.L("{{.Name}} copy", map[string]any{"Name": src.Name}))
 	if err := v.m.store.Save(cp); err != nil {
-		v.m.showError(lang.L("The profile could not be duplicated"), err)
+		v.m.showError(i18n.L("The profile could not be duplicated"), err)
 		return
 	}
 	v.reload()
@@ -430,7 +430,7 @@ func (v *profilesView) onDuplicate() {
 			err = v.m.secrets.Set(cp.Name, secret)
 		}
 		if err != nil {
-			v.m.showError(lang.L("The password was not copied to “{{.Name}}”", map[string]any{"Name": cp.Name}), err)
+			v.m.showError(i18n.L("The password was not copied to “{{.Name}}”", map[string]any{"Name": cp.Name}), err)
 		}
 	}()
 }
@@ -450,12 +450,12 @@ func (v *profilesView) onRename() {
 			return errors.New(humanError(err))
 		}
 		if v.nameTaken(s, old) {
-			return errors.New(lang.L("Another profile already has this name."))
+			return errors.New(i18n.L("Another profile already has this name."))
 		}
 		return nil
 	}
-	item := widget.NewFormItem(lang.L("New name"), v.renameEntry)
-	v.renameDlg = dialog.NewForm(lang.L("Rename profile"), lang.L("Rename"), lang.L("Cancel"),
+	item := widget.NewFormItem(i18n.L("New name"), v.renameEntry)
+	v.renameDlg = dialog.NewForm(i18n.L("Rename profile"), i18n.L("Rename"), i18n.L("Cancel"),
 		[]*widget.FormItem{item}, func(ok bool) {
 			if ok {
 				v.rename(old, v.renameEntry.Text)
@@ -471,14 +471,14 @@ func (v *profilesView) rename(old, name string) {
 		return
 	}
 	if err := v.m.store.Rename(old, name); err != nil {
-		v.m.showError(lang.L("The profile could not be renamed"), err)
+		v.m.showError(i18n.L("The profile could not be renamed"), err)
 		return
 	}
 	v.reload()
 	v.open(v.indexOf(name))
 	go func() {
 		if err := v.m.secrets.Rename(old, name); err != nil {
-			v.m.showError(lang.L("The password could not be moved to the new name"), err)
+			v.m.showError(i18n.L("The password could not be moved to the new name"), err)
 		}
 	}()
 }
@@ -497,21 +497,21 @@ func (v *profilesView) onDelete() {
 		return
 	}
 	name := it.profile.Name
-	v.confirmDlg = dialog.NewConfirm(lang.L("Delete profile?"),
-		lang.L("Delete “{{.Name}}” and its saved password? This cannot be undone.", map[string]any{"Name": name}),
+	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete profile?"),
+		i18n.L("Delete “{{.Name}}” and its saved password? This cannot be undone.", map[string]any{"Name": name}),
 		func(ok bool) {
 			if ok {
 				v.delete(name)
 			}
 		}, v.m.win)
-	v.confirmDlg.SetConfirmText(lang.L("Delete"))
+	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
 	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
 	v.confirmDlg.Show()
 }
 
 func (v *profilesView) delete(name string) {
 	if err := v.m.store.Delete(name); err != nil {
-		v.m.showError(lang.L("The profile could not be deleted"), err)
+		v.m.showError(i18n.L("The profile could not be deleted"), err)
 		return
 	}
 	v.m.changesDiscarded()
@@ -520,7 +520,7 @@ func (v *profilesView) delete(name string) {
 	v.afterRemoval()
 	go func() {
 		if err := v.m.secrets.Delete(name); err != nil {
-			v.m.showError(lang.L("The profile was deleted, but its password could not be removed from the keyring"), err)
+			v.m.showError(i18n.L("The profile was deleted, but its password could not be removed from the keyring"), err)
 		}
 	}()
 }

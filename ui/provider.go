@@ -10,12 +10,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // providerStep is the first page: the email address, then the provider
@@ -69,7 +69,7 @@ func newProviderStep(wz *wizard) *providerStep {
 // validateAddress is the address field's validator.
 func validateAddress(s string) error {
 	if strings.TrimSpace(s) == "" {
-		return errors.New(lang.L("Enter your email address, for example ann@example.com."))
+		return errors.New(i18n.L("Enter your email address, for example ann@example.com."))
 	}
 	return smtp.ValidateAddress(s)
 }
@@ -77,13 +77,13 @@ func validateAddress(s string) error {
 func (s *providerStep) view() fyne.CanvasObject {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder("ann@example.com")
-	s.address = newField(lang.L("Email address"), entry,
-		lang.L("The address you send from. Its domain picks the provider below."), validateAddress)
+	s.address = newField(i18n.L("Email address"), entry,
+		i18n.L("The address you send from. Its domain picks the provider below."), validateAddress)
 	entry.OnChanged = s.onAddress
 	entry.OnSubmitted = s.wz.submit
 
 	s.search = widget.NewEntry()
-	s.search.SetPlaceHolder(lang.L("Search providers by name or server"))
+	s.search.SetPlaceHolder(i18n.L("Search providers by name or server"))
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.search.OnChanged = s.onSearch
 
@@ -123,7 +123,7 @@ func (s *providerStep) view() fyne.CanvasObject {
 	top := container.NewVBox(
 		s.address.object(),
 		s.detLine.box,
-		widget.NewLabelWithStyle(lang.L("Provider"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(i18n.L("Provider"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.search,
 	)
 	return container.NewBorder(top, s.chosen.box, nil, nil, s.list)
@@ -134,9 +134,9 @@ func (s *providerStep) view() fyne.CanvasObject {
 func presetServer(p smtp.Preset) string {
 	switch {
 	case p.ID == "custom":
-		return lang.L("any server")
+		return i18n.L("any server")
 	case p.ID == "local":
-		return lang.L("on this computer")
+		return i18n.L("on this computer")
 	}
 	return fmt.Sprintf("%s:%d · %s", p.Host, p.Port, smtp.SecurityName(p.Security, smtp.Title))
 }
@@ -202,10 +202,10 @@ func (s *providerStep) showSelection() {
 
 	pr, ok := smtp.PresetByID(s.wz.draft.Preset)
 	if !ok {
-		s.chosen.set(theme.InfoIcon(), lang.L("No provider chosen yet: pick one from the list, or “Custom server”."), widget.MediumImportance)
+		s.chosen.set(theme.InfoIcon(), i18n.L("No provider chosen yet: pick one from the list, or “Custom server”."), widget.MediumImportance)
 		return
 	}
-	s.chosen.set(theme.ConfirmIcon(), lang.L("Chosen: {{.Name}} ({{.Server}})", map[string]any{
+	s.chosen.set(theme.ConfirmIcon(), i18n.L("Chosen: {{.Name}} ({{.Server}})", map[string]any{
 		"Name": presetName(pr), "Server": presetServer(pr)}), widget.MediumImportance)
 }
 

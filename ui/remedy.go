@@ -5,10 +5,9 @@ package ui
 import (
 	"net/url"
 
-	"fyne.io/fyne/v2/lang"
-
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // The window's wording of the core's remedies: the core's hint says what is
@@ -22,9 +21,9 @@ func remedyText(hint string, r smtp.Remedy) string {
 	}
 	switch r.Action {
 	case smtp.RemedyStorePassword:
-		return lang.L("{{.Hint}} Enter it on the Account step and save.", map[string]any{"Hint": hint})
+		return i18n.L("{{.Hint}} Enter it on the Account step and save.", map[string]any{"Hint": hint})
 	case smtp.RemedySignIn:
-		return lang.L("{{.Hint}} Sign in with {{.Provider}} on the Account step.", map[string]any{"Hint": hint, "Provider": r.ProviderName})
+		return i18n.L("{{.Hint}} Sign in with {{.Provider}} on the Account step.", map[string]any{"Hint": hint, "Provider": r.ProviderName})
 	case smtp.RemedyRegisterOAuthClient:
 		if last := registrationLastStep(oauth.ProviderID(r.Provider)); last != "" {
 			return hint + "\n" + last
@@ -68,9 +67,9 @@ func windowRegistrationHelp(id oauth.ProviderID) []string {
 func registrationLastStep(id oauth.ProviderID) string {
 	switch id {
 	case oauth.Google:
-		return lang.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin")
+		return i18n.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin")
 	case oauth.Microsoft:
-		return lang.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID")
+		return i18n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID")
 	}
 	return ""
 }

@@ -11,12 +11,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/queue"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // testStep is the last page: send a test message or check the connection,
@@ -71,9 +71,9 @@ func (s *testStep) view() fyne.CanvasObject {
 	wz := s.wz
 	rcpt := widget.NewEntry()
 	rcpt.SetPlaceHolder("ann@example.com")
-	s.recipient = newField(lang.L("Send to"), rcpt, "", func(t string) error {
+	s.recipient = newField(i18n.L("Send to"), rcpt, "", func(t string) error {
 		if strings.TrimSpace(t) == "" {
-			return errors.New(lang.L("Enter the address to send the test message to."))
+			return errors.New(i18n.L("Enter the address to send the test message to."))
 		}
 		return smtp.ValidateAddress(t)
 	})
@@ -92,10 +92,10 @@ func (s *testStep) view() fyne.CanvasObject {
 		s.recipient.set(s.recipientText) // the view is built while loading
 	}
 
-	s.sendBtn = widget.NewButtonWithIcon(lang.L("Send test email"), theme.MailSendIcon(), s.onSend)
+	s.sendBtn = widget.NewButtonWithIcon(i18n.L("Send test email"), theme.MailSendIcon(), s.onSend)
 	s.sendBtn.Importance = widget.HighImportance
-	s.checkBtn = widget.NewButtonWithIcon(lang.L("Check connection"), theme.SearchIcon(), s.onCheck)
-	s.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), s.onCancel)
+	s.checkBtn = widget.NewButtonWithIcon(i18n.L("Check connection"), theme.SearchIcon(), s.onCheck)
+	s.cancelBtn = widget.NewButtonWithIcon(i18n.L("Cancel"), theme.CancelIcon(), s.onCancel)
 	s.cancelBtn.Disable()
 	s.elapsed = widget.NewLabel("")
 
@@ -113,7 +113,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.resultReply = wrapped("")
 	s.resultReply.TextStyle = fyne.TextStyle{Monospace: true}
 	s.resultReply.Selectable = true
-	s.openInbox = widget.NewButtonWithIcon(lang.L("Open the test inbox"), theme.MailComposeIcon(), func() { wz.m.profiles.onInbox() })
+	s.openInbox = widget.NewButtonWithIcon(i18n.L("Open the test inbox"), theme.MailComposeIcon(), func() { wz.m.profiles.onInbox() })
 	s.openInbox.Hide()
 	s.fixBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onFix)
 	s.fixBtn.Hide()
@@ -122,7 +122,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.queuedText = wrapped("")
 	s.queuedText.TextStyle = fyne.TextStyle{Bold: true}
 	s.queuedMore = wrapped("")
-	s.openOutbox = widget.NewButtonWithIcon(lang.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.profiles.onOutbox() })
+	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.profiles.onOutbox() })
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
 	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
@@ -132,10 +132,10 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.transcript.TextStyle = fyne.TextStyle{Monospace: true}
 	s.transcript.Selectable = true
 	s.transcriptSc = container.NewScroll(s.transcript)
-	s.copyBtn = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), s.onCopy)
+	s.copyBtn = widget.NewButtonWithIcon(i18n.L("Copy"), theme.ContentCopyIcon(), s.onCopy)
 	s.copyBtn.Disable()
 	trHead := container.NewBorder(nil, nil,
-		widget.NewLabelWithStyle(lang.L("Transcript (passwords hidden)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(i18n.L("Transcript (passwords hidden)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.copyBtn)
 
 	actions := container.NewHBox(s.sendBtn, s.checkBtn, s.cancelBtn, s.elapsed)
@@ -279,15 +279,15 @@ func (s *testStep) tick(ctx context.Context, run int, tr *smtp.Transcript) {
 }
 
 func (s *testStep) showElapsed(d time.Duration) {
-	s.elapsed.SetText(lang.L("Elapsed: {{.Time}}", map[string]any{"Time": formatElapsed(d)}))
+	s.elapsed.SetText(i18n.L("Elapsed: {{.Time}}", map[string]any{"Time": formatElapsed(d)}))
 }
 
 // formatElapsed is "340 ms" below a second, else "2.4 s".
 func formatElapsed(d time.Duration) string {
 	if d < time.Second {
-		return lang.L("{{.Count}} ms", map[string]any{"Count": d.Milliseconds()})
+		return i18n.L("{{.Count}} ms", map[string]any{"Count": d.Milliseconds()})
 	}
-	return lang.L("{{.Seconds}} s", map[string]any{"Seconds": fmt.Sprintf("%.1f", d.Seconds())})
+	return i18n.L("{{.Seconds}} s", map[string]any{"Seconds": fmt.Sprintf("%.1f", d.Seconds())})
 }
 
 func (s *testStep) setTranscript(lines []string) {
@@ -336,7 +336,7 @@ func (s *testStep) onEvent(ev smtp.Event) {
 	case smtp.StatusOK:
 		d := ev.Detail
 		if d == "" {
-			d = lang.L("Done")
+			d = i18n.L("Done")
 		}
 		r.set(rowOK, d)
 	case smtp.StatusFailed:
@@ -371,7 +371,7 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 		r := s.rows[st]
 		switch {
 		case cancelled && (r.state == rowRunning || r.state == rowFailed):
-			r.set(rowCancelled, lang.L("Stopped by you."))
+			r.set(rowCancelled, i18n.L("Stopped by you."))
 		case r.state == rowRunning && !rep.OK:
 			r.set(rowFailed, rep.Message)
 		case r.state == rowWaiting && !rep.OK:
@@ -381,31 +381,31 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 
 	reply := ""
 	if rep.Message != "" {
-		reply = lang.L("Server reply: {{.Reply}}", map[string]any{"Reply": rep.Message})
+		reply = i18n.L("Server reply: {{.Reply}}", map[string]any{"Reply": rep.Message})
 	}
 	switch {
 	case cancelled:
-		s.showResult(theme.NewWarningThemedResource(theme.MediaStopIcon()), lang.L("Cancelled"),
-			lang.L("The test was stopped before it finished. Nothing more will be sent."), "")
+		s.showResult(theme.NewWarningThemedResource(theme.MediaStopIcon()), i18n.L("Cancelled"),
+			i18n.L("The test was stopped before it finished. Nothing more will be sent."), "")
 	case rep.OK && s.checking:
-		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("Connection works"),
-			lang.L("Connected, encrypted and signed in. Nothing was sent."), reply)
+		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), i18n.L("Connection works"),
+			i18n.L("Connected, encrypted and signed in. Nothing was sent."), reply)
 	case rep.OK:
-		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("Test message delivered"),
-			lang.L("The server accepted the test message for {{.To}} and replied: {{.Reply}}", map[string]any{
+		s.showResult(theme.NewSuccessThemedResource(theme.ConfirmIcon()), i18n.L("Test message delivered"),
+			i18n.L("The server accepted the test message for {{.To}} and replied: {{.Reply}}", map[string]any{
 				"To": strings.Join(rep.To, ", "), "Reply": rep.Message}), "")
 		if p.Preset == "local" {
 			s.openInbox.Show()
 		}
 	default:
-		title := lang.L("Failed at: {{.Stage}}", map[string]any{"Stage": smtp.StageName(rep.Stage, smtp.Title)})
+		title := i18n.L("Failed at: {{.Stage}}", map[string]any{"Stage": smtp.StageName(rep.Stage, smtp.Title)})
 		text := remedyText(rep.Hint, rep.Remedy)
 		s.offerFix(rep)
 		if rep.Temporary && !q.tried {
-			text += "\n" + lang.L("This looks temporary: trying again later may work.")
+			text += "\n" + i18n.L("This looks temporary: trying again later may work.")
 		}
 		if rep.Code == 0 && rep.Message != "" {
-			reply = lang.L("Error: {{.Message}}", map[string]any{"Message": rep.Message})
+			reply = i18n.L("Error: {{.Message}}", map[string]any{"Message": rep.Message})
 		}
 		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
 		s.showQueued(q)
@@ -421,14 +421,14 @@ func (s *testStep) showQueued(q queuedTest) {
 	if q.err == nil {
 		s.queuedIcon.SetResource(theme.NewWarningThemedResource(theme.HistoryIcon()))
 		s.queuedText.Importance = widget.MediumImportance
-		s.queuedText.SetText(lang.L("Queued: will retry at {{.Time}}", map[string]any{"Time": smtp.ClockTime(q.entry.NextAttempt, time.Now())}))
-		s.queuedMore.SetText(lang.L("The message waits in the outbox and is sent by itself while this window is open."))
+		s.queuedText.SetText(i18n.L("Queued: will retry at {{.Time}}", map[string]any{"Time": smtp.ClockTime(q.entry.NextAttempt, time.Now())}))
+		s.queuedMore.SetText(i18n.L("The message waits in the outbox and is sent by itself while this window is open."))
 		s.queuedMore.Show()
 		s.openOutbox.Show()
 	} else {
 		s.queuedIcon.SetResource(theme.NewErrorThemedResource(theme.WarningIcon()))
 		s.queuedText.Importance = widget.DangerImportance
-		s.queuedText.SetText(lang.L("Not queued: the message could not be put in the outbox, so it will not be retried."))
+		s.queuedText.SetText(i18n.L("Not queued: the message could not be put in the outbox, so it will not be retried."))
 		s.queuedMore.SetText(problemText(q.err))
 		s.queuedMore.Show()
 		if s.wz.m.outbox.available() {
@@ -446,25 +446,25 @@ func (s *testStep) offerFix(rep smtp.Report) {
 	switch rep.Stage {
 	case smtp.StageConnect, smtp.StageTLS, smtp.StageEHLO:
 		s.fixStep = stepServer
-		s.fixBtn.SetText(lang.L("Change the server settings"))
+		s.fixBtn.SetText(i18n.L("Change the server settings"))
 	case smtp.StageAuth:
 		s.fixStep = stepAccount
-		s.fixBtn.SetText(lang.L("Change the sign-in details"))
+		s.fixBtn.SetText(i18n.L("Change the sign-in details"))
 	case smtp.StageSetup:
 		switch {
 		case rep.Remedy.Action == smtp.RemedyStorePassword || rep.Kind == smtp.KindKeyring:
 			s.fixStep = stepAccount
-			s.fixBtn.SetText(lang.L("Enter the password"))
+			s.fixBtn.SetText(i18n.L("Enter the password"))
 		case rep.Remedy.Action == smtp.RemedySignIn:
 			s.fixStep = stepAccount
-			s.fixBtn.SetText(lang.L("Change the sign-in details"))
+			s.fixBtn.SetText(i18n.L("Change the sign-in details"))
 		default:
 			s.fixStep = stepServer
-			s.fixBtn.SetText(lang.L("Change the server settings"))
+			s.fixBtn.SetText(i18n.L("Change the server settings"))
 		}
 	case smtp.StageMail, smtp.StageData:
 		s.fixStep = stepAccount
-		s.fixBtn.SetText(lang.L("Change the sender"))
+		s.fixBtn.SetText(i18n.L("Change the sender"))
 	default:
 		s.fixStep = ""
 		s.fixBtn.Hide()

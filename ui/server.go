@@ -12,12 +12,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // serverStep is the second page: host, port, security, authentication and
@@ -78,11 +78,11 @@ func authFromLabel(l string) smtp.AuthMethod {
 func parsePort(s string) (int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, errors.New(lang.L("Enter the port number, usually 587 (STARTTLS) or 465 (SSL/TLS)."))
+		return 0, errors.New(i18n.L("Enter the port number, usually 587 (STARTTLS) or 465 (SSL/TLS)."))
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, errors.New(lang.L("“{{.Text}}” is not a number; enter the port as digits, for example 587.", map[string]any{"Text": s}))
+		return 0, errors.New(i18n.L("“{{.Text}}” is not a number; enter the port as digits, for example 587.", map[string]any{"Text": s}))
 	}
 	return n, smtp.ValidatePort(n)
 }
@@ -99,7 +99,7 @@ func parseTimeout(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, errors.New(lang.L("“{{.Text}}” is not a time; enter seconds, for example 30.", map[string]any{"Text": s}))
+		return 0, errors.New(i18n.L("“{{.Text}}” is not a time; enter seconds, for example 30.", map[string]any{"Text": s}))
 	}
 	return d, nil
 }
@@ -119,9 +119,9 @@ func (s *serverStep) view() fyne.CanvasObject {
 	wz := s.wz
 	hostEntry := widget.NewEntry()
 	hostEntry.SetPlaceHolder("smtp.example.com")
-	s.host = newField(lang.L("Server (host)"), hostEntry, lang.L("The outgoing mail server's name."), func(t string) error {
+	s.host = newField(i18n.L("Server (host)"), hostEntry, i18n.L("The outgoing mail server's name."), func(t string) error {
 		if strings.TrimSpace(t) == "" {
-			return errors.New(lang.L("Enter the server name, for example smtp.example.com."))
+			return errors.New(i18n.L("Enter the server name, for example smtp.example.com."))
 		}
 		return smtp.ValidateHost(t)
 	})
@@ -138,7 +138,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	portEntry := widget.NewEntry()
 	portEntry.SetPlaceHolder("587")
-	s.port = newField(lang.L("Port"), portEntry, "", func(t string) error {
+	s.port = newField(i18n.L("Port"), portEntry, "", func(t string) error {
 		_, err := parsePort(t)
 		return err
 	})
@@ -163,7 +163,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 	s.usePort = widget.NewButton("", s.onUsePort)
 	s.portNote.extra.Add(container.NewHBox(s.usePort))
 	s.portNote.box.Hide()
-	secHelp := wrapped(lang.L("SSL/TLS encrypts from the first byte (usually port 465). STARTTLS connects in plain text, then switches to encryption (usually port 587). None sends everything unencrypted: only for servers on this computer or a trusted network."))
+	secHelp := wrapped(i18n.L("SSL/TLS encrypts from the first byte (usually port 465). STARTTLS connects in plain text, then switches to encryption (usually port 587). None sends everything unencrypted: only for servers on this computer or a trusted network."))
 	secHelp.SizeName = theme.SizeNameCaptionText
 
 	s.auth = widget.NewSelect(nil, s.onAuth)
@@ -172,8 +172,8 @@ func (s *serverStep) view() fyne.CanvasObject {
 	}
 
 	heloEntry := widget.NewEntry()
-	heloEntry.SetPlaceHolder(lang.L("this computer's name"))
-	s.helo = newField(lang.L("HELO name"), heloEntry, lang.L("The name this computer gives in EHLO. Leave empty unless the server insists on a particular one."), func(t string) error {
+	heloEntry.SetPlaceHolder(i18n.L("this computer's name"))
+	s.helo = newField(i18n.L("HELO name"), heloEntry, i18n.L("The name this computer gives in EHLO. Leave empty unless the server insists on a particular one."), func(t string) error {
 		p := wz.draft
 		p.HELO = t
 		return fieldError(p, "helo")
@@ -191,7 +191,7 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	toEntry := widget.NewEntry()
 	toEntry.SetPlaceHolder("30")
-	s.timeout = newField(lang.L("Timeout (seconds)"), toEntry, lang.L("How long to wait for each network step. Empty means 30 seconds."), func(t string) error {
+	s.timeout = newField(i18n.L("Timeout (seconds)"), toEntry, i18n.L("How long to wait for each network step. Empty means 30 seconds."), func(t string) error {
 		d, err := parseTimeout(t)
 		if err != nil {
 			return err
@@ -214,9 +214,9 @@ func (s *serverStep) view() fyne.CanvasObject {
 	}
 
 	caEntry := widget.NewEntry()
-	caEntry.SetPlaceHolder(lang.L("system certificates"))
-	s.browse = widget.NewButtonWithIcon(lang.L("Browse…"), theme.FolderOpenIcon(), s.onBrowse)
-	s.caFile = newField(lang.L("CA certificate file (PEM)"), caEntry, lang.L("Only for a server whose certificate comes from your organisation's own CA. It replaces the system's trusted certificates for this profile."), func(t string) error {
+	caEntry.SetPlaceHolder(i18n.L("system certificates"))
+	s.browse = widget.NewButtonWithIcon(i18n.L("Browse…"), theme.FolderOpenIcon(), s.onBrowse)
+	s.caFile = newField(i18n.L("CA certificate file (PEM)"), caEntry, i18n.L("Only for a server whose certificate comes from your organisation's own CA. It replaces the system's trusted certificates for this profile."), func(t string) error {
 		p := wz.draft
 		p.CAFile = t
 		return fieldError(p, "ca_file")
@@ -232,14 +232,14 @@ func (s *serverStep) view() fyne.CanvasObject {
 		s.edited(s.caFile)
 	}
 
-	s.skipVerify = widget.NewCheck(lang.L("Do not verify the server's certificate (unsafe)"), s.onSkipVerify)
+	s.skipVerify = widget.NewCheck(i18n.L("Do not verify the server's certificate (unsafe)"), s.onSkipVerify)
 	s.skipWarn = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)
 	s.skipWarn.box.Hide()
 
 	advanced := container.NewVBox(
 		s.helo.object(), s.timeout.object(), s.caFile.object(), s.skipVerify, s.skipWarn.box,
 	)
-	s.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Advanced settings"), advanced))
+	s.advanced = widget.NewAccordion(widget.NewAccordionItem(i18n.L("Advanced settings"), advanced))
 
 	s.warnings = container.NewVBox()
 
@@ -252,8 +252,8 @@ func (s *serverStep) view() fyne.CanvasObject {
 		s.detLine.box,
 		s.host.object(),
 		container.NewGridWithColumns(2, s.port.object(), container.NewVBox(
-			widget.NewLabelWithStyle(lang.L("Sign-in method"), fyne.TextAlignLeading, bold), s.auth)),
-		widget.NewLabelWithStyle(lang.L("Security"), fyne.TextAlignLeading, bold),
+			widget.NewLabelWithStyle(i18n.L("Sign-in method"), fyne.TextAlignLeading, bold), s.auth)),
+		widget.NewLabelWithStyle(i18n.L("Security"), fyne.TextAlignLeading, bold),
 		s.security,
 		secHelp,
 		s.portNote.box,
@@ -301,7 +301,7 @@ func (s *serverStep) enter() {
 		s.advanced.Open(0)
 	}
 	if p.Preset == "local" {
-		s.caFile.hint = lang.L("The local test inbox fills this in with its own CA when you test, so its certificate is verified like any other.")
+		s.caFile.hint = i18n.L("The local test inbox fills this in with its own CA when you test, so its certificate is verified like any other.")
 	}
 	s.caFile.refresh()
 	s.refreshWarnings()
@@ -392,15 +392,15 @@ func (s *serverStep) onSecurity(label string) {
 		wz.loading = true
 		s.port.set(strconv.Itoa(std))
 		wz.loading = false
-		s.portNote.set(theme.InfoIcon(), lang.L("Port changed to {{.Port}}, the usual port for {{.Security}}.", map[string]any{
+		s.portNote.set(theme.InfoIcon(), i18n.L("Port changed to {{.Port}}, the usual port for {{.Security}}.", map[string]any{
 			"Port": std, "Security": smtp.SecurityName(sec, smtp.Title)}), widget.MediumImportance)
 		s.usePort.Hide()
 		s.portNote.box.Show()
 	default:
 		s.suggestedPort = std
-		s.portNote.set(theme.InfoIcon(), lang.L("The usual port for {{.Security}} is {{.Port}}; you have {{.Current}}.", map[string]any{
+		s.portNote.set(theme.InfoIcon(), i18n.L("The usual port for {{.Security}} is {{.Port}}; you have {{.Current}}.", map[string]any{
 			"Port": std, "Security": smtp.SecurityName(sec, smtp.Title), "Current": port}), widget.MediumImportance)
-		s.usePort.SetText(lang.L("Use port {{.Port}}", map[string]any{"Port": std}))
+		s.usePort.SetText(i18n.L("Use port {{.Port}}", map[string]any{"Port": std}))
 		s.usePort.Show()
 		s.portNote.box.Show()
 	}
@@ -451,7 +451,7 @@ func (s *serverStep) showSkipWarning() {
 	}
 	for _, w := range s.wz.draft.Warnings(false) {
 		if w.Code == smtp.WarnSkipVerify {
-			s.skipWarn.set(theme.ErrorIcon(), lang.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.DangerImportance)
+			s.skipWarn.set(theme.ErrorIcon(), i18n.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.DangerImportance)
 		}
 	}
 	s.skipWarn.box.Show()
@@ -461,7 +461,7 @@ func (s *serverStep) showSkipWarning() {
 func (s *serverStep) onBrowse() {
 	s.fileDlg = dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			s.wz.m.showError(lang.L("The file could not be opened"), err)
+			s.wz.m.showError(i18n.L("The file could not be opened"), err)
 			return
 		}
 		if r == nil {
@@ -488,7 +488,7 @@ func (s *serverStep) refreshWarnings() {
 		if w.Code == smtp.WarnSkipVerify {
 			continue
 		}
-		n := newNotice(theme.WarningIcon(), lang.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.WarningImportance)
+		n := newNotice(theme.WarningIcon(), i18n.L("Warning: {{.Message}}", map[string]any{"Message": w.Message}), widget.WarningImportance)
 		s.warnings.Add(n.box)
 	}
 	s.warnings.Refresh()

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -87,7 +86,7 @@ func (m *mainUI) openSettings(prev *settingsView) {
 	for _, l := range i18n.Languages() {
 		label := l.Name
 		if l.Code == "" {
-			label = lang.L("System default ({{.Language}})", map[string]any{"Language": languageName(systemLanguage())})
+			label = i18n.L("System default ({{.Language}})", map[string]any{"Language": languageName(systemLanguage())})
 		}
 		sv.codes[label] = l.Code
 		labels = append(labels, label)
@@ -104,19 +103,19 @@ func (m *mainUI) openSettings(prev *settingsView) {
 		}
 	}
 
-	sv.auto = widget.NewCheck(lang.L("Look up settings automatically"), nil)
+	sv.auto = widget.NewCheck(i18n.L("Look up settings automatically"), nil)
 	sv.auto.SetChecked(m.autoLookup())
 	sv.auto.OnChanged = m.setAutoLookup
-	autoHelp := wrapped(lang.L("When the provider of an address is not in the built-in list, ask Thunderbird's online database (ISPDB) and the domain's own servers for the settings. When off, nothing is looked up on the internet: pick the provider yourself or enter the server."))
+	autoHelp := wrapped(i18n.L("When the provider of an address is not in the built-in list, ask Thunderbird's online database (ISPDB) and the domain's own servers for the settings. When off, nothing is looked up on the internet: pick the provider yourself or enter the server."))
 	autoHelp.SizeName = theme.SizeNameCaptionText
 
 	bold := fyne.TextStyle{Bold: true}
 	sv.apps = newOAuthApps(m, prev, state)
 	content := container.NewVBox(
-		widget.NewLabelWithStyle(lang.L("Language"), fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(i18n.L("Language"), fyne.TextAlignLeading, bold),
 		sv.language,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle(lang.L("Settings detection"), fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(i18n.L("Settings detection"), fyne.TextAlignLeading, bold),
 		sv.auto,
 		autoHelp,
 		widget.NewSeparator(),
@@ -129,7 +128,7 @@ func (m *mainUI) openSettings(prev *settingsView) {
 		height = min(max(ch-220, 320), 560)
 	}
 	sv.scroll.SetMinSize(fyne.NewSize(560, height))
-	sv.dlg = dialog.NewCustom(lang.L("Settings"), lang.L("Close"), sv.scroll, m.win)
+	sv.dlg = dialog.NewCustom(i18n.L("Settings"), i18n.L("Close"), sv.scroll, m.win)
 	sv.dlg.Show()
 	sv.apps.load()
 }

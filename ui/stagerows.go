@@ -5,11 +5,11 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // rowState is what a stage row shows. It extends smtp.Status with the states
@@ -53,39 +53,39 @@ var sendStages = map[smtp.Stage]bool{smtp.StageMail: true, smtp.StageRcpt: true,
 func runningText(s smtp.Stage, detail string) string {
 	switch s {
 	case smtp.StageConnect:
-		return lang.L("Connecting to {{.Addr}}…", map[string]any{"Addr": detail})
+		return i18n.L("Connecting to {{.Addr}}…", map[string]any{"Addr": detail})
 	case smtp.StageTLS:
-		return lang.L("Setting up encryption…")
+		return i18n.L("Setting up encryption…")
 	case smtp.StageEHLO:
-		return lang.L("Introducing this computer…")
+		return i18n.L("Introducing this computer…")
 	case smtp.StageAuth:
-		return lang.L("Signing in…")
+		return i18n.L("Signing in…")
 	case smtp.StageMail:
-		return lang.L("Giving the sender {{.From}}…", map[string]any{"From": detail})
+		return i18n.L("Giving the sender {{.From}}…", map[string]any{"From": detail})
 	case smtp.StageRcpt:
-		return lang.L("Giving the recipient {{.To}}…", map[string]any{"To": detail})
+		return i18n.L("Giving the recipient {{.To}}…", map[string]any{"To": detail})
 	case smtp.StageData:
-		return lang.L("Sending the message ({{.Size}})…", map[string]any{"Size": detail})
+		return i18n.L("Sending the message ({{.Size}})…", map[string]any{"Size": detail})
 	}
-	return lang.L("Working…")
+	return i18n.L("Working…")
 }
 
 func stateWord(s rowState) string {
 	switch s {
 	case rowWaiting:
-		return lang.L("Waiting")
+		return i18n.L("Waiting")
 	case rowRunning:
-		return lang.L("Running")
+		return i18n.L("Running")
 	case rowOK:
-		return lang.L("OK")
+		return i18n.L("OK")
 	case rowFailed:
-		return lang.L("Failed")
+		return i18n.L("Failed")
 	case rowSkipped:
-		return lang.L("Skipped")
+		return i18n.L("Skipped")
 	case rowNotReached:
-		return lang.L("Not reached")
+		return i18n.L("Not reached")
 	case rowCancelled:
-		return lang.L("Cancelled")
+		return i18n.L("Cancelled")
 	}
 	return string(s)
 }

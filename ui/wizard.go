@@ -9,11 +9,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // step is one page of the guided setup. Steps are data: the wizard only
@@ -110,26 +110,26 @@ func (wz *wizard) registerSteps() {
 	wz.steps = []step{
 		{
 			ID:    stepProvider,
-			Title: lang.L("Provider"),
-			Intro: lang.L("Type your email address, then check the provider below: it fills in the server settings for you. Pick “Local test inbox” to try everything on this computer without an account."),
+			Title: i18n.L("Provider"),
+			Intro: i18n.L("Type your email address, then check the provider below: it fills in the server settings for you. Pick “Local test inbox” to try everything on this computer without an account."),
 			View:  wz.provider.view, Enter: wz.provider.enter, Valid: wz.provider.valid,
 		},
 		{
 			ID:    stepServer,
-			Title: lang.L("Server"),
-			Intro: lang.L("These are the outgoing (SMTP) server settings. The provider's values are filled in; change them only if your provider says otherwise."),
+			Title: i18n.L("Server"),
+			Intro: i18n.L("These are the outgoing (SMTP) server settings. The provider's values are filled in; change them only if your provider says otherwise."),
 			View:  wz.server.view, Enter: wz.server.enter, Valid: wz.server.valid,
 		},
 		{
 			ID:    stepAccount,
-			Title: lang.L("Account"),
-			Intro: lang.L("Sign-in details and the sender shown on your messages. Passwords and sign-in tokens are kept in your system keyring, never in a file."),
+			Title: i18n.L("Account"),
+			Intro: i18n.L("Sign-in details and the sender shown on your messages. Passwords and sign-in tokens are kept in your system keyring, never in a file."),
 			View:  wz.account.view, Enter: wz.account.enter, Valid: wz.account.valid,
 		},
 		{
 			ID:    stepTest,
-			Title: lang.L("Test"),
-			Intro: lang.L("Send a test message to prove the settings work. Each stage shows as it happens."),
+			Title: i18n.L("Test"),
+			Intro: i18n.L("Send a test message to prove the settings work. Each stage shows as it happens."),
 			View:  wz.test.view, Enter: wz.test.enter, Valid: wz.test.valid,
 		},
 	}
@@ -154,8 +154,8 @@ func (wz *wizard) buildUI() {
 	}
 	wz.stepIntro = wrapped("")
 
-	wz.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), wz.onBack)
-	wz.next = widget.NewButtonWithIcon(lang.L("Next"), theme.NavigateNextIcon(), wz.onNext)
+	wz.back = widget.NewButtonWithIcon(i18n.L("Back"), theme.NavigateBackIcon(), wz.onBack)
+	wz.next = widget.NewButtonWithIcon(i18n.L("Next"), theme.NavigateNextIcon(), wz.onNext)
 	wz.next.IconPlacement = widget.ButtonIconTrailingText
 	wz.next.Importance = widget.HighImportance
 	wz.navHint = newNotice(theme.WarningIcon(), "", widget.WarningImportance)
@@ -266,9 +266,9 @@ func (wz *wizard) update() {
 		wz.next.Show()
 	}
 	if wz.steps[wz.current].ID == stepAccount {
-		wz.next.SetText(lang.L("Save and continue"))
+		wz.next.SetText(i18n.L("Save and continue"))
 	} else {
-		wz.next.SetText(lang.L("Next"))
+		wz.next.SetText(i18n.L("Next"))
 	}
 	valid := wz.steps[wz.current].Valid()
 	busy := wz.account.busy
@@ -283,10 +283,10 @@ func (wz *wizard) update() {
 	case wz.steps[wz.current].ID == stepProvider && strings.TrimSpace(wz.address) == "" && !wz.provider.address.touched:
 		// No address yet and none typed: nothing is wrong, so no warning;
 		// say what to do.
-		wz.navHint.set(theme.InfoIcon(), lang.L("Type your email address to begin."), widget.MediumImportance)
+		wz.navHint.set(theme.InfoIcon(), i18n.L("Type your email address to begin."), widget.MediumImportance)
 		wz.navHint.box.Show()
 	default:
-		hint := lang.L("Complete the fields marked above to continue.")
+		hint := i18n.L("Complete the fields marked above to continue.")
 		if wz.steps[wz.current].ID == stepAccount && wz.account.fieldsValid() && wz.account.needsSignIn() {
 			hint = wz.account.signInFirst()
 		}
