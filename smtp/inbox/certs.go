@@ -144,4 +144,3 @@ func newLeaf(ca *certs.KeyPair, now time.Time) (*certs.KeyPair, error) {
 	}
 	return certs.Issue(tmpl, ca)
 }
-
