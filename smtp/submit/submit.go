@@ -245,4 +245,3 @@ func formatAddress(name, addr string) string {
 	}
 	return (&mail.Address{Name: name, Address: addr}).String()
 }
-
