@@ -175,7 +175,9 @@ func Prepare(p smtp.Profile, m Message, now time.Time) (queue.Message, error) {
 	account := p.AccountAddress()
 	policy := p.EffectiveFromPolicy()
 	sender := m.From
-	if policy != smtp.FromKeep && account != "" {
+	if account != "" && (policy != smtp.FromKeep || sender == "") {
+		// A null sender would be refused by a submission server: bounces
+		// of a relayed message go to the account.
 		sender = account
 	}
 	if !h.has("From") {

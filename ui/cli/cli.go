@@ -163,7 +163,7 @@ func (r *runner) dispatch(args []string) error {
 		return r.presets(rest)
 	case "profile", "profiles":
 		if len(rest) == 0 {
-			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete"})
+			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete, default"})
 		}
 		switch rest[0] {
 		case "list", "ls":
@@ -174,8 +174,10 @@ func (r *runner) dispatch(args []string) error {
 			return r.profileSave(rest[1:])
 		case "delete", "rm":
 			return r.profileDelete(rest[1:])
+		case "default":
+			return r.profileDefault(rest[1:])
 		}
-		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete"})
+		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete, default"})
 	case "check":
 		return r.check(rest)
 	case "test":
@@ -186,6 +188,10 @@ func (r *runner) dispatch(args []string) error {
 		return r.detect(rest)
 	case "oauth":
 		return r.oauth(rest)
+	case "relay":
+		return r.relay(rest)
+	case "sendmail":
+		return r.sendmail(rest)
 	}
 	return usageL("There is no command {{.Name}}.", M{"Name": fmt.Sprintf("%q", cmd)})
 }
