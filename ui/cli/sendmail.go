@@ -147,14 +147,14 @@ func (e *sendmailError) Error() string { return e.text }
 // readMessage reads the message from r: up to end of input, or without
 // keepDots up to a line holding a single dot. Line ends become CRLF; the
 // size is bounded by max.
-func readMessage(r io.Reader, keepDots bool, limit int64) ([]byte, error) {
+func readMessage(r io.Reader, keepDots bool, limit int64) (msg []byte, tooBig bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var out bytes.Buffer
 	var total int64
 	for {
 		line, err := br.ReadBytes('\n')
 		if total += int64(len(line)); total > limit {
-			return nil, errTooBig
+			return nil, true, nil
 		}
 		if len(line) > 0 {
 			body := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
@@ -168,19 +168,17 @@ func readMessage(r io.Reader, keepDots bool, limit int64) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return out.Bytes(), nil
+	return out.Bytes(), false, nil
 }
-
-var errTooBig = errors.New("too big")
 
 func (r *runner) sendmail(args []string) error {
 	err := r.sendmailRun(args)
 	var se *sendmailError
 	if errors.As(err, &se) {
-		fmt.Fprintf(r.env.Stderr, "smtpconf sendmail: %s\n", se.text)
+		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", se.text)
 		return exitError{se.code}
 	}
 	return err
@@ -197,8 +195,8 @@ func (r *runner) sendmailRun(args []string) error {
 	if !o.extract && len(o.rcpts) == 0 {
 		return fail(exUsage, "No recipient: give the addresses as arguments, or -t to read them from the To, Cc and Bcc fields.")
 	}
-	raw, err := readMessage(r.env.Stdin, o.keepDots, relay.DefaultMaxSize)
-	if errors.Is(err, errTooBig) {
+	raw, tooBig, err := readMessage(r.env.Stdin, o.keepDots, relay.DefaultMaxSize)
+	if tooBig {
 		return fail(exDataErr, "The message is larger than {{.Max}} MB; it was not queued.", M{"Max": relay.DefaultMaxSize >> 20})
 	}
 	if err != nil {
@@ -217,7 +215,7 @@ func (r *runner) sendmailRun(args []string) error {
 	}
 	a, err := r.core()
 	if err != nil {
-		return fail(exTempFail, "{{.Error}}", M{"Error": errorText(err)})
+		return fail(exTempFail, "The message was not queued: {{.Error}}", M{"Error": errorText(err)})
 	}
 	e, err := a.Submit(context.Background(), submit.Message{
 		From: o.from, To: rcpts, Raw: raw, Origin: queue.OriginSendmail, Profile: o.profile, FromName: o.fullName,
