@@ -111,7 +111,9 @@ func TestSendmailExitCodes(t *testing.T) {
 func TestSendmailUpstreamDown(t *testing.T) {
 	dir, up := relayEnv(t)
 	fastOutbox(t, dir)
-	up.Set(func(c *smtptest.Config) { c.Greeting = &smtptest.Reply{Code: 421, Enhanced: "4.3.2", Message: "busy, try later"} })
+	up.Set(func(c *smtptest.Config) {
+		c.Greeting = &smtptest.Reply{Code: 421, Enhanced: "4.3.2", Message: "busy, try later"}
+	})
 	r := run(t, dir, "Subject: later\n\nqueued while down\n", nil, "sendmail", "a@example.org")
 	if r.code != 0 || !strings.Contains(r.stderr, "queued") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
