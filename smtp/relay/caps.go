@@ -44,17 +44,7 @@ func (s *Server) checkUpstream(ctx context.Context) upstreamCaps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			opts := s.a.SendOptions(p)
-			if s.cfg.Queue != nil {
-				// The worker's adjustments (trust roots in tests) apply to
-				// the check too: it talks to the same servers.
-				var qc = s.a.QueueConfig()
-				s.cfg.Queue(&qc)
-				if qc.Options != nil {
-					qc.Options(&opts)
-				}
-			}
-			sess, err := smtp.Dial(ctx, opts)
+			sess, err := smtp.Dial(ctx, s.sessionOptions(p))
 			if err != nil {
 				results[i].err = err
 				return
@@ -73,6 +63,22 @@ func (s *Server) checkUpstream(ctx context.Context) upstreamCaps {
 		c.smtputf8 = c.smtputf8 && r.err == nil && hasExt(r.caps, "SMTPUTF8")
 	}
 	return c
+}
+
+// sessionOptions are the options of a connection to p's server: the
+// worker's, with its adjustments (Config.Queue: trust roots in tests), since
+// the check talks to the same servers.
+func (s *Server) sessionOptions(p smtp.Profile) smtp.Options {
+	qc := s.a.QueueConfig()
+	if s.cfg.Queue != nil {
+		s.cfg.Queue(&qc)
+	}
+	opts := qc.SendOptions(p)
+	opts.Profile = p
+	if qc.Options != nil {
+		qc.Options(&opts)
+	}
+	return opts
 }
 
 func hasExt(caps []string, ext string) bool {
