@@ -11,6 +11,9 @@ import (
 )
 
 func main() {
+	if cli.IsSendmailName(os.Args[0]) { // installed as /usr/sbin/sendmail
+		os.Exit(cli.RunSendmail(os.Args[1:], cli.Env{}))
+	}
 	g, rest, err := cli.SplitGlobals(os.Args[1:])
 	if err != nil || len(rest) > 0 {
 		os.Exit(cli.Run(os.Args[1:], cli.Env{}))

@@ -68,6 +68,7 @@ var explainPrefixes = []error{
 	ErrInvalidName, ErrInvalidHost, ErrInvalidPort, ErrInvalidSecurity, ErrInvalidAuth,
 	ErrInvalidAddress, ErrHeaderInjection, ErrInvalidTimeout, ErrInvalidHELO, ErrCAFile,
 	ErrMissingField, ErrInvalidUsername, ErrInvalidFromName, ErrNoSuchProfile, ErrProfileExists,
+	ErrInvalidFromPolicy,
 }
 
 // sentence capitalises s and ends it with a full stop that suits its

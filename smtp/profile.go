@@ -30,6 +30,9 @@ type Profile struct {
 	Timeout            Duration `json:"timeout,omitempty"`
 	CAFile             string   `json:"ca_file,omitempty"`
 	InsecureSkipVerify bool     `json:"insecure_skip_verify,omitempty"`
+	// FromPolicy adapts messages from other programs (relay, sendmail) to
+	// the account; empty means the preset's default (EffectiveFromPolicy).
+	FromPolicy FromPolicy `json:"from_policy,omitempty"`
 }
 
 // EffectiveTimeout is the per-step timeout to use.

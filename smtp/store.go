@@ -105,6 +105,9 @@ func (s *Store) Delete(name string) error {
 			return doc.noSuch(name)
 		}
 		doc.profiles = slices.Delete(doc.profiles, i, i+1)
+		if doc.defaultName() == name {
+			doc.setDefaultName("") // no default rather than a dangling one
+		}
 		return nil
 	})
 }
@@ -131,6 +134,9 @@ func (s *Store) Rename(oldName, newName string) error {
 				args{"Old": q(oldName), "New": q(newName), "Other": q(doc.profiles[j].Name)})
 		}
 		doc.profiles[i].Name = newName
+		if doc.defaultName() == oldName {
+			doc.setDefaultName(newName)
+		}
 		return nil
 	})
 }

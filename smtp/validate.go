@@ -482,6 +482,7 @@ func (p Profile) Validate() error {
 	if p.CAFile != "" {
 		add("ca_file", checkCAFile(p.CAFile))
 	}
+	add("from_policy", validateFromPolicy(p.FromPolicy))
 	return errors.Join(errs...)
 }
 

@@ -138,14 +138,14 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := leaf.tlsCertificate()
+	cert, err := leaf.TLSCertificate()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrCertificates, err)
 	}
 	s := &Server{opts: opts, nextID: 1, served: make(chan struct{})}
 	if opts.Dir != "" {
 		s.caFile = filepath.Join(opts.Dir, CACertFile)
-	} else if s.caFile, err = writeTempCA(ca.certPEM); err != nil {
+	} else if s.caFile, err = writeTempCA(ca.CertPEM); err != nil {
 		return nil, err
 	}
 	s.tmpCA = opts.Dir == ""

@@ -440,14 +440,14 @@ func TestCertificatesRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(ca2.certPEM) != string(ca.certPEM) || string(leaf2.certPEM) == string(leaf.certPEM) {
+	if string(ca2.CertPEM) != string(ca.CertPEM) || string(leaf2.CertPEM) == string(leaf.CertPEM) {
 		t.Error("expired server certificate not re-issued under the same CA")
 	}
 	// A missing server certificate is made again.
 	if err := os.Remove(filepath.Join(dir, serverCertFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, leaf3, err := loadCertificates(dir, now); err != nil || string(leaf3.certPEM) == string(leaf2.certPEM) {
+	if _, leaf3, err := loadCertificates(dir, now); err != nil || string(leaf3.CertPEM) == string(leaf2.CertPEM) {
 		t.Errorf("missing server certificate not re-issued: %v", err)
 	}
 	// An expired CA is replaced, and so is the certificate it signed.
@@ -455,14 +455,14 @@ func TestCertificatesRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(ca4.certPEM) == string(ca.certPEM) {
+	if string(ca4.CertPEM) == string(ca.CertPEM) {
 		t.Error("expired CA kept")
 	}
 	// A damaged CA key is replaced rather than failing the start.
 	if err := os.WriteFile(filepath.Join(dir, caKeyFile), []byte("junk"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if ca5, _, err := loadCertificates(dir, now); err != nil || string(ca5.certPEM) == string(ca4.certPEM) {
+	if ca5, _, err := loadCertificates(dir, now); err != nil || string(ca5.CertPEM) == string(ca4.CertPEM) {
 		t.Errorf("damaged CA not replaced: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,9 @@ type Config struct {
 	// Options, if set, may adjust the connection options of each session
 	// (tests: trust roots, a dialer).
 	Options func(*smtp.Options)
+	// OnlyProfile, if set, limits a run to that profile's messages (the
+	// sendmail command tries its own profile at once, nothing else).
+	OnlyProfile string
 }
 
 // EventKind says what happened to a message.
@@ -132,6 +136,9 @@ func (o *Outbox) Run(ctx context.Context, cfg Config) (Summary, error) {
 	profiles, err := o.dueProfiles(ctx, r.start)
 	if err != nil {
 		return r.sum, err
+	}
+	if cfg.OnlyProfile != "" {
+		profiles = slices.DeleteFunc(profiles, func(p string) bool { return p != cfg.OnlyProfile })
 	}
 	sem := make(chan struct{}, o.settings.Parallel)
 	var wg sync.WaitGroup

@@ -18,39 +18,6 @@ import (
 // *smtp.SMTPError that go-smtp sends to the client verbatim.
 type checkFunc func(username, password string) error
 
-// loginServer is the server side of AUTH LOGIN. go-sasl only ships a LOGIN
-// client, and our client under test speaks LOGIN to Microsoft-style servers,
-// so we need a server that behaves like theirs: "Username:" and
-// "Password:" challenges, with an optional initial response carrying the
-// username (AUTH LOGIN dXNlcg==), which some clients send.
-type loginServer struct {
-	step     int
-	username string
-	check    checkFunc
-}
-
-func (s *loginServer) Next(response []byte) (challenge []byte, done bool, err error) {
-	switch s.step {
-	case 0:
-		if response == nil {
-			s.step = 1
-			return []byte("Username:"), false, nil
-		}
-		s.username = string(response)
-		s.step = 2
-		return []byte("Password:"), false, nil
-	case 1:
-		s.username = string(response)
-		s.step = 2
-		return []byte("Password:"), false, nil
-	case 2:
-		s.step = 3
-		return nil, true, s.check(s.username, string(response))
-	default:
-		return nil, false, sasl.ErrUnexpectedClientResponse
-	}
-}
-
 // cramMD5Server is the server side of AUTH CRAM-MD5 (RFC 2195), which
 // go-sasl does not provide. The challenge is unique per attempt so a client
 // that caches or replays digests fails like it would against a real server.

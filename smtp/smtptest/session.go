@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/smtpconf/smtpconf/smtp/internal/saslsrv"
 )
 
 // newSession runs on EHLO/HELO (go-smtp creates sessions lazily there, and
@@ -84,7 +86,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 			return check(username, password)
 		})
 	case sasl.Login:
-		inner = &loginServer{check: check}
+		inner = saslsrv.NewLoginServer(check)
 	case "CRAM-MD5":
 		inner = newCRAMMD5Server(cfg.Domain, cfg.Users, check)
 	case "XOAUTH2":

@@ -163,7 +163,7 @@ func (r *runner) dispatch(args []string) error {
 		return r.presets(rest)
 	case "profile", "profiles":
 		if len(rest) == 0 {
-			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete"})
+			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete, default"})
 		}
 		switch rest[0] {
 		case "list", "ls":
@@ -174,8 +174,10 @@ func (r *runner) dispatch(args []string) error {
 			return r.profileSave(rest[1:])
 		case "delete", "rm":
 			return r.profileDelete(rest[1:])
+		case "default":
+			return r.profileDefault(rest[1:])
 		}
-		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete"})
+		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete, default"})
 	case "check":
 		return r.check(rest)
 	case "test":
@@ -186,6 +188,10 @@ func (r *runner) dispatch(args []string) error {
 		return r.detect(rest)
 	case "oauth":
 		return r.oauth(rest)
+	case "relay":
+		return r.relay(rest)
+	case "sendmail":
+		return r.sendmail(rest)
 	}
 	return usageL("There is no command {{.Name}}.", M{"Name": fmt.Sprintf("%q", cmd)})
 }
@@ -287,9 +293,11 @@ func usageText() string {
 		{"smtpconf profile save NAME [--preset ID] [--host H] [--port N]\n" +
 			"        [--security tls|starttls|none] [--auth auto|plain|login|cram-md5|xoauth2|none]\n" +
 			"        [--username U] [--from ADDR] [--from-name NAME] [--password-stdin]\n" +
-			"        [--ca-file PEM] [--insecure-skip-verify] [--helo NAME] [--timeout DURATION]",
+			"        [--ca-file PEM] [--insecure-skip-verify] [--helo NAME] [--timeout DURATION]\n" +
+			"        [--from-policy keep|envelope|header]",
 			i18n.L("create or update a profile; flags not given keep their value")},
 		{"smtpconf profile delete NAME", i18n.L("delete a profile and its keyring entry")},
+		{"smtpconf profile default [NAME] [--none]", i18n.L("show or set the profile the relay and sendmail use when none is named")},
 		{"smtpconf check NAME [--json]", i18n.L("connect, TLS, EHLO, AUTH; sends nothing")},
 		{"smtpconf test NAME [--to ADDR] [--no-queue] [--json]",
 			i18n.L("send a test message; on a temporary failure it waits in the outbox")},
@@ -297,6 +305,13 @@ func usageText() string {
 		{"smtpconf queue run [--json]", i18n.L("try every due message now, then exit")},
 		{"smtpconf queue retry ID|--all", i18n.L("make deferred or failed messages due now")},
 		{"smtpconf queue delete ID", i18n.L("remove a message from the outbox")},
+		{"smtpconf relay [--profile NAME] [--listen ADDR]\n" +
+			"        [--require-auth] [--starttls] [--max-size BYTES] [--max-recipients N]",
+			i18n.L("an SMTP server for programs on this computer: queues each message safely, then delivers it")},
+		{"smtpconf relay install|uninstall [FLAGS]", i18n.L("run the relay as a systemd user service, or stop doing so")},
+		{"smtpconf relay credentials [--json]", i18n.L("show the user name and password programs log in to the relay with")},
+		{"smtpconf sendmail [-t] [-i] [-f ADDR] [-F NAME]\n" +
+			"        [--profile NAME] [RCPT...]", i18n.L("queue the message on standard input and try it at once, like /usr/sbin/sendmail")},
 		{"smtpconf detect EMAIL [--json] [--dns-server HOST:PORT] [--timeout DURATION]",
 			i18n.L("find the server settings for an email address")},
 		{"smtpconf oauth login NAME [--device]", i18n.L("sign in with Google or Microsoft (OAuth2) in the browser, or with a code on another device")},
@@ -347,5 +362,6 @@ func usageText() string {
 	para(i18n.L("Passwords are kept in the OS keyring (service \"smtpconf\"); the command line takes one only from standard input, with --password-stdin."), 0)
 	b.WriteString("\n")
 	para(i18n.L("Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 could not connect, 4 TLS failed, 5 authentication failed, 6 rejected by the server, 7 temporary failure."), 0)
+	para(i18n.L("sendmail exits as /usr/sbin/sendmail does: 0 queued (sent or not yet), 64 bad usage, 65 bad message, 75 could not queue."), 0)
 	return b.String()
 }

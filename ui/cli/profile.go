@@ -25,11 +25,12 @@ func (r *runner) profileList(args []string) error {
 	if err != nil {
 		return err
 	}
+	def, err := st.Default()
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		if list == nil {
-			list = []smtp.Profile{}
-		}
-		return r.printJSON(list)
+		return r.printJSON(listView(list, def))
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(r.env.Stdout, i18n.L("No profiles yet. Create one with: {{.Example}}",
@@ -38,7 +39,11 @@ func (r *runner) profileList(args []string) error {
 	}
 	rows := [][]string{{i18n.L("NAME"), i18n.L("SERVER"), i18n.L("SECURITY"), i18n.L("USER"), i18n.L("FROM")}}
 	for _, p := range list {
-		rows = append(rows, []string{p.Name, p.Addr(), smtp.SecurityName(p.Security, smtp.Inline), p.Username, p.From})
+		name := p.Name
+		if p.Name == def {
+			name = i18n.L("{{.Name}} (default)", M{"Name": p.Name})
+		}
+		rows = append(rows, []string{name, p.Addr(), smtp.SecurityName(p.Security, smtp.Inline), p.Username, p.From})
 	}
 	return table(r.env.Stdout, 2, rows)
 }
@@ -52,6 +57,8 @@ type profileView struct {
 	Account        string   `json:"account,omitempty"`
 	KeyringError   string   `json:"keyring_error,omitempty"`
 	Warnings       []string `json:"warnings"`
+	// FromPolicy is the policy in force: the profile's, else its preset's.
+	FromPolicy smtp.FromPolicy `json:"from_policy"`
 }
 
 func (r *runner) profileShow(args []string) error {
@@ -65,7 +72,7 @@ func (r *runner) profileShow(args []string) error {
 	if err != nil {
 		return err
 	}
-	v := profileView{Profile: p, Warnings: []string{}}
+	v := profileView{Profile: p, Warnings: []string{}, FromPolicy: p.EffectiveFromPolicy()}
 	if p.Auth == smtp.AuthXOAUTH2 {
 		// An OAuth2 profile has no password: what matters is the sign-in.
 		status, err := a.OAuth().Status(p.Name)
@@ -108,6 +115,7 @@ func (r *runner) profileShow(args []string) error {
 	row(i18n.L("HELO name:"), p.HELO)
 	row(i18n.L("Timeout:"), p.EffectiveTimeout().String())
 	row(i18n.L("CA file:"), p.CAFile)
+	row(i18n.L("From policy:"), fromPolicyText(p))
 	if p.InsecureSkipVerify {
 		row(i18n.L("Certificate check:"), i18n.L("OFF (insecure)"))
 	}
@@ -153,6 +161,7 @@ func (r *runner) profileSave(args []string) error {
 	skip := fs.Bool("insecure-skip-verify", false, "do not verify the server certificate (insecure)")
 	helo := fs.String("helo", "", "name to announce in EHLO")
 	timeout := fs.String("timeout", "", "timeout for each network step, e.g. 30s")
+	fromPolicy := fs.String("from-policy", "", "keep, envelope or header: how messages from the relay and sendmail are adapted")
 	asJSON := jsonFlag(fs)
 	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
@@ -246,6 +255,11 @@ func (r *runner) profileSave(args []string) error {
 			return usageL("--timeout {{.Value}}: use a duration such as 30s or 2m.", M{"Value": fmt.Sprintf("%q", *timeout)})
 		}
 		p.Timeout = smtp.Duration(d)
+	}
+	if set["from-policy"] {
+		if p.FromPolicy, err = parseFromPolicyFlag(*fromPolicy); err != nil {
+			return err
+		}
 	}
 	if p.Host == "" {
 		return usageL("The profile {{.Name}} has no server: give --preset ID (see 'smtpconf presets') or --host.", M{"Name": fmt.Sprintf("%q", name)})
