@@ -130,7 +130,7 @@ func TestSettingsCarried(t *testing.T) {
 			"SMTP_FROM=ann@example.com", "SMTP_FROM_NAME='Ann Example'", "SMTP_HELO=client.example.net", "SMTP_TIMEOUT=20",
 			"SMTP_CA_FILE=/etc/smtpconf/ca.pem", "SMTP_TLS_VERIFY=true"},
 		"python": {`HOST = "smtp.example.com"`, "PORT = 587", "s.starttls(context=tls_context())", `HELO = "client.example.net"`,
-			"TIMEOUT = 20", `CA_FILE = "/etc/smtpconf/ca.pem"`, `s.auth("PLAIN", s.auth_plain)`},
+			"TIMEOUT = 20", `CA_FILE = "/etc/smtpconf/ca.pem"`, `mechanism = "PLAIN"`, "sign_in(s)"},
 		"nodemailer": {`host: "smtp.example.com"`, "port: 587", "requireTLS: true", `name: "client.example.net"`, "socketTimeout: 20000",
 			`ca: [fs.readFileSync("/etc/smtpconf/ca.pem")]`, `authMethod: "PLAIN"`},
 		"phpmailer": {`$mail->Host = 'smtp.example.com';`, "$mail->Port = 587;", "ENCRYPTION_STARTTLS", `$mail->Helo = 'client.example.net';`,

@@ -43,7 +43,9 @@ func renderGo(j *job) (string, error) {
 	b.WriteString(j.comment("// ", j.header()...))
 	b.WriteString(j.comment("// ", "",
 		"Run: go mod init sendtest && go get github.com/wneessen/go-mail && go run ."))
-	w("package main\n\nimport (\n")
+	// A blank line keeps the comment from being the package's doc comment,
+	// which gofmt would reflow.
+	w("\npackage main\n\nimport (\n")
 	for _, imp := range imports {
 		w("\t%s\n", goStr(imp))
 	}

@@ -16,6 +16,7 @@ func renderPython(j *job) (string, error) {
 	b.WriteString(j.comment("# ", j.header()...))
 	b.WriteString(j.comment("# ", "", "Run: python3 send_test.py"))
 	w(`import base64
+import hmac
 import os
 import smtplib
 import ssl
@@ -43,6 +44,8 @@ from email.utils import formataddr, formatdate, make_msgid
 	if j.auth {
 		w("\n\n")
 		b.WriteString(pythonPassword(j))
+		w("\n\n")
+		b.WriteString(pythonSignIn(j))
 	}
 	if j.p.Security != smtp.SecurityNone {
 		w(`
@@ -77,20 +80,7 @@ def main():
 		w("        s.starttls(context=tls_context())\n")
 	}
 	if j.auth {
-		switch j.p.Auth {
-		case smtp.AuthXOAUTH2:
-			w("        token = password()\n")
-			w("        s.auth(\"XOAUTH2\", lambda challenge=None: \"user=%%s\\x01auth=Bearer %%s\\x01\\x01\" %% (USERNAME, token))\n")
-		case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:
-			m := j.p.Auth.Mechanism()
-			w("        s.ehlo_or_helo_if_needed()\n")
-			w("        s.user, s.password = USERNAME, password()\n")
-			w("        s.auth(%s, s.auth_%s)\n", pyStr(m), strings.ReplaceAll(strings.ToLower(m), "-", "_"))
-		default:
-			w("        s.ehlo_or_helo_if_needed()\n")
-			w("        if s.has_extn(\"auth\"):  # as smtpconf does: sign in when the server offers it\n")
-			w("            s.login(USERNAME, password())\n")
-		}
+		w("        sign_in(s)\n")
 	}
 	w(`        s.send_message(msg)
     print("Sent a test message to " + FROM_ADDR)
@@ -136,4 +126,58 @@ func pyList(args []string) string {
 		q[i] = pyStr(a)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// pythonSignIn is the sign_in(s) function. smtplib's own login() sends
+// AUTH responses as ASCII and so fails on a password with any other
+// character; RFC 4616 and 4954 carry UTF-8, which the Text class lets
+// through smtplib's auth().
+func pythonSignIn(j *job) string {
+	var b strings.Builder
+	b.WriteString(`class Text(str):
+    """A str that smtplib's auth() encodes as UTF-8 instead of ASCII."""
+
+    def encode(self, encoding="utf-8", errors="strict"):
+        return str.encode(self, "utf-8", errors)
+
+
+def sign_in(s):
+    s.ehlo_or_helo_if_needed()
+`)
+	switch j.p.Auth {
+	case smtp.AuthXOAUTH2:
+		b.WriteString(`    token = password()
+    s.auth("XOAUTH2", lambda challenge=None: Text("user=%s\x01auth=Bearer %s\x01\x01" % (USERNAME, token)))
+`)
+		return b.String()
+	case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:
+		fmt.Fprintf(&b, "    mechanism = %s\n", pyStr(j.p.Auth.Mechanism()))
+	default:
+		b.WriteString(`    offered = s.esmtp_features.get("auth", "").upper().split()
+    if not offered:
+        return  # as smtpconf does: no authentication offered, none used
+    usable = [m for m in ("CRAM-MD5", "PLAIN", "LOGIN") if m in offered]
+    if not usable:
+        raise smtplib.SMTPException("no common authentication mechanism: the server offers " + " ".join(offered))
+    mechanism = usable[0]
+`)
+	}
+	b.WriteString(`    secret = password()
+    if mechanism == "CRAM-MD5":
+        def respond(challenge=None):
+            if challenge is None:
+                return None
+            digest = hmac.new(secret.encode("utf-8"), challenge, "md5").hexdigest()
+            return Text(USERNAME + " " + digest)
+    elif mechanism == "PLAIN":
+        def respond(challenge=None):
+            return Text("\0" + USERNAME + "\0" + secret)
+    else:
+        s.user, s.password = USERNAME, secret
+
+        def respond(challenge=None):
+            return Text(s.auth_login(challenge))
+    s.auth(mechanism, respond)
+`)
+	return b.String()
 }
