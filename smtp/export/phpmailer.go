@@ -76,7 +76,7 @@ try {
 		w("    $mail->Username = %s;\n", phpStr(j.p.Username))
 		if j.oauth {
 			w(`    $mail->AuthType = 'XOAUTH2';
-    $mail->setOAuth(new class (%s, smtp_password()) implements PHPMailer\PHPMailer\OAuthTokenProvider {
+    $mail->setOAuth(new class (%s, smtp_password()) implements \PHPMailer\PHPMailer\OAuthTokenProvider {
         private $user;
         private $token;
         public function __construct($user, $token)

@@ -147,7 +147,8 @@ def sign_in(s):
 	switch j.p.Auth {
 	case smtp.AuthXOAUTH2:
 		b.WriteString(`    token = password()
-    s.auth("XOAUTH2", lambda challenge=None: Text("user=%s\x01auth=Bearer %s\x01\x01" % (USERNAME, token)))
+    # A refused token gets a 334 with an error; the empty answer ends the exchange.
+    s.auth("XOAUTH2", lambda challenge=None: Text("" if challenge else "user=%s\x01auth=Bearer %s\x01\x01" % (USERNAME, token)))
 `)
 		return b.String()
 	case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:

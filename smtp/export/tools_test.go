@@ -284,16 +284,26 @@ func TestPHPMailerSnippetSends(t *testing.T) {
 	}
 }
 
-func TestGoSnippetSends(t *testing.T) {
-	gobin := needTool(t, "go", "golang")
-	// The program's module requires go-mail at the version smtpconf builds
-	// with, so everything comes from the module cache.
+// goModule makes dir a module for an exported Go program: it requires
+// go-mail at the version smtpconf builds with and takes smtpconf's go.sum,
+// so everything comes from the module cache.
+func goModule(t *testing.T, gobin, dir string) {
+	t.Helper()
 	versions := runTool(t, "", nil, "", gobin, "list", "-m", "-f", "{{.Path}} {{.Version}}",
 		"github.com/wneessen/go-mail", "golang.org/x/crypto", "golang.org/x/text")
 	sum, err := os.ReadFile(filepath.Join("..", "..", "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	write(t, dir, "go.mod", "module sendtest\n\ngo 1.26\n\nrequire (\n\t"+strings.ReplaceAll(strings.TrimSpace(versions), "\n", "\n\t")+"\n)\n", 0o600)
+	write(t, dir, "go.sum", string(sum), 0o600)
+}
+
+// goEnv is the environment go vet and go run get in such a module.
+var goEnv = []string{"GOFLAGS=-mod=mod", "GOWORK=off"}
+
+func TestGoSnippetSends(t *testing.T) {
+	gobin := needTool(t, "go", "golang")
 	for _, s := range servers(t) {
 		mode := s.mode
 		t.Run(mode, func(t *testing.T) {
@@ -303,14 +313,13 @@ func TestGoSnippetSends(t *testing.T) {
 			}
 			p := toolProfile("go", s, auth)
 			dir := t.TempDir()
-			write(t, dir, "main.go", render(t, "go", p, Options{}), 0o600)
-			write(t, dir, "go.mod", "module sendtest\n\ngo 1.26\n\nrequire (\n\t"+strings.ReplaceAll(strings.TrimSpace(versions), "\n", "\n\t")+"\n)\n", 0o600)
-			write(t, dir, "go.sum", string(sum), 0o600)
 			src := render(t, "go", p, Options{})
 			if f, err := format.Source([]byte(src)); err != nil || string(f) != src {
 				t.Errorf("the exported program is not gofmt-formatted (%v)", err)
 			}
-			env := []string{"SMTP_PASSWORD=" + toolPass, "GOFLAGS=-mod=mod", "GOWORK=off"}
+			write(t, dir, "main.go", src, 0o600)
+			goModule(t, gobin, dir)
+			env := append([]string{"SMTP_PASSWORD=" + toolPass}, goEnv...)
 			runTool(t, dir, env, "", gobin, "vet", ".")
 			runTool(t, dir, env, "", gobin, "run", ".")
 			delivered(t, s, "smtpconf export test (Go)")
@@ -418,5 +427,49 @@ func TestPostfixLinesPassPostconf(t *testing.T) {
 				t.Errorf("%s: postmap -q gives %q", name, got)
 			}
 		}
+	}
+}
+
+// TestOAuth2TokenSnippets: for an xoauth2 profile the exports that can use
+// an access token sign in with the one in SMTP_PASSWORD (AUTH XOAUTH2).
+func TestOAuth2TokenSnippets(t *testing.T) {
+	const token = "ya29.test-access-token"
+	for _, c := range []struct{ format, tool, pkg, subject string }{
+		{"python", "python3", "python3", "smtpconf export test (Python)"},
+		{"nodemailer", "node", "nodejs", "smtpconf export test (Node.js)"},
+		{"phpmailer", "php", "php-cli", "smtpconf export test (PHP)"},
+		{"msmtprc", "msmtp", "msmtp", "msmtp oauth test"},
+		{"go", "go", "golang", "smtpconf export test (Go)"},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			bin := needTool(t, c.tool, c.pkg)
+			srv := smtptest.Start(t, smtptest.Config{
+				Mode:        smtptest.STARTTLS,
+				XOAUTH2:     func(user, tok string) bool { return user == toolUser && tok == token },
+				Mechanisms:  []string{"XOAUTH2"},
+				RequireAuth: true,
+			})
+			s := toolSrv{srv, "starttls", smtp.SecuritySTARTTLS}
+			p := toolProfile(c.format, s, smtp.AuthXOAUTH2)
+			dir := t.TempDir()
+			env := []string{"SMTP_PASSWORD=" + token}
+			f := write(t, dir, "send_test", render(t, c.format, p, Options{}), 0o600)
+			switch c.format {
+			case "nodemailer":
+				env = append(env, "NODE_PATH="+nodeModules(t))
+				runTool(t, dir, env, "", bin, f)
+			case "go":
+				if err := os.Rename(f, filepath.Join(dir, "main.go")); err != nil {
+					t.Fatal(err)
+				}
+				goModule(t, bin, dir)
+				runTool(t, dir, append(env, goEnv...), "", bin, "run", ".")
+			case "msmtprc":
+				runTool(t, dir, env, "Subject: msmtp oauth test\r\n\r\nHello.\r\n", bin, "-C", f, toolUser)
+			default:
+				runTool(t, dir, env, "", bin, f)
+			}
+			delivered(t, s, c.subject)
+		})
 	}
 }
