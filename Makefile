@@ -13,7 +13,7 @@ BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 # `make screenshots` drives the real window under Xvfb.
 SHOT_PKGS := xvfb xdotool imagemagick x11-utils dbus gnome-keyring iproute2 util-linux
 # The keyring tests talk to a real Secret Service inside a private D-Bus session.
-TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools swaks python3
+TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools swaks msmtp postfix nodejs python3 php-cli libphp-phpmailer git-email libmailtools-perl libauthen-sasl-perl libio-socket-ssl-perl
 
 .PHONY: all run build build-nogui screenshots test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean
 

@@ -26,6 +26,14 @@ else
 fi
 echo "Installing missing packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix would ask how to set itself up and, as an "Internet Site", start a
+# mail server; the tests only run postconf and postmap, so it is installed
+# unconfigured.
+for p in "${missing[@]}"; do
+	if [ "$p" = postfix ] && command -v debconf-set-selections >/dev/null; then
+		echo "postfix postfix/main_mailer_type select No configuration" | "${SUDO[@]}" debconf-set-selections
+	fi
+done
 if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
 	"${SUDO[@]}" apt-get update -q
 	"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/app"
+	"github.com/smtpconf/smtpconf/smtp/export"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -192,6 +193,8 @@ func (r *runner) dispatch(args []string) error {
 		return r.relay(rest)
 	case "sendmail":
 		return r.sendmail(rest)
+	case "export":
+		return r.exportCmd(rest)
 	}
 	return usageL("There is no command {{.Name}}.", M{"Name": fmt.Sprintf("%q", cmd)})
 }
@@ -319,6 +322,9 @@ func usageText() string {
 		{"smtpconf oauth status NAME [--json]", i18n.L("show whether the profile is signed in, and as whom")},
 		{"smtpconf oauth setup google|microsoft [--client-id ID]\n" +
 			"        [--client-secret-stdin] [--tenant T]", i18n.L("set or show the app's client ID for signing in")},
+		{"smtpconf export FORMAT NAME [--with-password]\n" +
+			"        FORMAT: " + strings.Join(export.IDs(), ", "),
+			i18n.L("print the profile's settings for another program (never the password unless --with-password)")},
 	}
 	const col, lineWidth = 44, 80
 	var b strings.Builder
