@@ -90,9 +90,9 @@ func (v *profilesView) buildUI() {
 	v.dupBtn = widget.NewButtonWithIcon(i18n.L("Duplicate"), theme.ContentCopyIcon(), v.onDuplicate)
 	v.renameBtn = widget.NewButtonWithIcon(i18n.L("Rename"), theme.DocumentCreateIcon(), v.onRename)
 	v.deleteBtn = widget.NewButtonWithIcon(i18n.L("Delete"), theme.DeleteIcon(), v.onDelete)
-	v.inboxBtn = widget.NewButtonWithIcon(i18n.L("Test inbox"), theme.MailComposeIcon(), v.onInbox)
+	v.inboxBtn = widget.NewButtonWithIcon(i18n.L("Test inbox"), theme.MailComposeIcon(), v.m.showInbox)
 	v.inboxBtn.Alignment = widget.ButtonAlignLeading
-	v.outboxBtn = widget.NewButtonWithIcon(i18n.L("Outbox"), theme.UploadIcon(), v.onOutbox)
+	v.outboxBtn = widget.NewButtonWithIcon(i18n.L("Outbox"), theme.UploadIcon(), v.m.showOutbox)
 	v.outboxBtn.Alignment = widget.ButtonAlignLeading
 
 	top := container.NewVBox(
@@ -533,16 +533,6 @@ func (v *profilesView) afterRemoval() {
 		return
 	}
 	v.open(0)
-}
-
-// onInbox shows the local test inbox on the right.
-func (v *profilesView) onInbox() {
-	v.leaveProfile(v.m.showInbox)
-}
-
-// onOutbox shows the outbox on the right.
-func (v *profilesView) onOutbox() {
-	v.leaveProfile(v.m.showOutbox)
 }
 
 // leaveProfile closes the open profile (asking first if it has unsaved

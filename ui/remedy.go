@@ -55,11 +55,7 @@ func signInHint(err error) string {
 // for the window: the provider's steps, then where the Settings take the
 // client ID.
 func windowRegistrationHelp(id oauth.ProviderID) []string {
-	lines := oauth.RegistrationSteps(id)
-	if last := registrationLastStep(id); last != "" {
-		lines = append(lines, last)
-	}
-	return lines
+	return oauth.RegistrationHelp(id, registrationLastStep(id))
 }
 
 // registrationLastStep is the last step of registering a client ID: where

@@ -17,6 +17,10 @@ func (m *mainUI) useSeams(deps Deps) {
 	if m.netState == nil {
 		m.netState = networkState
 	}
+	m.networkCheckEvery = deps.NetworkCheckEvery
+	if m.networkCheckEvery <= 0 {
+		m.networkCheckEvery = defaultNetworkCheckEvery
+	}
 	m.fontCheckSettled = deps.fontCheckSettled
 	if m.fontCheckSettled == nil {
 		m.fontCheckSettled = func(*mainUI) {}

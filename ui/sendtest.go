@@ -113,7 +113,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.resultReply = wrapped("")
 	s.resultReply.TextStyle = fyne.TextStyle{Monospace: true}
 	s.resultReply.Selectable = true
-	s.openInbox = widget.NewButtonWithIcon(i18n.L("Open the test inbox"), theme.MailComposeIcon(), func() { wz.m.profiles.onInbox() })
+	s.openInbox = widget.NewButtonWithIcon(i18n.L("Open the test inbox"), theme.MailComposeIcon(), wz.m.showInbox)
 	s.openInbox.Hide()
 	s.fixBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onFix)
 	s.fixBtn.Hide()
@@ -122,7 +122,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.queuedText = wrapped("")
 	s.queuedText.TextStyle = fyne.TextStyle{Bold: true}
 	s.queuedMore = wrapped("")
-	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.profiles.onOutbox() })
+	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), wz.m.showOutbox)
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
 	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
