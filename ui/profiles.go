@@ -60,21 +60,13 @@ func newProfilesView(m *mainUI) *profilesView {
 func (v *profilesView) buildUI() {
 	v.list = widget.NewList(
 		func() int { return len(v.items) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			sub := widget.NewLabel("")
-			sub.SizeName = theme.SizeNameCaptionText
-			sub.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, sub)
-		},
+		newTwoLineItem,
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
 			if id >= len(v.items) {
 				return
 			}
 			it := v.items[id]
-			box := obj.(*fyne.Container)
-			name, sub := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+			name, sub := twoLines(obj)
 			if it.draft {
 				name.SetText(draftTitle(it.profile))
 				sub.SetText(i18n.L("Not saved yet"))
@@ -226,12 +218,7 @@ func (v *profilesView) updateInboxButton() {
 	} else {
 		v.inboxBtn.SetText(i18n.L("Test inbox"))
 	}
-	if v.m.inboxShown() {
-		v.inboxBtn.Importance = widget.HighImportance
-	} else {
-		v.inboxBtn.Importance = widget.MediumImportance
-	}
-	v.inboxBtn.Refresh()
+	highlight(v.inboxBtn, v.m.inboxShown())
 }
 
 // updateOutboxButton shows how many messages wait in the outbox (UI thread).
@@ -251,12 +238,7 @@ func (v *profilesView) updateOutboxButton() {
 		v.outboxBtn.SetIcon(theme.UploadIcon())
 		v.outboxBtn.SetText(i18n.L("Outbox"))
 	}
-	if v.m.outboxShown() {
-		v.outboxBtn.Importance = widget.HighImportance
-	} else {
-		v.outboxBtn.Importance = widget.MediumImportance
-	}
-	v.outboxBtn.Refresh()
+	highlight(v.outboxBtn, v.m.outboxShown())
 }
 
 // onSelected opens the chosen profile, asking first if the open one has

@@ -67,6 +67,12 @@ func newTestStep(wz *wizard) *testStep {
 	return &testStep{wz: wz, rows: map[smtp.Stage]*stageRow{}, recipientAuto: true}
 }
 
+// heading is the step's title and the sentence under it.
+func (s *testStep) heading() (title, intro string) {
+	return i18n.L("Test"),
+		i18n.L("Send a test message to prove the settings work. Each stage shows as it happens.")
+}
+
 func (s *testStep) view() fyne.CanvasObject {
 	wz := s.wz
 	rcpt := widget.NewEntry()
