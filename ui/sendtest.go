@@ -49,10 +49,8 @@ type testStep struct {
 	transcriptSc *container.Scroll
 	copyBtn      *widget.Button
 
-	running bool
-	cancel  context.CancelFunc
-	// run counts the runs, so late events of an earlier run are ignored.
-	run      int
+	// bgRun is the test or check that runs, if any.
+	bgRun
 	started  time.Time
 	report   smtp.Report
 	lines    []string
@@ -211,10 +209,8 @@ func (s *testStep) start(check bool) {
 		return
 	}
 	p := wz.draft
-	ctx, cancel := context.WithCancel(context.Background())
-	s.run++
-	run := s.run
-	s.running, s.cancel, s.checking = true, cancel, check
+	ctx, _, run := s.begin()
+	s.checking = check
 	s.started = time.Now()
 	s.lines = nil
 	s.reset(check)
@@ -363,10 +359,7 @@ type queuedTest struct {
 // finish shows the report: the result card, the final row states and the
 // transcript.
 func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
-	s.running = false
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.finished()
 	s.report = rep
 	s.showElapsed(time.Since(s.started))
 	s.setTranscript(rep.Transcript)
@@ -518,9 +511,5 @@ func (s *testStep) onCopy() {
 
 // stop cancels a run in progress (the profile is being closed).
 func (s *testStep) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.run++
-	s.running = false
+	s.abandon()
 }
