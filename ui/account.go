@@ -66,6 +66,12 @@ func newAccountStep(wz *wizard) *accountStep {
 	return s
 }
 
+// heading is the step's title and the sentence under it.
+func (s *accountStep) heading() (title, intro string) {
+	return i18n.L("Account"),
+		i18n.L("Sign-in details and the sender shown on your messages. Passwords and sign-in tokens are kept in your system keyring, never in a file.")
+}
+
 // passwordLabel names what goes in the password field for a preset.
 func passwordLabel(pr smtp.Preset) string {
 	switch pr.Credential {
@@ -117,87 +123,43 @@ func (s *accountStep) view() fyne.CanvasObject {
 	wz := s.wz
 	nameEntry := widget.NewEntry()
 	s.name = newField(i18n.L("Profile name"), nameEntry, i18n.L("A short name for these settings, such as “work”. The command line uses it too."), s.validateName)
-	nameEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.name.touched = true
+	wz.edits(s.name, s.edited, func(t string) {
 		s.nameEdited = true
 		wz.draft.Name = t
-		s.edited(s.name)
-	}
-	nameEntry.OnSubmitted = wz.submit
+	})
 
 	userEntry := widget.NewEntry()
-	s.username = newField(i18n.L("User name"), userEntry, i18n.L("Usually your full email address."), func(t string) error {
-		if strings.TrimSpace(t) == "" {
-			return errors.New(i18n.L("Enter the user name, usually your email address."))
-		}
-		p := wz.draft
-		p.Username = t
-		return fieldError(p, "username")
-	})
-	userEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.username.touched = true
+	s.username = newField(i18n.L("User name"), userEntry, i18n.L("Usually your full email address."),
+		required(i18n.L("Enter the user name, usually your email address."),
+			wz.draftCheck("username", func(p *smtp.Profile, t string) { p.Username = t })))
+	wz.edits(s.username, s.edited, func(t string) {
 		s.usernameAuto = false
 		wz.draft.Username = strings.TrimSpace(t)
-		s.edited(s.username)
-	}
-	userEntry.OnSubmitted = wz.submit
+	})
 
 	pwEntry := widget.NewPasswordEntry()
 	s.password = newField(i18n.L("Password"), pwEntry, "", s.validatePassword)
-	pwEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.password.touched = true
+	wz.edits(s.password, s.edited, func(t string) {
 		s.generated = false
 		wz.password = t
 		s.keyring.box.Hide()
-		s.edited(s.password)
-	}
-	pwEntry.OnSubmitted = wz.submit
+	})
 
 	fromEntry := widget.NewEntry()
 	fromEntry.SetPlaceHolder("ann@example.com")
-	s.from = newField(i18n.L("From address"), fromEntry, i18n.L("The sender address on your messages."), func(t string) error {
-		if strings.TrimSpace(t) == "" {
-			return errors.New(i18n.L("Enter the sender address, usually your email address."))
-		}
-		return smtp.ValidateAddress(t)
-	})
-	fromEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.from.touched = true
+	s.from = newField(i18n.L("From address"), fromEntry, i18n.L("The sender address on your messages."),
+		required(i18n.L("Enter the sender address, usually your email address."), smtp.ValidateAddress))
+	wz.edits(s.from, s.edited, func(t string) {
 		s.fromAuto = false
 		wz.draft.From = strings.TrimSpace(t)
-		s.edited(s.from)
-	}
-	fromEntry.OnSubmitted = wz.submit
+	})
 
 	fnEntry := widget.NewEntry()
 	fnEntry.SetPlaceHolder(i18n.L("Ann Example"))
-	s.fromName = newField(i18n.L("Display name"), fnEntry, i18n.L("Optional: the name shown next to your address."), func(t string) error {
-		p := wz.draft
-		p.FromName = t
-		return fieldError(p, "from_name")
-	})
+	s.fromName = newField(i18n.L("Display name"), fnEntry, i18n.L("Optional: the name shown next to your address."),
+		wz.draftCheck("from_name", func(p *smtp.Profile, t string) { p.FromName = t }))
 	s.fromName.optional = true
-	fnEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.fromName.touched = true
-		wz.draft.FromName = t
-		s.edited(s.fromName)
-	}
-	fnEntry.OnSubmitted = wz.submit
+	wz.edits(s.fromName, s.edited, func(t string) { wz.draft.FromName = t })
 
 	s.noteLead = widget.NewRichText()
 	s.noteLead.Wrapping = fyne.TextWrapWord

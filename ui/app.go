@@ -99,6 +99,9 @@ type Deps struct {
 	// means reading its interfaces (networkState). The outbox retries at
 	// once when it changes.
 	NetState func() string
+	// NetworkCheckEvery is how often the outbox reads NetState; 0 means
+	// defaultNetworkCheckEvery.
+	NetworkCheckEvery time.Duration
 	// fontCheckSettled, when set, is called on the UI thread each time the
 	// font check of window m has decided (tests wait for it).
 	fontCheckSettled func(m *mainUI)
@@ -207,10 +210,11 @@ type mainUI struct {
 	closeOnce sync.Once
 
 	// From Deps, with their defaults (seams.go).
-	hasCJKFont       func() bool
-	detectDelay      time.Duration
-	netState         func() string
-	fontCheckSettled func(*mainUI)
+	hasCJKFont        func() bool
+	detectDelay       time.Duration
+	netState          func() string
+	networkCheckEvery time.Duration
+	fontCheckSettled  func(*mainUI)
 }
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
@@ -365,9 +369,9 @@ func (m *mainUI) buildMenu() {
 	quit := fyne.NewMenuItem(i18n.L("Quit"), m.onClose)
 	quit.IsQuit = true
 	quit.Shortcut = key(fyne.KeyQ)
-	inbox := fyne.NewMenuItem(i18n.L("Test inbox"), pv.onInbox)
+	inbox := fyne.NewMenuItem(i18n.L("Test inbox"), m.showInbox)
 	inbox.Shortcut = key(fyne.KeyI)
-	outbox := fyne.NewMenuItem(i18n.L("Outbox"), pv.onOutbox)
+	outbox := fyne.NewMenuItem(i18n.L("Outbox"), m.showOutbox)
 	outbox.Shortcut = key(fyne.KeyO)
 	about := fyne.NewMenuItem(i18n.L("About SMTP Configurator"), m.onAbout)
 	settings := fyne.NewMenuItem(i18n.L("Settings…"), m.onSettings)

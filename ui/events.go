@@ -20,10 +20,10 @@ func (m *mainUI) profileSelected(p smtp.Profile, draft bool) {
 	m.wizard.start()
 }
 
-// showInbox and showOutbox put that view on the right (the list closed
-// the open setup first).
-func (m *mainUI) showInbox()  { m.inbox.show() }
-func (m *mainUI) showOutbox() { m.outboxView.show() }
+// showInbox and showOutbox put that view on the right, once the list has
+// closed the open setup (asking first if it has unsaved changes).
+func (m *mainUI) showInbox()  { m.profiles.leaveProfile(m.inbox.show) }
+func (m *mainUI) showOutbox() { m.profiles.leaveProfile(m.outboxView.show) }
 
 // profileClosed closes the open setup (the inbox or outbox is shown next).
 func (m *mainUI) profileClosed() {
@@ -102,6 +102,12 @@ func (m *mainUI) inboxChanged() {
 func (m *mainUI) outboxChanged() {
 	m.profiles.updateOutboxButton()
 	m.outboxView.refresh()
+}
+
+// outboxUnreadable: the outbox's entries could not be read; its view says
+// why.
+func (m *mainUI) outboxUnreadable(err error) {
+	m.outboxView.loadFailed(err)
 }
 
 // What a screen may ask the main window about the others.

@@ -112,7 +112,7 @@ func TestLocalPrepareSavesOnTheUIThread(t *testing.T) {
 func TestDepsDefaults(t *testing.T) {
 	var m mainUI
 	m.useSeams(Deps{})
-	if m.hasCJKFont == nil || m.netState == nil || m.fontCheckSettled == nil || m.detectDelay != defaultDetectDelay {
-		t.Fatalf("defaults: font check %v, network %v, settled %v, delay %v", m.hasCJKFont != nil, m.netState != nil, m.fontCheckSettled != nil, m.detectDelay)
+	if m.hasCJKFont == nil || m.netState == nil || m.fontCheckSettled == nil || m.detectDelay != defaultDetectDelay || m.networkCheckEvery != defaultNetworkCheckEvery {
+		t.Fatalf("defaults: font check %v, network %v, settled %v, delay %v, network check every %v", m.hasCJKFont != nil, m.netState != nil, m.fontCheckSettled != nil, m.detectDelay, m.networkCheckEvery)
 	}
 }

@@ -51,22 +51,15 @@ func (v *inboxView) buildUI() {
 
 	v.list = widget.NewList(
 		func() int { return len(v.m.local.msgs) },
-		func() fyne.CanvasObject {
-			subj := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			subj.Truncation = fyne.TextTruncateEllipsis
-			from := widget.NewLabel("")
-			from.SizeName = theme.SizeNameCaptionText
-			from.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(subj, from)
-		},
+		newTwoLineItem,
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
 			msg, ok := v.at(id)
 			if !ok {
 				return
 			}
-			box := obj.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(subjectOf(msg))
-			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s · %s", msg.From, msg.Received.Format("15:04:05")))
+			subj, from := twoLines(obj)
+			subj.SetText(subjectOf(msg))
+			from.SetText(fmt.Sprintf("%s · %s", msg.From, msg.Received.Format("15:04:05")))
 		},
 	)
 	v.list.OnSelected = func(id widget.ListItemID) {

@@ -3,7 +3,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"slices"
@@ -60,12 +59,9 @@ type signInPanel struct {
 	// again: the client IDs changed while checking; check once more.
 	again  bool
 	status oauth.Status
-	// running is set while a sign-in waits for the browser; run tells its
-	// answer from an older one's.
-	running    bool
+	// bgRun is the sign-in that waits for the browser, if any.
+	bgRun
 	canceling  bool
-	cancel     context.CancelFunc
-	run        int
 	url        string
 	browserErr error
 	// err is the last sign-in's failure (or a missing client ID), shown
@@ -428,18 +424,22 @@ func (o *signInPanel) onSignIn() {
 	o.start()
 }
 
+// idle reports whether a sign-in or a sign-out may start: none runs, and
+// the profile is saved (its tokens are kept under its name).
+func (o *signInPanel) idle() bool {
+	return !o.running && !o.s.wz.isNew
+}
+
 // start runs the browser sign-in in the background.
 func (o *signInPanel) start() {
-	s := o.s
-	wz := s.wz
-	if o.running || wz.isNew {
+	if !o.idle() {
 		return
 	}
+	s := o.s
+	wz := s.wz
 	p := wz.draft
-	ctx, cancel := context.WithCancel(context.Background())
-	o.run++
-	run := o.run
-	o.running, o.canceling, o.cancel = true, false, cancel
+	ctx, cancel, run := o.begin()
+	o.canceling = false
 	o.url, o.browserErr, o.err = "", nil, nil
 	o.show()
 	wz.update()
@@ -468,7 +468,8 @@ func (o *signInPanel) start() {
 func (o *signInPanel) finish(name string, st oauth.Status, err error) {
 	s := o.s
 	wz := s.wz
-	o.running, o.canceling, o.cancel = false, false, nil
+	o.finished()
+	o.canceling = false
 	o.url, o.browserErr = "", nil
 	switch {
 	case err == nil && !st.SignedIn:
@@ -552,37 +553,41 @@ func (o *signInPanel) onOpenAgain() {
 
 // onSignOut asks, then removes the profile's tokens.
 func (o *signInPanel) onSignOut() {
-	s := o.s
-	wz := s.wz
-	if wz.isNew || o.running {
+	if !o.idle() {
 		return
 	}
+	wz := o.s.wz
 	name := wz.origName
-	_, provider, _ := s.signInProvider()
+	_, provider, _ := o.s.signInProvider()
 	o.confirm = dialog.NewConfirm(i18n.L("Sign out?"),
 		i18n.L("This profile can no longer send mail until you sign in with {{.Provider}} again.", map[string]any{"Provider": provider}),
 		func(ok bool) {
-			if !ok {
-				return
+			if ok {
+				o.signOut(name)
 			}
-			m := wz.m
-			go func() {
-				err := m.oauth.SignOut(name)
-				m.ui(func() {
-					if err != nil {
-						m.showError(i18n.L("Signing out failed"), err)
-						return
-					}
-					if wz.origName == name {
-						o.checkedFor, o.status, o.err = name, oauth.Status{}, nil
-					}
-					o.show()
-					wz.update()
-				})
-			}()
 		}, wz.m.win)
 	o.confirm.SetConfirmText(i18n.L("Sign out"))
 	o.confirm.Show()
+}
+
+// signOut removes the tokens of profile name in the background.
+func (o *signInPanel) signOut(name string) {
+	wz := o.s.wz
+	m := wz.m
+	go func() {
+		err := m.oauth.SignOut(name)
+		m.ui(func() {
+			if err != nil {
+				m.showError(i18n.L("Signing out failed"), err)
+				return
+			}
+			if wz.origName == name {
+				o.checkedFor, o.status, o.err = name, oauth.Status{}, nil
+			}
+			o.show()
+			wz.update()
+		})
+	}()
 }
 
 // signInNote is the provider note's lead while signing in: what happens,

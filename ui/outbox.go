@@ -22,10 +22,10 @@ import (
 
 // How often the window reloads the outbox by itself (for the "in 4 min"
 // texts and messages other processes added), and how often it looks whether
-// the network came back. Tests shorten them.
-var (
-	outboxReloadEvery = 15 * time.Second
-	networkCheckEvery = 30 * time.Second
+// the network came back (tests shorten that through Deps).
+const (
+	outboxReloadEvery        = 15 * time.Second
+	defaultNetworkCheckEvery = 30 * time.Second
 )
 
 // logWorkerStuck is a line of the log, for developers: not translated.
@@ -186,7 +186,7 @@ func (b *outbox) load() {
 		return
 	}
 	if err != nil {
-		b.m.ui(func() { b.m.outboxView.loadFailed(err) })
+		b.m.ui(func() { b.m.outboxUnreadable(err) })
 		return
 	}
 	var c queue.Counts
@@ -219,8 +219,7 @@ func (b *outbox) load() {
 		if cur := b.selected.Load().(string); detail == nil || detail.ID == cur {
 			b.detail = detail
 		}
-		b.m.profiles.updateOutboxButton()
-		b.m.outboxView.refresh()
+		b.m.outboxChanged()
 	})
 }
 
@@ -271,11 +270,11 @@ func (b *outbox) remove(id string) error {
 	return err
 }
 
-// watchNetwork looks every networkCheckEvery whether the computer's network
+// watchNetwork looks every m.networkCheckEvery whether the computer's network
 // addresses changed. When they did and there is a network, the messages
 // that waited because the server could not be reached are tried at once.
 func (b *outbox) watchNetwork() {
-	t := time.NewTicker(networkCheckEvery)
+	t := time.NewTicker(b.m.networkCheckEvery)
 	defer t.Stop()
 	last := b.netState()
 	for {

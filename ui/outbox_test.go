@@ -193,8 +193,6 @@ timeOK:
 // When the network comes back, messages that waited because the server
 // could not be reached are sent at once, not at their scheduled time.
 func TestOutboxSendsAtOnceWhenNetworkComesBack(t *testing.T) {
-	defer func(d time.Duration) { networkCheckEvery = d }(networkCheckEvery)
-	networkCheckEvery = 20 * time.Millisecond
 	srv := smtptest.Start(t, smtptest.Config{})
 	dir := outboxDir(t, "1h")
 	p := smtp.Profile{Name: "relay", Host: "127.0.0.1", Port: srv.Port, Security: smtp.SecurityNone, Auth: smtp.AuthNone, From: "ann@example.com"}
@@ -226,6 +224,7 @@ func TestOutboxSendsAtOnceWhenNetworkComesBack(t *testing.T) {
 	h.app = test.NewTempApp(t)
 	// The window starts offline.
 	h.deps = append(h.deps, func(d *Deps) {
+		d.NetworkCheckEvery = 20 * time.Millisecond
 		d.NetState = func() string {
 			looked.Add(1)
 			if online.Load() {
@@ -355,7 +354,7 @@ func TestOutboxPermanentFailureNotifiesAndBadSettingsAreShown(t *testing.T) {
 
 	h := newHarness(t, withDir(dir))
 	b, v := h.m.outbox, h.m.outboxView
-	h.m.profiles.onOutbox()
+	h.m.showOutbox()
 	if !v.status.box.Visible() || !strings.Contains(v.status.text.Text, "settings file is invalid") {
 		t.Errorf("status = %q (visible %v)", v.status.text.Text, v.status.box.Visible())
 	}
@@ -391,7 +390,7 @@ func TestOutboxDeleteWhileSendingSaysBusy(t *testing.T) {
 	if _, err := b.o.Enqueue(context.Background(), queue.FromTest(p.Name, msg)); err != nil {
 		t.Fatal(err)
 	}
-	h.m.profiles.onOutbox()
+	h.m.showOutbox()
 	h.waitFor("the message being sent", 5*time.Second, func() bool {
 		return len(b.entries) == 1 && b.entries[0].State == queue.Sending && strings.HasPrefix(v.stateText.Text, "Sending")
 	})

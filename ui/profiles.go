@@ -60,21 +60,13 @@ func newProfilesView(m *mainUI) *profilesView {
 func (v *profilesView) buildUI() {
 	v.list = widget.NewList(
 		func() int { return len(v.items) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			sub := widget.NewLabel("")
-			sub.SizeName = theme.SizeNameCaptionText
-			sub.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, sub)
-		},
+		newTwoLineItem,
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
 			if id >= len(v.items) {
 				return
 			}
 			it := v.items[id]
-			box := obj.(*fyne.Container)
-			name, sub := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+			name, sub := twoLines(obj)
 			if it.draft {
 				name.SetText(draftTitle(it.profile))
 				sub.SetText(i18n.L("Not saved yet"))
@@ -90,9 +82,9 @@ func (v *profilesView) buildUI() {
 	v.dupBtn = widget.NewButtonWithIcon(i18n.L("Duplicate"), theme.ContentCopyIcon(), v.onDuplicate)
 	v.renameBtn = widget.NewButtonWithIcon(i18n.L("Rename"), theme.DocumentCreateIcon(), v.onRename)
 	v.deleteBtn = widget.NewButtonWithIcon(i18n.L("Delete"), theme.DeleteIcon(), v.onDelete)
-	v.inboxBtn = widget.NewButtonWithIcon(i18n.L("Test inbox"), theme.MailComposeIcon(), v.onInbox)
+	v.inboxBtn = widget.NewButtonWithIcon(i18n.L("Test inbox"), theme.MailComposeIcon(), v.m.showInbox)
 	v.inboxBtn.Alignment = widget.ButtonAlignLeading
-	v.outboxBtn = widget.NewButtonWithIcon(i18n.L("Outbox"), theme.UploadIcon(), v.onOutbox)
+	v.outboxBtn = widget.NewButtonWithIcon(i18n.L("Outbox"), theme.UploadIcon(), v.m.showOutbox)
 	v.outboxBtn.Alignment = widget.ButtonAlignLeading
 
 	top := container.NewVBox(
@@ -226,12 +218,7 @@ func (v *profilesView) updateInboxButton() {
 	} else {
 		v.inboxBtn.SetText(i18n.L("Test inbox"))
 	}
-	if v.m.inboxShown() {
-		v.inboxBtn.Importance = widget.HighImportance
-	} else {
-		v.inboxBtn.Importance = widget.MediumImportance
-	}
-	v.inboxBtn.Refresh()
+	highlight(v.inboxBtn, v.m.inboxShown())
 }
 
 // updateOutboxButton shows how many messages wait in the outbox (UI thread).
@@ -251,12 +238,7 @@ func (v *profilesView) updateOutboxButton() {
 		v.outboxBtn.SetIcon(theme.UploadIcon())
 		v.outboxBtn.SetText(i18n.L("Outbox"))
 	}
-	if v.m.outboxShown() {
-		v.outboxBtn.Importance = widget.HighImportance
-	} else {
-		v.outboxBtn.Importance = widget.MediumImportance
-	}
-	v.outboxBtn.Refresh()
+	highlight(v.outboxBtn, v.m.outboxShown())
 }
 
 // onSelected opens the chosen profile, asking first if the open one has
@@ -533,16 +515,6 @@ func (v *profilesView) afterRemoval() {
 		return
 	}
 	v.open(0)
-}
-
-// onInbox shows the local test inbox on the right.
-func (v *profilesView) onInbox() {
-	v.leaveProfile(v.m.showInbox)
-}
-
-// onOutbox shows the outbox on the right.
-func (v *profilesView) onOutbox() {
-	v.leaveProfile(v.m.showOutbox)
 }
 
 // leaveProfile closes the open profile (asking first if it has unsaved

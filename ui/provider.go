@@ -66,6 +66,12 @@ func newProviderStep(wz *wizard) *providerStep {
 	return s
 }
 
+// heading is the step's title and the sentence under it.
+func (s *providerStep) heading() (title, intro string) {
+	return i18n.L("Provider"),
+		i18n.L("Type your email address, then check the provider below: it fills in the server settings for you. Pick “Local test inbox” to try everything on this computer without an account.")
+}
+
 // validateAddress is the address field's validator.
 func validateAddress(s string) error {
 	if strings.TrimSpace(s) == "" {

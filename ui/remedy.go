@@ -25,9 +25,7 @@ func remedyText(hint string, r smtp.Remedy) string {
 	case smtp.RemedySignIn:
 		return i18n.L("{{.Hint}} Sign in with {{.Provider}} on the Account step.", map[string]any{"Hint": hint, "Provider": r.ProviderName})
 	case smtp.RemedyRegisterOAuthClient:
-		if last := registrationLastStep(oauth.ProviderID(r.Provider)); last != "" {
-			return hint + "\n" + last
-		}
+		return lastSteps().After(hint, oauth.ProviderID(r.Provider))
 	}
 	return hint
 }
@@ -55,23 +53,16 @@ func signInHint(err error) string {
 // for the window: the provider's steps, then where the Settings take the
 // client ID.
 func windowRegistrationHelp(id oauth.ProviderID) []string {
-	lines := oauth.RegistrationSteps(id)
-	if last := registrationLastStep(id); last != "" {
-		lines = append(lines, last)
-	}
-	return lines
+	return lastSteps().Help(id)
 }
 
-// registrationLastStep is the last step of registering a client ID: where
-// the window takes it.
-func registrationLastStep(id oauth.ProviderID) string {
-	switch id {
-	case oauth.Google:
-		return i18n.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin")
-	case oauth.Microsoft:
-		return i18n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID")
+// lastSteps are the last step of registering a client ID with each
+// provider: where the window takes it.
+func lastSteps() oauth.LastSteps {
+	return oauth.LastSteps{
+		oauth.Google:    i18n.L("3) Enter the client ID and secret in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup google --client-id ID --client-secret-stdin"),
+		oauth.Microsoft: i18n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then enter the Application (client) ID in Settings → Sign-in apps (OAuth2), or run: smtpconf oauth setup microsoft --client-id ID"),
 	}
-	return ""
 }
 
 // consoleURL is where a client ID is registered with a provider.

@@ -2,6 +2,8 @@
 
 package ui
 
+import "time"
+
 // useSeams takes the window's view of the system and its timing from deps,
 // with the real system and timing where deps leaves them unset.
 func (m *mainUI) useSeams(deps Deps) {
@@ -9,10 +11,8 @@ func (m *mainUI) useSeams(deps Deps) {
 	if m.hasCJKFont == nil {
 		m.hasCJKFont = systemHasCJKFont
 	}
-	m.detectDelay = deps.DetectDelay
-	if m.detectDelay <= 0 {
-		m.detectDelay = defaultDetectDelay
-	}
+	m.detectDelay = positive(deps.DetectDelay, defaultDetectDelay)
+	m.networkCheckEvery = positive(deps.NetworkCheckEvery, defaultNetworkCheckEvery)
 	m.netState = deps.NetState
 	if m.netState == nil {
 		m.netState = networkState
@@ -21,4 +21,12 @@ func (m *mainUI) useSeams(deps Deps) {
 	if m.fontCheckSettled == nil {
 		m.fontCheckSettled = func(*mainUI) {}
 	}
+}
+
+// positive is d, or def when d is not above zero (left unset).
+func positive(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }

@@ -49,10 +49,8 @@ type testStep struct {
 	transcriptSc *container.Scroll
 	copyBtn      *widget.Button
 
-	running bool
-	cancel  context.CancelFunc
-	// run counts the runs, so late events of an earlier run are ignored.
-	run      int
+	// bgRun is the test or check that runs, if any.
+	bgRun
 	started  time.Time
 	report   smtp.Report
 	lines    []string
@@ -65,6 +63,12 @@ type testStep struct {
 
 func newTestStep(wz *wizard) *testStep {
 	return &testStep{wz: wz, rows: map[smtp.Stage]*stageRow{}, recipientAuto: true}
+}
+
+// heading is the step's title and the sentence under it.
+func (s *testStep) heading() (title, intro string) {
+	return i18n.L("Test"),
+		i18n.L("Send a test message to prove the settings work. Each stage shows as it happens.")
 }
 
 func (s *testStep) view() fyne.CanvasObject {
@@ -113,7 +117,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.resultReply = wrapped("")
 	s.resultReply.TextStyle = fyne.TextStyle{Monospace: true}
 	s.resultReply.Selectable = true
-	s.openInbox = widget.NewButtonWithIcon(i18n.L("Open the test inbox"), theme.MailComposeIcon(), func() { wz.m.profiles.onInbox() })
+	s.openInbox = widget.NewButtonWithIcon(i18n.L("Open the test inbox"), theme.MailComposeIcon(), wz.m.showInbox)
 	s.openInbox.Hide()
 	s.fixBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onFix)
 	s.fixBtn.Hide()
@@ -122,7 +126,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.queuedText = wrapped("")
 	s.queuedText.TextStyle = fyne.TextStyle{Bold: true}
 	s.queuedMore = wrapped("")
-	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.profiles.onOutbox() })
+	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), wz.m.showOutbox)
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
 	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
@@ -205,10 +209,8 @@ func (s *testStep) start(check bool) {
 		return
 	}
 	p := wz.draft
-	ctx, cancel := context.WithCancel(context.Background())
-	s.run++
-	run := s.run
-	s.running, s.cancel, s.checking = true, cancel, check
+	ctx, _, run := s.begin()
+	s.checking = check
 	s.started = time.Now()
 	s.lines = nil
 	s.reset(check)
@@ -357,10 +359,7 @@ type queuedTest struct {
 // finish shows the report: the result card, the final row states and the
 // transcript.
 func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
-	s.running = false
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.finished()
 	s.report = rep
 	s.showElapsed(time.Since(s.started))
 	s.setTranscript(rep.Transcript)
@@ -512,9 +511,5 @@ func (s *testStep) onCopy() {
 
 // stop cancels a run in progress (the profile is being closed).
 func (s *testStep) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.run++
-	s.running = false
+	s.abandon()
 }

@@ -56,6 +56,12 @@ func newServerStep(wz *wizard) *serverStep {
 	return &serverStep{wz: wz}
 }
 
+// heading is the step's title and the sentence under it.
+func (s *serverStep) heading() (title, intro string) {
+	return i18n.L("Server"),
+		i18n.L("These are the outgoing (SMTP) server settings. The provider's values are filled in; change them only if your provider says otherwise.")
+}
+
 func securityFromLabel(l string) smtp.Security {
 	for _, s := range smtp.Securities {
 		if smtp.SecurityName(s, smtp.Title) == l {
@@ -119,22 +125,12 @@ func (s *serverStep) view() fyne.CanvasObject {
 	wz := s.wz
 	hostEntry := widget.NewEntry()
 	hostEntry.SetPlaceHolder("smtp.example.com")
-	s.host = newField(i18n.L("Server (host)"), hostEntry, i18n.L("The outgoing mail server's name."), func(t string) error {
-		if strings.TrimSpace(t) == "" {
-			return errors.New(i18n.L("Enter the server name, for example smtp.example.com."))
-		}
-		return smtp.ValidateHost(t)
-	})
-	hostEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.host.touched = true
+	s.host = newField(i18n.L("Server (host)"), hostEntry, i18n.L("The outgoing mail server's name."),
+		required(i18n.L("Enter the server name, for example smtp.example.com."), smtp.ValidateHost))
+	wz.edits(s.host, s.edited, func(t string) {
 		s.byHand.host = true
 		wz.draft.Host = strings.TrimSpace(t)
-		s.edited(s.host)
-	}
-	hostEntry.OnSubmitted = wz.submit
+	})
 
 	portEntry := widget.NewEntry()
 	portEntry.SetPlaceHolder("587")
@@ -142,17 +138,11 @@ func (s *serverStep) view() fyne.CanvasObject {
 		_, err := parsePort(t)
 		return err
 	})
-	portEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.port.touched = true
+	wz.edits(s.port, s.edited, func(t string) {
 		s.byHand.port = true
 		wz.draft.Port, _ = strconv.Atoi(strings.TrimSpace(t))
 		s.portNote.box.Hide()
-		s.edited(s.port)
-	}
-	portEntry.OnSubmitted = wz.submit
+	})
 
 	s.security = widget.NewRadioGroup([]string{
 		smtp.SecurityName(smtp.SecurityTLS, smtp.Title), smtp.SecurityName(smtp.SecuritySTARTTLS, smtp.Title), smtp.SecurityName(smtp.SecurityNone, smtp.Title),
@@ -173,21 +163,10 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	heloEntry := widget.NewEntry()
 	heloEntry.SetPlaceHolder(i18n.L("this computer's name"))
-	s.helo = newField(i18n.L("HELO name"), heloEntry, i18n.L("The name this computer gives in EHLO. Leave empty unless the server insists on a particular one."), func(t string) error {
-		p := wz.draft
-		p.HELO = t
-		return fieldError(p, "helo")
-	})
+	s.helo = newField(i18n.L("HELO name"), heloEntry, i18n.L("The name this computer gives in EHLO. Leave empty unless the server insists on a particular one."),
+		wz.draftCheck("helo", func(p *smtp.Profile, t string) { p.HELO = t }))
 	s.helo.optional = true
-	heloEntry.OnSubmitted = wz.submit
-	heloEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.helo.touched = true
-		wz.draft.HELO = strings.TrimSpace(t)
-		s.edited(s.helo)
-	}
+	wz.edits(s.helo, s.edited, func(t string) { wz.draft.HELO = strings.TrimSpace(t) })
 
 	toEntry := widget.NewEntry()
 	toEntry.SetPlaceHolder("30")
@@ -201,36 +180,19 @@ func (s *serverStep) view() fyne.CanvasObject {
 		return fieldError(p, "timeout")
 	})
 	s.timeout.optional = true
-	toEntry.OnSubmitted = wz.submit
-	toEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.timeout.touched = true
+	wz.edits(s.timeout, s.edited, func(t string) {
 		if d, err := parseTimeout(t); err == nil {
 			wz.draft.Timeout = smtp.Duration(d)
 		}
-		s.edited(s.timeout)
-	}
+	})
 
 	caEntry := widget.NewEntry()
 	caEntry.SetPlaceHolder(i18n.L("system certificates"))
 	s.browse = widget.NewButtonWithIcon(i18n.L("Browse…"), theme.FolderOpenIcon(), s.onBrowse)
-	s.caFile = newField(i18n.L("CA certificate file (PEM)"), caEntry, i18n.L("Only for a server whose certificate comes from your organisation's own CA. It replaces the system's trusted certificates for this profile."), func(t string) error {
-		p := wz.draft
-		p.CAFile = t
-		return fieldError(p, "ca_file")
-	}).withButton(s.browse)
+	s.caFile = newField(i18n.L("CA certificate file (PEM)"), caEntry, i18n.L("Only for a server whose certificate comes from your organisation's own CA. It replaces the system's trusted certificates for this profile."),
+		wz.draftCheck("ca_file", func(p *smtp.Profile, t string) { p.CAFile = t })).withButton(s.browse)
 	s.caFile.optional = true
-	caEntry.OnSubmitted = wz.submit
-	caEntry.OnChanged = func(t string) {
-		if wz.loading {
-			return
-		}
-		s.caFile.touched = true
-		wz.draft.CAFile = strings.TrimSpace(t)
-		s.edited(s.caFile)
-	}
+	wz.edits(s.caFile, s.edited, func(t string) { wz.draft.CAFile = strings.TrimSpace(t) })
 
 	s.skipVerify = widget.NewCheck(i18n.L("Do not verify the server's certificate (unsafe)"), s.onSkipVerify)
 	s.skipWarn = newNotice(theme.ErrorIcon(), "", widget.DangerImportance)

@@ -70,22 +70,22 @@ func runningText(s smtp.Stage, detail string) string {
 	return i18n.L("Working…")
 }
 
+// stateWords are the words for the row states, English keys of the
+// catalogs.
+var stateWords = map[rowState]string{
+	rowWaiting:    "Waiting",
+	rowRunning:    "Running",
+	rowOK:         "OK",
+	rowFailed:     "Failed",
+	rowSkipped:    "Skipped",
+	rowNotReached: "Not reached",
+	rowCancelled:  "Cancelled",
+}
+
+// stateWord is the word for a row state in the person's language.
 func stateWord(s rowState) string {
-	switch s {
-	case rowWaiting:
-		return i18n.L("Waiting")
-	case rowRunning:
-		return i18n.L("Running")
-	case rowOK:
-		return i18n.L("OK")
-	case rowFailed:
-		return i18n.L("Failed")
-	case rowSkipped:
-		return i18n.L("Skipped")
-	case rowNotReached:
-		return i18n.L("Not reached")
-	case rowCancelled:
-		return i18n.L("Cancelled")
+	if key, ok := stateWords[s]; ok {
+		return i18n.L(key)
 	}
 	return string(s)
 }
@@ -117,23 +117,28 @@ func (r *stageRow) set(state rowState, detail string) {
 		r.spin.Hide()
 		r.icon.Show()
 	}
-	imp := widget.MediumImportance
-	switch state {
-	case rowWaiting, rowNotReached:
-		r.icon.SetResource(theme.RadioButtonIcon())
-	case rowOK:
-		r.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
-		imp = widget.SuccessImportance
-	case rowFailed:
-		r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
-		imp = widget.DangerImportance
-	case rowSkipped:
-		r.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
-		imp = widget.LowImportance
-	case rowCancelled:
-		r.icon.SetResource(theme.NewWarningThemedResource(theme.MediaStopIcon()))
-		imp = widget.WarningImportance
+	icon, imp := stateLook(state)
+	if icon != nil {
+		r.icon.SetResource(icon)
 	}
 	r.word.Importance = imp
 	r.word.Refresh()
+}
+
+// stateLook is a row state's icon (nil while running: the spinner shows
+// instead) and its word's importance.
+func stateLook(s rowState) (fyne.Resource, widget.Importance) {
+	switch s {
+	case rowWaiting, rowNotReached:
+		return theme.RadioButtonIcon(), widget.MediumImportance
+	case rowOK:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon()), widget.SuccessImportance
+	case rowFailed:
+		return theme.NewErrorThemedResource(theme.CancelIcon()), widget.DangerImportance
+	case rowSkipped:
+		return theme.NewDisabledResource(theme.ContentRemoveIcon()), widget.LowImportance
+	case rowCancelled:
+		return theme.NewWarningThemedResource(theme.MediaStopIcon()), widget.WarningImportance
+	}
+	return nil, widget.MediumImportance
 }

@@ -55,6 +55,17 @@ func newField(label string, entry *widget.Entry, hint string, validate func(stri
 	return f
 }
 
+// required is a field's check when it must not be empty: empty says so
+// (the sentence given), anything else goes to check.
+func required(empty string, check func(string) error) func(string) error {
+	return func(t string) error {
+		if strings.TrimSpace(t) == "" {
+			return errors.New(empty)
+		}
+		return check(t)
+	}
+}
+
 // withButton puts a button to the right of the entry (e.g. "Browse…").
 func (f *field) withButton(b *widget.Button) *field {
 	f.input = container.NewBorder(nil, nil, nil, b, f.entry)
@@ -252,6 +263,33 @@ func heading(text string) *widget.Label {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameSubHeadingText
 	return l
+}
+
+// newTwoLineItem is a list row of two lines cut short with an ellipsis: a
+// bold title, and a caption under it. twoLines gives its labels back.
+func newTwoLineItem() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Truncation = fyne.TextTruncateEllipsis
+	caption := widget.NewLabel("")
+	caption.SizeName = theme.SizeNameCaptionText
+	caption.Truncation = fyne.TextTruncateEllipsis
+	return container.NewVBox(title, caption)
+}
+
+// twoLines are the title and caption labels of a newTwoLineItem row.
+func twoLines(row fyne.CanvasObject) (title, caption *widget.Label) {
+	box := row.(*fyne.Container)
+	return box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+}
+
+// highlight marks the button to a view as the one whose view is shown.
+func highlight(b *widget.Button, shown bool) {
+	if shown {
+		b.Importance = widget.HighImportance
+	} else {
+		b.Importance = widget.MediumImportance
+	}
+	b.Refresh()
 }
 
 // wrapped is a label that wraps at word boundaries.

@@ -105,33 +105,29 @@ func (wz *wizard) start() {
 	wz.goTo(first)
 }
 
+// page is what each step's type provides: its title and the sentence
+// under it, its view, its refresh when shown, and whether Next may be
+// pressed.
+type page interface {
+	heading() (title, intro string)
+	view() fyne.CanvasObject
+	enter()
+	valid() bool
+}
+
+// pageStep is the step id, whose page is p.
+func pageStep(id string, p page) step {
+	title, intro := p.heading()
+	return step{ID: id, Title: title, Intro: intro, View: p.view, Enter: p.enter, Valid: p.valid}
+}
+
 // registerSteps lists the pages in order.
 func (wz *wizard) registerSteps() {
 	wz.steps = []step{
-		{
-			ID:    stepProvider,
-			Title: i18n.L("Provider"),
-			Intro: i18n.L("Type your email address, then check the provider below: it fills in the server settings for you. Pick “Local test inbox” to try everything on this computer without an account."),
-			View:  wz.provider.view, Enter: wz.provider.enter, Valid: wz.provider.valid,
-		},
-		{
-			ID:    stepServer,
-			Title: i18n.L("Server"),
-			Intro: i18n.L("These are the outgoing (SMTP) server settings. The provider's values are filled in; change them only if your provider says otherwise."),
-			View:  wz.server.view, Enter: wz.server.enter, Valid: wz.server.valid,
-		},
-		{
-			ID:    stepAccount,
-			Title: i18n.L("Account"),
-			Intro: i18n.L("Sign-in details and the sender shown on your messages. Passwords and sign-in tokens are kept in your system keyring, never in a file."),
-			View:  wz.account.view, Enter: wz.account.enter, Valid: wz.account.valid,
-		},
-		{
-			ID:    stepTest,
-			Title: i18n.L("Test"),
-			Intro: i18n.L("Send a test message to prove the settings work. Each stage shows as it happens."),
-			View:  wz.test.view, Enter: wz.test.enter, Valid: wz.test.valid,
-		},
+		pageStep(stepProvider, wz.provider),
+		pageStep(stepServer, wz.server),
+		pageStep(stepAccount, wz.account),
+		pageStep(stepTest, wz.test),
 	}
 	wz.views = make([]fyne.CanvasObject, len(wz.steps))
 }
@@ -341,6 +337,31 @@ func (wz *wizard) onNext() {
 // submit is the Enter key in a field: the same as Next.
 func (wz *wizard) submit(string) {
 	wz.onNext()
+}
+
+// edits has f's entry edit the draft: what the person types (not what the
+// wizard fills in while loading) marks f touched and goes to apply, then
+// the step's edited refreshes f and the page; Enter is Next.
+func (wz *wizard) edits(f *field, edited func(*field), apply func(text string)) {
+	f.entry.OnChanged = func(t string) {
+		if wz.loading {
+			return
+		}
+		f.touched = true
+		apply(t)
+		edited(f)
+	}
+	f.entry.OnSubmitted = wz.submit
+}
+
+// draftCheck is a field's check: the draft with the field's text (put sets
+// it), as the profile's validation sees the field named name.
+func (wz *wizard) draftCheck(name string, put func(p *smtp.Profile, text string)) func(string) error {
+	return func(t string) error {
+		p := wz.draft
+		put(&p, t)
+		return fieldError(p, name)
+	}
 }
 
 // preset is the preset the draft uses (custom if unknown).

@@ -152,13 +152,27 @@ func RegistrationSteps(id ProviderID) []string {
 	return nil
 }
 
-// RegistrationHelp is the whole of registering a client ID: the steps at
-// the provider's console, then last, the front end's step that says where
-// the client ID goes ("" when it has none for this provider).
-func RegistrationHelp(id ProviderID, last string) []string {
+// LastSteps are a front end's last step of registering a client ID with
+// each provider, translated: where that front end takes the ID (a command,
+// or the window's Settings). The steps before it are the provider's
+// (RegistrationSteps), the same for every front end.
+type LastSteps map[ProviderID]string
+
+// Help is the whole of registering a client ID with id: the steps at the
+// provider's console, then the front end's last one (if it has one).
+func (last LastSteps) Help(id ProviderID) []string {
 	steps := RegistrationSteps(id)
-	if last != "" {
-		steps = append(steps, last)
+	if l := last[id]; l != "" {
+		steps = append(steps, l)
 	}
 	return steps
+}
+
+// After is a hint that asks to register a client ID with id (it ends with
+// the provider's steps), followed by the front end's last step.
+func (last LastSteps) After(hint string, id ProviderID) string {
+	if l := last[id]; l != "" {
+		return hint + "\n" + l
+	}
+	return hint
 }

@@ -23,9 +23,7 @@ func hintText(hint string, r smtp.Remedy) string {
 		return i18n.L("{{.Hint}} Sign in with {{.Provider}} first (in the window, or: smtpconf oauth login NAME).",
 			M{"Hint": hint, "Provider": r.ProviderName})
 	case smtp.RemedyRegisterOAuthClient:
-		if last := registrationLastStep(oauth.ProviderID(r.Provider)); last != "" {
-			return hint + "\n" + last
-		}
+		return lastSteps().After(hint, oauth.ProviderID(r.Provider))
 	}
 	return hint
 }
@@ -40,17 +38,14 @@ func reportHint(r *smtp.Report) { r.Hint = hintText(r.Hint, r.Remedy) }
 // registrationHelp is how to register a client ID with a provider: the
 // provider's steps, then how to give the ID to the command line.
 func registrationHelp(id oauth.ProviderID) []string {
-	return oauth.RegistrationHelp(id, registrationLastStep(id))
+	return lastSteps().Help(id)
 }
 
-// registrationLastStep is the last step of registering a client ID: where
-// the command line takes it.
-func registrationLastStep(id oauth.ProviderID) string {
-	switch id {
-	case oauth.Google:
-		return i18n.L("3) Give smtpconf the client ID and secret: smtpconf oauth setup google --client-id ID --client-secret-stdin (or SMTPCONF_GOOGLE_CLIENT_ID and SMTPCONF_GOOGLE_CLIENT_SECRET).")
-	case oauth.Microsoft:
-		return i18n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then give smtpconf the Application (client) ID: smtpconf oauth setup microsoft --client-id ID (or SMTPCONF_MICROSOFT_CLIENT_ID).")
+// lastSteps are the last step of registering a client ID with each
+// provider: where the command line takes it.
+func lastSteps() oauth.LastSteps {
+	return oauth.LastSteps{
+		oauth.Google:    i18n.L("3) Give smtpconf the client ID and secret: smtpconf oauth setup google --client-id ID --client-secret-stdin (or SMTPCONF_GOOGLE_CLIENT_ID and SMTPCONF_GOOGLE_CLIENT_SECRET)."),
+		oauth.Microsoft: i18n.L("3) Under API permissions, add SMTP.Send (Office 365 Exchange Online) and offline_access; then give smtpconf the Application (client) ID: smtpconf oauth setup microsoft --client-id ID (or SMTPCONF_MICROSOFT_CLIENT_ID)."),
 	}
-	return ""
 }
