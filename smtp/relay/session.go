@@ -155,7 +155,16 @@ func (ss *session) Data(r io.Reader) error {
 	if f := ss.s.cfg.OnAccepted; f != nil {
 		f(e, ss.remote)
 	}
-	return nil
+	return queuedReply(e.ID)
+}
+
+// queuedReply is the 250 that says the message is in the outbox and under
+// which id, as Postfix answers ("250 2.0.0 Ok: queued as ID"), so that a
+// client's log line can be matched with 'smtpconf queue list'. go-smtp
+// sends whatever *SMTPError Data returns as the reply, 250 included; a nil
+// error would only give its fixed "OK: queued".
+func queuedReply(id string) *gsmtp.SMTPError {
+	return reply(250, 2, 0, 0, "Ok: queued as "+id)
 }
 
 // dataReply is the answer to a message that was not queued.
