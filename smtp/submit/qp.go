@@ -32,6 +32,20 @@ func hasLongLine(b []byte) bool {
 	return false
 }
 
+// hasBareLineEnd reports whether b holds a CR or LF that is not part of a
+// CRLF pair.
+func hasBareLineEnd(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c == '\r' && (i+1 >= len(b) || b[i+1] != '\n'):
+			return true
+		case c == '\n' && (i == 0 || b[i-1] != '\r'):
+			return true
+		}
+	}
+	return false
+}
+
 // qpEncode encodes content as quoted-printable; its CRLFs stay hard line
 // breaks.
 func qpEncode(content []byte) []byte {

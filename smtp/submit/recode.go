@@ -55,9 +55,12 @@ func Downgrade8Bit(raw []byte) ([]byte, bool) {
 // header fields are folded at white space (a Subject without any is
 // written as encoded words), body parts are re-encoded as above. A line it
 // cannot fit is left as it is (CheckLines still finds it), so a caller
-// that wants the original line number checks raw, not the result.
+// that wants the original line number checks raw, not the result. A
+// message with a bare CR or LF is left as it is.
 func FitLines(raw []byte) ([]byte, bool) {
-	if !hasLongLine(raw) {
+	// A bare CR or LF is refused, not re-encoded: quoted-printable would
+	// turn it into a line break, which changes the text.
+	if !hasLongLine(raw) || hasBareLineEnd(raw) {
 		return raw, false
 	}
 	return recoder{long: true}.entity(raw, true, "text/plain", 0)

@@ -202,3 +202,15 @@ func TestQPRepairKeepsEscapesWhole(t *testing.T) {
 		t.Errorf("%q", raw8)
 	}
 }
+
+func TestFitLinesLeavesBareLineEnds(t *testing.T) {
+	// A bare CR after a long line: refused for the CR (quoted-printable
+	// would make it a line break), so nothing is re-encoded.
+	raw := []byte("Subject: x\r\n\r\n" + strings.Repeat("y", 1200) + "\r\nbare\rCR\r\n")
+	if out, changed := FitLines(raw); changed || !bytes.Equal(out, raw) {
+		t.Error("a message with a bare CR was re-encoded")
+	}
+	if !hasBareLineEnd([]byte("a\nb")) || !hasBareLineEnd([]byte("a\r")) || hasBareLineEnd([]byte("a\r\nb\r\n")) {
+		t.Error("hasBareLineEnd")
+	}
+}
