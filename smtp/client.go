@@ -74,6 +74,9 @@ type Session struct {
 	c          *gsmtp.Client
 	stopCancel func() bool
 	secret     string
+	// caRoots are the profile's CA file's certificates, read and parsed
+	// once by setup's validation; nil without a CA file.
+	caRoots *x509.CertPool
 	// oauthRetried: this session is the one retry with a fresh token.
 	oauthRetried bool
 
@@ -146,7 +149,7 @@ func (s *Session) fail(st Stage, err error) error {
 
 func (s *Session) setup(ctx context.Context) error {
 	p := s.p
-	if err := p.Validate(); err != nil {
+	if err := p.validate(&s.caRoots); err != nil {
 		return err
 	}
 	host, err := ASCIIHost(strings.TrimSuffix(p.Host, "."))
@@ -179,35 +182,23 @@ func (s *Session) setup(ctx context.Context) error {
 	return nil
 }
 
-func (s *Session) tlsConfig() (*tls.Config, error) {
+func (s *Session) tlsConfig() *tls.Config {
 	cfg := &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, RootCAs: s.opts.RootCAs}
-	if s.p.CAFile != "" {
+	if s.caRoots != nil {
 		// The CA file replaces the system roots, as msmtp's tls_trust_file does;
 		// the system roots are then never loaded at all.
-		pem, err := os.ReadFile(s.p.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCAFile, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: %s holds no PEM certificate", ErrCAFile, s.p.CAFile)
-		}
-		cfg.RootCAs = pool
+		cfg.RootCAs = s.caRoots
 	}
 	if s.p.InsecureSkipVerify {
 		cfg.InsecureSkipVerify = true
 	}
-	return cfg, nil
+	return cfg
 }
 
 func (s *Session) connect(ctx context.Context) error {
 	p := s.p
 	timeout := p.EffectiveTimeout()
-	tlsCfg, err := s.tlsConfig()
-	if err != nil {
-		s.event(StageSetup, StatusFailed, "")
-		return s.fail(StageSetup, err)
-	}
+	tlsCfg := s.tlsConfig()
 	s.event(StageSetup, StatusOK, "")
 
 	// Connect.

@@ -423,7 +423,12 @@ func hasControlRune(s string) bool {
 // them together. Each problem is a *FieldError naming the field, and wraps
 // its sentinel (ErrInvalidHost, ErrInvalidPort, ErrMissingField, ...).
 // Mismatches that may still work (STARTTLS on 465, ...) are Warnings instead.
-func (p Profile) Validate() error {
+func (p Profile) Validate() error { return p.validate(nil) }
+
+// validate is Validate; when roots is not nil it also receives the CA
+// file's certificates, so that a send reads and parses the file once (see
+// Session.setup) rather than once to check it and again to trust it.
+func (p Profile) validate(roots **x509.CertPool) error {
 	var errs []error
 	add := func(field string, err error) {
 		if err != nil {
@@ -480,7 +485,11 @@ func (p Profile) Validate() error {
 	}
 
 	if p.CAFile != "" {
-		add("ca_file", checkCAFile(p.CAFile))
+		pool, err := loadCAFile(p.CAFile)
+		add("ca_file", err)
+		if roots != nil {
+			*roots = pool
+		}
 	}
 	add("from_policy", validateFromPolicy(p.FromPolicy))
 	return errors.Join(errs...)
@@ -557,32 +566,33 @@ func cutPrefixFoldASCII(s, prefix string) (string, bool) {
 	return s, false
 }
 
-// checkCAFile checks that path names a readable regular file holding at least
-// one PEM certificate.
-func checkCAFile(path string) error {
+// loadCAFile checks that path names a readable regular file holding at
+// least one PEM certificate, and returns its certificates.
+func loadCAFile(path string) (*x509.CertPool, error) {
 	if strings.ContainsAny(path, "\r\n\x00") {
-		return invalid(ErrCAFile, "the path {{.Path}} contains a line break or NUL; retype it", args{"Path": q(path)})
+		return nil, invalid(ErrCAFile, "the path {{.Path}} contains a line break or NUL; retype it", args{"Path": q(path)})
 	}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return invalid(ErrCAFile, "{{.Path}} does not exist; check the path, or clear the CA file to use the system's certificates", args{"Path": q(path)})
+		return nil, invalid(ErrCAFile, "{{.Path}} does not exist; check the path, or clear the CA file to use the system's certificates", args{"Path": q(path)})
 	case err != nil:
-		return invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check the path and its permissions", args{"Path": q(path), "Error": err.Error()})
+		return nil, invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check the path and its permissions", args{"Path": q(path), "Error": err.Error()})
 	case fi.IsDir():
-		return invalid(ErrCAFile, "{{.Path}} is a directory; choose the PEM certificate file inside it", args{"Path": q(path)})
+		return nil, invalid(ErrCAFile, "{{.Path}} is a directory; choose the PEM certificate file inside it", args{"Path": q(path)})
 	case !fi.Mode().IsRegular():
-		return invalid(ErrCAFile, "{{.Path}} is not a regular file; choose a PEM certificate file", args{"Path": q(path)})
+		return nil, invalid(ErrCAFile, "{{.Path}} is not a regular file; choose a PEM certificate file", args{"Path": q(path)})
 	case fi.Size() > maxCAFileSize:
-		return invalid(ErrCAFile, "{{.Path}} is {{.Size}} bytes, too large for a CA certificate file", args{"Path": q(path), "Size": fi.Size()})
+		return nil, invalid(ErrCAFile, "{{.Path}} is {{.Size}} bytes, too large for a CA certificate file", args{"Path": q(path), "Size": fi.Size()})
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check its permissions", args{"Path": q(path), "Error": err.Error()})
+		return nil, invalid(ErrCAFile, "{{.Path}} cannot be read ({{.Error}}); check its permissions", args{"Path": q(path), "Error": err.Error()})
 	}
-	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return invalid(ErrCAFile, "{{.Path}} contains no PEM certificate (a block starting {{.Begin}}); if it is a binary DER file, convert it with: {{.Command}}",
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, invalid(ErrCAFile, "{{.Path}} contains no PEM certificate (a block starting {{.Begin}}); if it is a binary DER file, convert it with: {{.Command}}",
 			args{"Path": q(path), "Begin": `"-----BEGIN CERTIFICATE-----"`, "Command": "openssl x509 -inform der -in FILE -out FILE.pem"})
 	}
-	return nil
+	return pool, nil
 }

@@ -70,7 +70,7 @@ func (s *Session) retryOAuth(ctx context.Context, r *oauthRetry) (*Session, erro
 		return nil, s.fail(StageSetup, oauthTokenError(err))
 	}
 	s.tr.Protect(s.p.Username, tok)
-	n := &Session{opts: s.opts, p: s.p, host: s.host, tr: s.tr, start: s.start, secret: tok, oauthRetried: true}
+	n := &Session{opts: s.opts, p: s.p, host: s.host, tr: s.tr, start: s.start, secret: tok, caRoots: s.caRoots, oauthRetried: true}
 	if err := n.connect(ctx); err != nil {
 		n.Close()
 		if errors.As(err, &r) {

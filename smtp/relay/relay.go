@@ -73,9 +73,14 @@ type Config struct {
 	// for as long as the relay runs. The command line sets it; the window
 	// runs its own worker.
 	RunWorker bool
-	// CheckTimeout bounds the check of the upstream servers at start that
-	// decides whether 8BITMIME and SMTPUTF8 are offered; 0 means 5 s.
+	// CheckTimeout bounds each check of the upstream servers, which decides
+	// how 8BITMIME and SMTPUTF8 are handled (see caps.go); 0 means 5 s.
 	CheckTimeout time.Duration
+	// RecheckInterval is how soon a server the check at start could not
+	// reach is checked again (the wait doubles up to 15 minutes while it
+	// stays out of reach; a delivery through it checks it at once); 0
+	// means a minute.
+	RecheckInterval time.Duration
 	// Queue, if set, adjusts the worker's delivery settings (tests: trust
 	// roots; the window: its event hook).
 	Queue func(*queue.Config)
@@ -84,8 +89,9 @@ type Config struct {
 	OnAccepted func(e queue.Entry, remote string)
 	// OnRefused is told of each refused command or message: the reply sent.
 	OnRefused func(remote string, code int, text string)
-	// OnUpstream is told what the check at start found about a profile:
-	// its extensions, or why it could not be checked.
+	// OnUpstream is told what the check at start found about a profile
+	// (its extensions, or why it could not be checked), and of a server a
+	// later check reached.
 	OnUpstream func(profile string, extensions []string, err error)
 	// OnDelivery is told of each delivery outcome of the worker.
 	OnDelivery func(queue.Event)
@@ -101,8 +107,8 @@ type Server struct {
 	ln  net.Listener
 	box *queue.Outbox
 
-	user, pass string // the relay credential, when RequireAuth
-	caps       upstreamCaps
+	user, pass string   // the relay credential, when RequireAuth
+	up         upstream // what the profiles' servers offer
 
 	mu       sync.Mutex
 	inflight int
@@ -155,6 +161,9 @@ func Start(ctx context.Context, a *app.App, cfg Config) (*Server, error) {
 	if cfg.CheckTimeout <= 0 {
 		cfg.CheckTimeout = 5 * time.Second
 	}
+	if cfg.RecheckInterval <= 0 {
+		cfg.RecheckInterval = time.Minute
+	}
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return nil, &ListenError{Addr: cfg.Listen, Err: err}
 	}
@@ -189,15 +198,12 @@ func Start(ctx context.Context, a *app.App, cfg Config) (*Server, error) {
 	}
 	s.box = box
 
-	cctx, cancel := context.WithTimeout(ctx, cfg.CheckTimeout)
-	s.caps = s.checkUpstream(cctx)
-	cancel()
-
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, &ListenError{Addr: cfg.Listen, Err: err}
 	}
-	s.ln = &filterListener{Listener: ln, caps: s.caps}
+	s.startChecks(ctx)
+	s.ln = &filterListener{Listener: ln, up: &s.up}
 
 	srv := gsmtp.NewServer(gsmtp.BackendFunc(s.newSession))
 	srv.Domain = hostname()
@@ -209,7 +215,9 @@ func Start(ctx context.Context, a *app.App, cfg Config) (*Server, error) {
 	srv.TLSConfig = tlsConf
 	// AUTH in the clear only on loopback, where nothing crosses a network.
 	srv.AllowInsecureAuth = loopback
-	srv.EnableSMTPUTF8 = s.caps.smtputf8
+	// Accepted whenever the relay's own check allows it (session.Mail), so
+	// that a server reached later is used without a restart.
+	srv.EnableSMTPUTF8 = true
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv = srv
 
@@ -218,6 +226,17 @@ func Start(ctx context.Context, a *app.App, cfg Config) (*Server, error) {
 		qcfg.OnEvent = cfg.OnDelivery
 		if cfg.Queue != nil {
 			cfg.Queue(&qcfg)
+		}
+		told := qcfg.OnEvent
+		qcfg.OnEvent = func(ev queue.Event) {
+			if ev.Kind == queue.EventSent {
+				if _, known := s.up.caps(ev.Profile); !known {
+					s.up.recheck() // its server answers now
+				}
+			}
+			if told != nil {
+				told(ev)
+			}
 		}
 		w := box.NewWorker(qcfg)
 		w.OnPass = func(_ queue.Summary, err error) {
@@ -281,6 +300,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.stopWorker()
 			<-s.workerDone
 		}
+		s.stopChecks()
 	})
 	if err == nil {
 		err = s.serveErr

@@ -98,7 +98,34 @@ func (ss *session) Mail(from string, opts *gsmtp.MailOptions) error {
 	if from != "" && (strings.ContainsAny(from, "\r\n<> ") || smtp.ValidateAddress(from) != nil) {
 		return ss.refuse(reply(501, 5, 1, 7, fmt.Sprintf("%q is not a valid sender address", from)))
 	}
+	if opts != nil && opts.UTF8 {
+		if e := ss.s.smtputf8Reply(from); e != nil {
+			return ss.refuse(e)
+		}
+	}
 	ss.from, ss.profile, ss.to = from, "", nil
+	return nil
+}
+
+// smtputf8Reply is the answer to MAIL FROM ... SMTPUTF8 when the server of
+// the profile the message would go through is not known to offer SMTPUTF8
+// (nil when it is, or when no profile can take it: RCPT says so). There
+// is no 7-bit form of a non-ASCII address to convert to (see caps.go).
+func (s *Server) smtputf8Reply(from string) *gsmtp.SMTPError {
+	p, err := s.a.Route(s.cfg.Profile, from)
+	if err != nil {
+		return nil
+	}
+	c, known := s.up.caps(p.Name)
+	switch {
+	case !known:
+		s.up.recheck()
+		return reply(451, 4, 4, 0, fmt.Sprintf("The server of the profile %q has not been reached yet, so it is not known "+
+			"whether it takes internationalised mail (SMTPUTF8); try again later", p.Name))
+	case !c.smtputf8:
+		return reply(550, 5, 6, 7, fmt.Sprintf("The server of the profile %q does not offer SMTPUTF8: "+
+			"non-ASCII addresses cannot be sent through it", p.Name))
+	}
 	return nil
 }
 
@@ -112,6 +139,13 @@ func (ss *session) Rcpt(to string, _ *gsmtp.RcptOptions) error {
 			return ss.refuse(routeReply(err))
 		}
 		ss.profile = p.Name
+	}
+	if smtp.NeedsSMTPUTF8(to) {
+		// Known to fail at delivery: say so now (RFC 6531's code for it).
+		if c, known := ss.s.up.caps(ss.profile); known && !c.smtputf8 {
+			return ss.refuse(reply(553, 5, 6, 7, fmt.Sprintf("Non-ASCII addresses are not permitted for this recipient: "+
+				"the server of the profile %q does not offer SMTPUTF8", ss.profile)))
+		}
 	}
 	ss.to = append(ss.to, to)
 	return nil
@@ -146,6 +180,9 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.refuse(reply(421, 4, 3, 2, "The relay is shutting down; the message was not accepted, try again shortly"))
 	}
 	defer ss.s.end()
+	if c, known := ss.s.up.caps(ss.profile); !known || !c.eightBit {
+		raw, _ = submit.Downgrade8Bit(raw) // see caps.go
+	}
 	e, err := ss.s.a.Submit(context.Background(), submit.Message{
 		From: ss.from, To: ss.to, Raw: raw, Origin: queue.OriginRelay, Profile: ss.profile,
 	})
@@ -155,7 +192,16 @@ func (ss *session) Data(r io.Reader) error {
 	if f := ss.s.cfg.OnAccepted; f != nil {
 		f(e, ss.remote)
 	}
-	return nil
+	return queuedReply(e.ID)
+}
+
+// queuedReply is the 250 that says the message is in the outbox and under
+// which id, as Postfix answers ("250 2.0.0 Ok: queued as ID"), so that a
+// client's log line can be matched with 'smtpconf queue list'. go-smtp
+// sends whatever *SMTPError Data returns as the reply, 250 included; a nil
+// error would only give its fixed "OK: queued".
+func queuedReply(id string) *gsmtp.SMTPError {
+	return reply(250, 2, 0, 0, "Ok: queued as "+id)
 }
 
 // dataReply is the answer to a message that was not queued.

@@ -80,7 +80,7 @@ func (r *runner) relay(args []string) error {
 		},
 		OnUpstream: func(profile string, ext []string, err error) {
 			if err != nil {
-				logf("Profile {{.Profile}}: its server could not be checked ({{.Error}}); 8BITMIME and SMTPUTF8 are not offered to clients.",
+				logf("Profile {{.Profile}}: its server could not be checked ({{.Error}}); until it answers, 8-bit messages for it are re-encoded as quoted-printable and SMTPUTF8 is refused. It is checked again later.",
 					M{"Profile": profile, "Error": err.Error()})
 				return
 			}

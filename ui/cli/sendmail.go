@@ -202,6 +202,14 @@ func (r *runner) sendmailRun(args []string) error {
 	if err != nil {
 		return fail(exTempFail, "The message could not be read from standard input: {{.Error}}", M{"Error": err.Error()})
 	}
+	// Cron output and scripts often have lines over the 998 characters SMTP
+	// allows; refusing them would lose the mail, so they are re-encoded
+	// (quoted-printable, header fields folded), which a reader shows as the
+	// same text. What cannot be fitted is refused below, naming the line of
+	// the message as it was given.
+	if fitted, ok := submit.FitLines(raw); ok && submit.CheckLines(fitted) == nil {
+		raw = fitted
+	}
 	rcpts := o.rcpts
 	if o.extract {
 		found, err := submit.HeaderRecipients(raw)
