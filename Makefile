@@ -15,7 +15,7 @@ SHOT_PKGS := xvfb xdotool imagemagick x11-utils dbus gnome-keyring iproute2 util
 # The keyring tests talk to a real Secret Service inside a private D-Bus session.
 TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools swaks msmtp postfix nodejs python3 php-cli libphp-phpmailer git-email libmailtools-perl libauthen-sasl-perl libio-socket-ssl-perl
 
-.PHONY: all run build build-nogui screenshots test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean
+.PHONY: all run build build-nogui screenshots test check-fmt vet test-go test-race test-nogui deps-build deps-test bench bench-relay clean
 
 all: build build-nogui
 
@@ -73,6 +73,14 @@ screenshots: build
 
 bench: build build-nogui
 	.ci/bench.sh
+
+# The local mail path (issue 13): relay acceptance next to Postfix's smtpd,
+# sendmail next to msmtp, and the outbox's drain rate; results go to
+# bench-relay-results.md. Needs root: it installs postfix, msmtp, hyperfine
+# and strace, and runs a private Postfix instance in a private network
+# namespace.
+bench-relay: build build-nogui
+	.ci/bench-relay.sh
 
 clean:
 	rm -rf $(BIN)
