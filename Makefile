@@ -72,6 +72,7 @@ screenshots: build
 	.ci/take-screenshots.sh $(BIN)/smtpconf assets/screenshots/zh zh_CN.UTF-8
 
 bench: build build-nogui
+	@.ci/ensure-packages.sh hyperfine swaks
 	.ci/bench.sh
 
 # The local mail path (issue 13): relay acceptance next to Postfix's smtpd,
