@@ -5,12 +5,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -89,6 +91,10 @@ func (m *mainUI) showUse(name string) {
 	}
 	m.useView = newUseView(m, p)
 	m.showView(m.useView.root)
+	// The switch takes the keyboard, as the setup's first field does.
+	if c := m.win.Canvas(); c != nil {
+		c.Focus(m.useView.run)
+	}
 	m.useView.inspect()
 	if m.useView.auth.Checked {
 		m.useView.loadCredential()
@@ -129,7 +135,7 @@ func (v *useView) buildUI() {
 	intro.SizeName = theme.SizeNameCaptionText
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, v.back, title), intro, widget.NewSeparator())
 
-	page := container.NewVBox(v.relayCard(), v.defaultCard(), v.sendmailCard(), v.exportsCard())
+	page := container.NewVBox(v.relayCard(), v.serviceCard(), v.defaultCard(), v.sendmailCard(), v.exportsCard())
 	v.root = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(page)))
 	v.refreshRelay()
 	v.refreshDefault()
@@ -188,53 +194,83 @@ func (v *useView) relayCard() fyne.CanvasObject {
 
 	// The service.
 	v.serviceState = wrapped("")
-	v.serviceState.SizeName = theme.SizeNameCaptionText
 	v.install = widget.NewButtonWithIcon(i18n.L("Install as a service"), theme.DownloadIcon(), v.onInstall)
 	v.remove = widget.NewButtonWithIcon(i18n.L("Remove the service"), theme.DeleteIcon(), v.onRemove)
 	v.remove.Hide()
 	v.serviceSpin = widget.NewActivity()
 	v.serviceSpin.Hide()
 	v.serviceNote = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
-	v.manual = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	v.manual.Selectable = true
-	v.manualBox = container.NewBorder(nil, nil, nil, container.NewVBox(m.copyButton(func() string { return v.manual.Text })), container.NewHScroll(v.manual))
+	v.manual = codeLabel()
+	v.manualBox = container.NewBorder(nil, nil, nil, container.NewVBox(m.copyButton(func() string { return v.manual.Text })), v.manual)
 	v.manualBox.Hide()
 	v.serviceNote.extra.Add(v.manualBox)
 	v.serviceNote.box.Hide()
-	serviceHead := container.NewBorder(nil, nil, nil,
-		container.NewHBox(v.serviceSpin, v.install, v.remove),
-		container.NewVBox(widget.NewLabelWithStyle(i18n.L("Run as a service"), fyne.TextAlignLeading, bold), v.serviceState))
-
+	address := container.New(&fixedColumns{widths: []float32{110}}, v.listen.label, v.listen.entry)
+	hint := container.New(&fixedColumns{widths: []float32{110}}, layoutSpacer(), v.listen.msgRow)
 	content := container.NewVBox(
 		container.NewHBox(v.run, v.runSpin),
 		v.relayState.box,
-		v.listen.object(),
+		widget.NewSeparator(),
+		address,
+		hint,
 		v.auth,
 		v.credBox,
-		v.route,
 		v.refused.box,
-		widget.NewSeparator(),
-		serviceHead,
-		v.serviceNote.box,
 	)
-	return widget.NewCard(i18n.L("Local relay"),
-		i18n.L("An SMTP server for the programs on this computer: they hand it their mail, and the outbox sends it through your account."), content)
+	return section(i18n.L("Local relay"),
+		i18n.L("An SMTP server for the programs on this computer: they hand it their mail, and the outbox sends it through your account."),
+		content, v.route)
+}
+
+// serviceCard installs the relay as a systemd user service.
+func (v *useView) serviceCard() fyne.CanvasObject {
+	head := container.NewBorder(nil, nil, nil, container.NewHBox(v.serviceSpin, v.install, v.remove), v.serviceState)
+	return section(i18n.L("Run as a service"), "", container.NewVBox(head, v.serviceNote.box), nil)
+}
+
+// section is one group of the page, as GNOME's settings draw them: a
+// bold title, a sentence saying what it is for, the controls in a box, and
+// a note under the box.
+func section(title, intro string, content, note fyne.CanvasObject) fyne.CanvasObject {
+	objs := []fyne.CanvasObject{widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}
+	if intro != "" {
+		objs = append(objs, wrapped(intro))
+	}
+	objs = append(objs, widget.NewCard("", "", content))
+	if note != nil {
+		objs = append(objs, note)
+	}
+	return container.NewVBox(objs...)
+}
+
+// codeLabel shows commands and settings to copy: monospace, selectable,
+// and broken at the edge rather than scrolled sideways, because a scroller
+// inside the page would catch the mouse wheel that scrolls the page.
+func codeLabel() *widget.Label {
+	l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	l.Selectable = true
+	l.Wrapping = fyne.TextWrapBreak
+	return l
+}
+
+// layoutSpacer takes a column's room and draws nothing.
+func layoutSpacer() fyne.CanvasObject {
+	return canvas.NewRectangle(color.Transparent)
 }
 
 // defaultCard says which profile programs use when nothing picks one.
 func (v *useView) defaultCard() fyne.CanvasObject {
 	v.defaultNote = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
 	v.makeDefault = widget.NewButtonWithIcon(i18n.L("Make this the default"), theme.ConfirmIcon(), v.onMakeDefault)
-	return widget.NewCard(i18n.L("Default profile"), "",
-		container.NewBorder(nil, nil, nil, container.NewVBox(v.makeDefault), v.defaultNote.box))
+	return section(i18n.L("Default profile"), "",
+		container.NewBorder(nil, nil, nil, container.NewVBox(v.makeDefault), v.defaultNote.box), nil)
 }
 
 // sendmailCard is the command that links /usr/sbin/sendmail to this app.
 func (v *useView) sendmailCard() fyne.CanvasObject {
 	text := wrapped(i18n.L("Cron, PHP's mail(), mailx and git send-email hand their mail to {{.Path}}. Link it to this app, and their messages go through the outbox as well. Run this in a terminal (it needs administrator rights):",
 		map[string]any{"Path": sendmailPath}))
-	v.linkCmd = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	v.linkCmd.Selectable = true
+	v.linkCmd = codeLabel()
 	v.linkCopy = v.m.copyButton(func() string { return v.linkCmd.Text })
 	v.linkNote = newNotice(theme.InfoIcon(), "", widget.MediumImportance)
 	v.linkNote.box.Hide()
@@ -245,8 +281,8 @@ func (v *useView) sendmailCard() fyne.CanvasObject {
 		v.linkNote.set(theme.ErrorIcon(), i18n.L("The path of this program cannot be found: {{.Error}}", map[string]any{"Error": err.Error()}), widget.DangerImportance)
 		v.linkNote.box.Show()
 	}
-	row := container.NewBorder(nil, nil, nil, container.NewVBox(v.linkCopy), container.NewHScroll(v.linkCmd))
-	return widget.NewCard(i18n.L("The sendmail command"), "", container.NewVBox(text, row, v.linkNote.box))
+	row := container.NewBorder(nil, nil, nil, container.NewVBox(v.linkCopy), v.linkCmd)
+	return section(i18n.L("The sendmail command"), "", container.NewVBox(text, row, v.linkNote.box), nil)
 }
 
 // linkCommand is the shell command that makes exe the system's sendmail.
@@ -257,7 +293,7 @@ func linkCommand(exe string) string {
 // exportsCard is one tab per program the settings can be exported for.
 func (v *useView) exportsCard() fyne.CanvasObject {
 	v.exports = newExportTabs(v.m, v.profile)
-	return widget.NewCard(i18n.L("Settings for other programs"), "", v.exports.root)
+	return section(i18n.L("Settings for other programs"), exportNote(v.profile), v.exports.root, nil)
 }
 
 // refreshRelay shows where the window's relay stands (UI thread).
@@ -286,7 +322,7 @@ func (v *useView) refreshRelay() {
 		if r.accepted > 0 {
 			text = joinSentences(text, i18n.N("{{.Count}} messages taken since it started.", r.accepted, map[string]any{"Count": r.accepted}))
 		}
-		v.relayState.set(theme.NewSuccessThemedResource(theme.ConfirmIcon()), text, widget.SuccessImportance)
+		v.relayState.set(theme.NewSuccessThemedResource(theme.ConfirmIcon()), text, widget.MediumImportance)
 	case relayStopping:
 		v.relayState.set(theme.InfoIcon(), i18n.L("Stopping: waiting for the messages being stored…"), widget.MediumImportance)
 	case relayFailed:
@@ -449,9 +485,12 @@ func (v *useView) showLink(exe, target string, err error) {
 			i18n.L("{{.Path}} runs this app already: programs that call sendmail use the outbox.", map[string]any{"Path": sendmailPath}), widget.SuccessImportance)
 		v.linkNote.box.Show()
 	case err == nil:
-		v.linkNote.set(theme.WarningIcon(),
-			i18n.L("{{.Path}} belongs to another mail program ({{.Target}}), so the link cannot be made. Remove that program first, or have each program run this command instead: {{.Command}}",
-				map[string]any{"Path": sendmailPath, "Target": target, "Command": export.ShellQuote(exe) + " sendmail -t -i"}), widget.WarningImportance)
+		vars := map[string]any{"Path": sendmailPath, "Target": target, "Command": export.ShellQuote(exe) + " sendmail -t -i"}
+		text := i18n.L("{{.Path}} belongs to another mail program ({{.Target}}), so the link cannot be made. Remove that program first, or have each program run this command instead: {{.Command}}", vars)
+		if target == sendmailPath {
+			text = i18n.L("{{.Path}} belongs to another mail program, so the link cannot be made. Remove that program first, or have each program run this command instead: {{.Command}}", vars)
+		}
+		v.linkNote.set(theme.WarningIcon(), text, widget.MediumImportance)
 		v.linkNote.box.Show()
 	case errors.Is(err, os.ErrNotExist):
 		v.linkNote.box.Hide()

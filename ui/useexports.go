@@ -24,6 +24,8 @@ const prefExportTab = "use.export"
 type exportTabs struct {
 	m     *mainUI
 	tabs  *container.AppTabs
+	body  *fyne.Container          // the selected format's page
+	pages []fyne.CanvasObject      // each format's page, in tab order
 	ids   []string                 // format IDs, in tab order
 	texts map[string]*widget.Label // the exported text, by format ID
 	copy  map[string]*widget.Button
@@ -32,24 +34,37 @@ type exportTabs struct {
 
 func newExportTabs(m *mainUI, p smtp.Profile) *exportTabs {
 	x := &exportTabs{m: m, texts: map[string]*widget.Label{}, copy: map[string]*widget.Button{}}
+	// The tabs are only the bar: AppTabs would make every page as tall as
+	// the longest program, so the selected page is shown below it instead.
 	x.tabs = container.NewAppTabs()
+	x.body = container.NewStack()
 	selected := m.app.Preferences().String(prefExportTab)
 	for _, f := range export.Formats() {
 		x.ids = append(x.ids, f.ID)
-		x.tabs.Append(container.NewTabItem(exportTitle(f), x.tab(f, p)))
+		x.pages = append(x.pages, x.tab(f, p))
+		x.tabs.Append(container.NewTabItem(exportTitle(f), layoutSpacer()))
 		if f.ID == selected {
 			x.tabs.SelectIndex(len(x.ids) - 1)
 		}
 	}
-	x.tabs.OnSelected = func(*container.TabItem) {
-		if i := x.tabs.SelectedIndex(); i >= 0 && i < len(x.ids) {
-			m.app.Preferences().SetString(prefExportTab, x.ids[i])
-		}
-	}
-	note := wrapped(exportNote(p))
-	note.SizeName = theme.SizeNameCaptionText
-	x.root = container.NewBorder(note, nil, nil, nil, x.tabs)
+	x.tabs.OnSelected = func(*container.TabItem) { x.selected(true) }
+	x.selected(false)
+	x.root = container.NewVBox(x.tabs, x.body)
 	return x
+}
+
+// selected shows the page of the selected tab, and remembers it when the
+// person chose it.
+func (x *exportTabs) selected(chosen bool) {
+	i := x.tabs.SelectedIndex()
+	if i < 0 || i >= len(x.pages) {
+		return
+	}
+	x.body.Objects = []fyne.CanvasObject{x.pages[i]}
+	x.body.Refresh()
+	if chosen {
+		x.m.app.Preferences().SetString(prefExportTab, x.ids[i])
+	}
 }
 
 // exportTitle names a format's tab: the program's name, which is not
@@ -75,8 +90,7 @@ func exportNote(p smtp.Profile) string {
 // tab is one format: what it is, the text and its Copy button.
 func (x *exportTabs) tab(f export.Format, p smtp.Profile) fyne.CanvasObject {
 	text, err := export.Render(f.ID, p, export.Options{})
-	code := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	code.Selectable = true
+	code := codeLabel()
 	btn := x.m.copyButton(func() string { return code.Text })
 	x.texts[f.ID], x.copy[f.ID] = code, btn
 	desc := wrapped(f.LocalDescription())
@@ -87,9 +101,7 @@ func (x *exportTabs) tab(f export.Format, p smtp.Profile) fyne.CanvasObject {
 		return container.NewVBox(head, n.box)
 	}
 	code.SetText(text)
-	sc := container.NewScroll(code)
-	sc.SetMinSize(fyne.NewSize(0, 300))
-	return container.NewBorder(head, nil, nil, nil, sc)
+	return container.NewVBox(head, widget.NewSeparator(), code)
 }
 
 // exportProblem says why a format cannot be made for this profile.
