@@ -6,8 +6,10 @@
 #
 # Walks SMTP Configurator through every step under a private Xvfb display and
 # saves a screenshot of each into OUTDIR (1-provider.png ... 7-keyring.png,
-# plus 5-test-dark.png and 10-settings.png). The profiles live in a throw-away config directory;
-# the passwords in a private keyring (.ci/with-keyring.sh), except for the
+# plus 5-test-dark.png, 10-settings.png, and "Use from other apps" with the
+# relay switched on: 11-use.png, 11-use-dark.png, and its exports scrolled
+# into view, 12-use-exports.png). The profiles live in a throw-away config
+# directory; the passwords in a private keyring (.ci/with-keyring.sh), except for the
 # last run, which has no keyring on purpose to show the session-only choice.
 #
 # Needs: Xvfb, xdotool, ImageMagick's import; dbus-run-session and
@@ -27,7 +29,8 @@ unset LANGUAGE LC_MESSAGES
 appenv=(env LANG="$locale" LC_ALL="$locale")
 mkdir -p "$out"
 tmp=$(mktemp -d)
-display=:97
+# SCREENSHOT_DISPLAY lets two runs share a machine.
+display=${SCREENSHOT_DISPLAY:-:97}
 Xvfb $display -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xvfb=$!
 app=
@@ -69,6 +72,7 @@ typ() { xdotool type --delay 15 "$1"; }
 # Positions in the 1060x740 window (the default size).
 NEXT="1014 713"; SAVE_CONTINUE="966 713"; SEND="360 221"; NEW="70 94"
 STARTTLS="410 435"; INBOX="140 717"
+USE_PAGE="640 500"
 
 start light yes "$tmp/cfg"
 typ ann@gmail.com;            shot 1-provider.png
@@ -77,6 +81,8 @@ click $NEXT; sleep 0.5; typ abcdefghijklmnop; shot 3-account.png
 click $SAVE_CONTINUE; sleep 1.5; click $SEND; shot 4-test-failed.png 5
 click $NEW; sleep 0.8; typ ann@example.com; key Return; sleep 0.5; key Return; sleep 0.6
 click $SAVE_CONTINUE; sleep 1.5; click $SEND; shot 5-test.png 3
+key ctrl+u; sleep 1; key space; shot 11-use.png 3
+xdotool mousemove $USE_PAGE; for _ in $(seq 150); do xdotool click 5; done; shot 12-use-exports.png 1
 click $INBOX; shot 6-inbox.png 1
 key ctrl+comma; shot 10-settings.png 1
 stop
@@ -84,6 +90,7 @@ stop
 start dark yes "$tmp/cfg-dark"
 typ ann@example.com; key Return; sleep 0.5; key Return; sleep 0.6
 click $SAVE_CONTINUE; sleep 1.5; click $SEND; shot 5-test-dark.png 3
+key ctrl+u; sleep 1; key space; shot 11-use-dark.png 3
 stop
 
 start light no "$tmp/cfg-nokeyring"

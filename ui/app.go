@@ -34,6 +34,7 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/app"
 	"github.com/smtpconf/smtpconf/smtp/detect"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
+	"github.com/smtpconf/smtpconf/smtp/relay"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -102,6 +103,13 @@ type Deps struct {
 	// NetworkCheckEvery is how often the outbox reads NetState; 0 means
 	// defaultNetworkCheckEvery.
 	NetworkCheckEvery time.Duration
+	// RelayListen is where the window's relay listens until the person
+	// chooses an address; "" means relay.DefaultListen (tests: 127.0.0.1:0).
+	RelayListen string
+	// RelayService is how "Install as a service" writes and enables the
+	// relay's unit; its zero value means the user's systemd. The window
+	// fills in Binary and Args (tests: a temporary HOME, no systemctl).
+	RelayService relay.Service
 	// fontCheckSettled, when set, is called on the UI thread each time the
 	// font check of window m has decided (tests wait for it).
 	fontCheckSettled func(m *mainUI)
@@ -188,6 +196,10 @@ type mainUI struct {
 
 	outbox     *outbox
 	outboxView *outboxView
+	// relay is the local relay run in the window; useView the last "Use
+	// from other apps" shown (useapps.go).
+	relay   *relayRunner
+	useView *useView
 
 	right   *fyne.Container
 	split   *container.Split
@@ -204,6 +216,7 @@ type mainUI struct {
 	menuDup    *fyne.MenuItem
 	menuRename *fyne.MenuItem
 	menuDelete *fyne.MenuItem
+	menuUse    *fyne.MenuItem
 
 	// lastError is the message of the last error shown (for tests).
 	lastError string
@@ -215,6 +228,8 @@ type mainUI struct {
 	netState          func() string
 	networkCheckEvery time.Duration
 	fontCheckSettled  func(*mainUI)
+	relayListen       string
+	relayService      relay.Service
 }
 
 func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
@@ -237,6 +252,7 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	m.oauth = m.core.OAuth()
 	m.local = newLocalInbox(m)
 	m.outbox = newOutbox(m)
+	m.relay = newRelayRunner(m)
 
 	m.buildViews()
 
@@ -261,6 +277,7 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	// open. If the outbox cannot be opened, its view says why.
 	m.outbox.start()
 	m.outboxChanged()
+	m.relay.autostart()
 	m.checkFonts()
 	return m
 }
@@ -291,6 +308,7 @@ func (m *mainUI) buildViews() {
 func (m *mainUI) rebuild() {
 	oldProfiles, oldWizard := m.profiles, m.wizard
 	inInbox, inOutbox := m.showing(m.inbox.root), m.showing(m.outboxView.root)
+	inUse := m.useShown()
 	m.wizard = nil
 	m.buildViews()
 	m.buildMenu()
@@ -308,6 +326,9 @@ func (m *mainUI) rebuild() {
 		m.inbox.show()
 	case inOutbox:
 		m.outboxView.show()
+	}
+	if inUse {
+		m.showUse(m.useView.profile.Name)
 	}
 	m.profiles.updateInboxButton()
 	m.outboxChanged()
@@ -373,12 +394,14 @@ func (m *mainUI) buildMenu() {
 	inbox.Shortcut = key(fyne.KeyI)
 	outbox := fyne.NewMenuItem(i18n.L("Outbox"), m.showOutbox)
 	outbox.Shortcut = key(fyne.KeyO)
+	m.menuUse = fyne.NewMenuItem(i18n.L("Use from other apps…"), m.onUseMenu)
+	m.menuUse.Shortcut = key(fyne.KeyU)
 	about := fyne.NewMenuItem(i18n.L("About SMTP Configurator"), m.onAbout)
 	settings := fyne.NewMenuItem(i18n.L("Settings…"), m.onSettings)
 	settings.Shortcut = key(fyne.KeyComma)
 	m.menu = fyne.NewMainMenu(
 		fyne.NewMenu(i18n.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), settings, fyne.NewMenuItemSeparator(), quit),
-		fyne.NewMenu(i18n.L("View"), inbox, outbox),
+		fyne.NewMenu(i18n.L("View"), inbox, outbox, fyne.NewMenuItemSeparator(), m.menuUse),
 		fyne.NewMenu(i18n.L("Help"), about),
 	)
 	m.win.SetMainMenu(m.menu)
@@ -425,6 +448,9 @@ func (m *mainUI) shutdown() {
 		if m.wizard != nil {
 			m.wizard.close()
 		}
+		// The relay first: the messages it is storing go into the outbox
+		// before the outbox closes.
+		m.relay.close()
 		m.outbox.close()
 		m.local.close()
 		_ = m.core.Close()

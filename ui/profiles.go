@@ -42,6 +42,9 @@ type profilesView struct {
 	outboxBtn *widget.Button
 	root      fyne.CanvasObject
 
+	// defaultName is the default profile's name (useapps.go).
+	defaultName string
+
 	// ignoreSelect is set while the list is selected from code.
 	ignoreSelect bool
 
@@ -73,7 +76,7 @@ func (v *profilesView) buildUI() {
 				return
 			}
 			name.SetText(it.profile.Name)
-			sub.SetText(describe(it.profile))
+			sub.SetText(listSubtitle(it.profile, it.profile.Name == v.defaultName))
 		},
 	)
 	v.list.OnSelected = v.onSelected
@@ -137,6 +140,7 @@ func (v *profilesView) reload() {
 	if err != nil {
 		v.m.showError(i18n.L("The profiles file cannot be read"), err)
 	}
+	v.defaultName, _ = v.m.store.Default()
 	v.items = v.items[:0]
 	if draft != nil {
 		v.items = append(v.items, *draft)
@@ -205,6 +209,7 @@ func (v *profilesView) updateButtons() {
 		m.menuDup.Disabled = v.dupBtn.Disabled()
 		m.menuRename.Disabled = v.renameBtn.Disabled()
 		m.menuDelete.Disabled = v.deleteBtn.Disabled()
+		m.menuUse.Disabled = !saved
 		m.menu.Refresh()
 	}
 	v.updateInboxButton()

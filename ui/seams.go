@@ -2,7 +2,11 @@
 
 package ui
 
-import "time"
+import (
+	"time"
+
+	"github.com/smtpconf/smtpconf/smtp/relay"
+)
 
 // useSeams takes the window's view of the system and its timing from deps,
 // with the real system and timing where deps leaves them unset.
@@ -17,6 +21,11 @@ func (m *mainUI) useSeams(deps Deps) {
 	if m.netState == nil {
 		m.netState = networkState
 	}
+	m.relayListen = deps.RelayListen
+	if m.relayListen == "" {
+		m.relayListen = relay.DefaultListen
+	}
+	m.relayService = deps.RelayService
 	m.fontCheckSettled = deps.fontCheckSettled
 	if m.fontCheckSettled == nil {
 		m.fontCheckSettled = func(*mainUI) {}

@@ -64,6 +64,7 @@ type wizard struct {
 
 	header    *widget.Label
 	subheader *widget.Label
+	useBtn    *widget.Button // "Use from other apps" (useapps.go)
 	indicator []*widget.Button
 	stepIntro *widget.Label
 	body      *fyne.Container
@@ -157,7 +158,7 @@ func (wz *wizard) buildUI() {
 	wz.navHint = newNotice(theme.WarningIcon(), "", widget.WarningImportance)
 
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, wz.header, nil, wz.subheader),
+		container.NewBorder(nil, nil, wz.header, wz.newUseButton(), wz.subheader),
 		steps,
 		widget.NewSeparator(),
 		wz.stepIntro,
@@ -229,6 +230,7 @@ func (wz *wizard) update() {
 		sub = presetName(pr) + " · " + sub
 	}
 	wz.subheader.SetText(sub)
+	wz.updateUseButton()
 
 	for i, b := range wz.indicator {
 		switch {
