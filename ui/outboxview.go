@@ -209,7 +209,7 @@ func (v *outboxView) fillRow(e queue.Entry, row *fyne.Container) {
 	head.Objects[1].(*widget.Label).SetText(nextWords(e, v.now()))
 	text.Objects[1].(*widget.Label).SetText(subjectOrNone(e.Subject))
 	info := attemptsText(e.Attempts)
-	if o := originName(e.Origin); o != "" {
+	if o := e.Origin.Name(); o != "" {
 		info = o + " · " + info
 	}
 	if e.State != queue.Sent && e.LastError != "" {
@@ -343,7 +343,7 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 	v.meta.SetText(joinSentences(i18n.L("To {{.To}}, from {{.From}}, through the profile “{{.Profile}}”. In the outbox since {{.Time}}; {{.Attempts}}.", map[string]any{
 		"To": strings.Join(e.To, ", "), "From": e.From, "Profile": e.Profile,
 		"Time": smtp.ClockTime(e.Created, now), "Attempts": strings.ToLower(attemptsText(e.Attempts)),
-	}), originSentence(e.Origin)))
+	}), e.Origin.Sentence()))
 	if e.State == queue.Sent || e.State == queue.Sending {
 		v.retryBtn.Disable()
 	} else {
@@ -501,32 +501,4 @@ func plainOutboxError(err error) error {
 		return errors.New(i18n.L("The message was already delivered."))
 	}
 	return err
-}
-
-// originName is the short label of the way a message came into the outbox,
-// for the list ("" for an entry that does not say).
-func originName(o queue.Origin) string {
-	switch o {
-	case queue.OriginTest:
-		return i18n.L("Test message")
-	case queue.OriginRelay:
-		return i18n.L("Via the relay")
-	case queue.OriginSendmail:
-		return i18n.L("Via sendmail")
-	}
-	return ""
-}
-
-// originSentence says in the details where a message came from ("" when
-// the entry does not say).
-func originSentence(o queue.Origin) string {
-	switch o {
-	case queue.OriginTest:
-		return i18n.L("It is a test message sent from this app.")
-	case queue.OriginRelay:
-		return i18n.L("A program on this computer handed it to the local relay.")
-	case queue.OriginSendmail:
-		return i18n.L("A program on this computer handed it to the sendmail command.")
-	}
-	return ""
 }

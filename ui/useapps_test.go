@@ -390,11 +390,11 @@ func TestOutboxOriginWords(t *testing.T) {
 	for o, want := range map[queue.Origin]string{
 		queue.OriginTest: "Test message", queue.OriginRelay: "Via the relay", queue.OriginSendmail: "Via sendmail", "": "",
 	} {
-		if got := originName(o); got != want {
-			t.Errorf("originName(%q) = %q, want %q", o, got, want)
+		if got := o.Name(); got != want {
+			t.Errorf("Name(%q) = %q, want %q", o, got, want)
 		}
-		if (originSentence(o) == "") != (want == "") {
-			t.Errorf("originSentence(%q) = %q", o, originSentence(o))
+		if (o.Sentence() == "") != (want == "") {
+			t.Errorf("Sentence(%q) = %q", o, o.Sentence())
 		}
 	}
 	if got := joinSentences("Sent.", "", "Via relay."); got != "Sent. Via relay." {

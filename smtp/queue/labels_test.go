@@ -40,3 +40,22 @@ func TestStateNamesAreTranslated(t *testing.T) {
 		}
 	}
 }
+
+// Every origin's words are keys of the catalogs; an entry that does not
+// say where it came from has none.
+func TestOriginWordsAreTranslated(t *testing.T) {
+	l10n.Set(nil)
+	l10n.Use("zh")
+	defer l10n.Use("")
+	for o, key := range originNames {
+		if got := o.Name(); got == key {
+			t.Errorf("%s: %q has no Chinese translation", o, key)
+		}
+		if got := o.Sentence(); got == originSentences[o] {
+			t.Errorf("%s: %q has no Chinese translation", o, originSentences[o])
+		}
+	}
+	if Origin("").Name() != "" || Origin("").Sentence() != "" {
+		t.Error("an entry without an origin is labelled")
+	}
+}
