@@ -132,14 +132,7 @@ func (b *outbox) profile(name string) (smtp.Profile, error) {
 // a send in progress to stop. The database is the wiring's to close.
 func (b *outbox) close() {
 	b.cancel()
-	done := make(chan struct{})
-	go func() {
-		b.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
+	if !waitAtMost(&b.wg, 5*time.Second) {
 		fyne.LogError("outbox", errors.New(logWorkerStuck))
 	}
 }

@@ -263,14 +263,7 @@ func (r *relayRunner) close() {
 	if srv != nil {
 		shutdownRelay(srv)
 	}
-	done := make(chan struct{})
-	go func() {
-		r.busy.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(relayStopWait):
+	if !waitAtMost(&r.busy, relayStopWait) {
 		fyne.LogError("relay", errors.New(logRelayStuck))
 	}
 }
