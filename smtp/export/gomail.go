@@ -49,6 +49,10 @@ func renderGo(j *job) error {
 		j.write("\n")
 		j.write(j.passwordFunc(goPassword, goStr))
 	}
+	helo := "" // the HELO option, when the profile names one
+	if j.helo != "" {
+		helo = "\t\tmail.WithHELO(" + goStr(j.helo) + "),\n"
+	}
 	j.printf(`
 func main() {
 	if err := send(); err != nil {
@@ -75,15 +79,11 @@ func send() error {
 		mail.WithPort(%d),
 		// The timeout bounds each network step.
 		mail.WithTimeout(%d * time.Second),
-`, goStr(j.fromName), goStr(j.subject()), goStr(j.body()), j.p.Port, j.seconds())
-	j.write(j.bySecurity(
+%s%s	}
+`, goStr(j.fromName), goStr(j.subject()), goStr(j.body()), j.p.Port, j.seconds(), j.bySecurity(
 		"\t\t// Implicit TLS.\n\t\tmail.WithSSL(),\n",
 		"\t\t// STARTTLS, and fail without it.\n\t\tmail.WithTLSPolicy(mail.TLSMandatory),\n",
-		"\t\t// No encryption.\n\t\tmail.WithTLSPolicy(mail.NoTLS),\n"))
-	if j.helo != "" {
-		j.printf("\t\tmail.WithHELO(%s),\n", goStr(j.helo))
-	}
-	j.write("\t}\n")
+		"\t\t// No encryption.\n\t\tmail.WithTLSPolicy(mail.NoTLS),\n"), helo)
 	if j.p.Security != smtp.SecurityNone {
 		j.write("\ttlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}\n")
 		if j.p.CAFile != "" {
