@@ -1,10 +1,8 @@
 package export
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
 )
@@ -51,13 +49,10 @@ func (j *job) envVars() []envVar {
 func (j *job) url() string {
 	u := url.URL{Scheme: "smtp", Host: j.p.Addr()}
 	q := url.Values{}
-	switch j.p.Security {
-	case smtp.SecurityTLS:
+	if j.p.Security == smtp.SecurityTLS {
 		u.Scheme = "smtps"
-	case smtp.SecuritySTARTTLS:
-		q.Set("starttls", "required")
-	default:
-		q.Set("starttls", "never")
+	} else {
+		q.Set("starttls", j.bySecurity("", "required", "never"))
 	}
 	if j.auth {
 		u.User = url.User(j.p.Username)
@@ -70,32 +65,24 @@ func (j *job) url() string {
 // (set -a; . ./smtp.env; set +a) and that docker --env-file and systemd's
 // EnvironmentFile read the same way for ordinary values: values are quoted
 // only when the shell needs it.
-func renderEnv(j *job) (string, error) {
-	var b strings.Builder
-	b.WriteString(j.comment("# ", j.header()...))
-	b.WriteString(j.comment("# ",
-		"",
+func renderEnv(j *job) error {
+	j.intro(
 		"Load into a shell:  set -a; . ./smtp.env; set +a",
 		"SMTP_SECURITY: tls (implicit TLS), starttls or none. SMTP_AUTH: auto, plain, login,",
 		"cram-md5, xoauth2 or none. SMTP_TIMEOUT: seconds per network step. SMTP_CA_FILE: the",
 		"only CA trusted (empty: the system's). SMTP_URL: the same without the password.",
-	))
-	if j.auth && j.password == "" && !j.oauth {
-		switch {
-		case j.keyringLinux():
-			b.WriteString(j.comment("# ", "SMTP_PASSWORD is not included; set it from the keyring:",
-				"  export SMTP_PASSWORD=\"$("+j.keyringShell()+")\""))
-		case j.os == "darwin":
-			b.WriteString(j.comment("# ", "SMTP_PASSWORD is not included; set it from the keychain:",
-				"  export SMTP_PASSWORD=\"$("+j.keyringShell()+")\""))
-		default:
-			b.WriteString(j.comment("# ", "SMTP_PASSWORD is not included; set it yourself."))
-		}
+	)
+	switch {
+	case j.readsKeyring():
+		j.write(j.comment("SMTP_PASSWORD is not included; set it from the "+j.keyringName()+":",
+			"  export SMTP_PASSWORD=\"$("+j.keyringShell()+")\""))
+	case j.auth && j.password == "" && !j.oauth:
+		j.write(j.comment("SMTP_PASSWORD is not included; set it yourself."))
 	}
 	for _, v := range j.envVars() {
-		fmt.Fprintf(&b, "%s=%s\n", v.Name, envValue(v.Value))
+		j.printf("%s=%s\n", v.Name, envValue(v.Value))
 	}
-	return b.String(), nil
+	return nil
 }
 
 // envValue is a value for the env file: empty stays empty, anything the

@@ -46,7 +46,8 @@ type Format struct {
 	// (AUTH XOAUTH2); for an xoauth2 profile the others give ErrOAuth2.
 	OAuth2 bool
 
-	render func(*job) (string, error)
+	// render writes the export into the job's output.
+	render func(*job) error
 }
 
 // LocalDescription is the description in the language of the moment.
@@ -139,7 +140,10 @@ func Render(format string, p smtp.Profile, opts Options) (string, error) {
 	if j.oauth && !f.OAuth2 {
 		return "", fmt.Errorf("%w: %s cannot use profile %q, which signs in with OAuth2", ErrOAuth2, f.Title, p.Name)
 	}
-	return f.render(j)
+	if err := f.render(j); err != nil {
+		return "", err
+	}
+	return j.out.String(), nil
 }
 
 // job is one export being written: the profile and the facts each format
@@ -155,7 +159,15 @@ type job struct {
 	timeout            time.Duration
 	auth               bool // the tool must authenticate
 	oauth              bool // ... with an OAuth2 access token
+
+	out strings.Builder // what render writes
 }
+
+// write appends s to the export.
+func (j *job) write(s string) { j.out.WriteString(s) }
+
+// printf appends formatted text to the export.
+func (j *job) printf(format string, args ...any) { fmt.Fprintf(&j.out, format, args...) }
 
 func newJob(f Format, p smtp.Profile, opts Options) (*job, error) {
 	for _, v := range []string{p.Name, p.Host, p.Username, p.From, p.FromName, p.HELO, p.CAFile, opts.Password} {
@@ -222,40 +234,6 @@ func heloName(h string) string {
 // an integer.
 func (j *job) seconds() int { return int(math.Ceil(j.timeout.Seconds())) }
 
-// keyringLinux reports whether the export reads the Secret Service with
-// secret-tool (Linux and the BSDs); darwin uses security; others have no
-// command-line keyring reader the export can rely on.
-func (j *job) keyringLinux() bool { return j.os != "darwin" && j.os != "windows" }
-
-// secretToolArgs is the command that prints the profile's password from the
-// Secret Service: go-keyring stores it with the attributes service and
-// username.
-func (j *job) secretToolArgs() []string {
-	return []string{"secret-tool", "lookup", "service", smtp.KeyringService, "username", j.p.Name}
-}
-
-// securityArgs is the macOS command that prints the keychain item; go-keyring
-// stores the password base64-encoded behind the prefix "go-keyring-base64:".
-func (j *job) securityArgs() []string {
-	return []string{"security", "find-generic-password", "-s", smtp.KeyringService, "-a", j.p.Name, "-w"}
-}
-
-// keyringShell is a shell command that prints the password from the keyring
-// ("" where there is none), for msmtp's passwordeval, git's credential
-// helper and the Postfix instructions.
-func (j *job) keyringShell() string {
-	switch {
-	case j.keyringLinux():
-		return shellJoin(j.secretToolArgs())
-	case j.os == "darwin":
-		return shellJoin(j.securityArgs()) + ` | sed -e 's/^go-keyring-base64://' | base64 --decode`
-	}
-	return ""
-}
-
-// The go-keyring prefix on macOS keychain items.
-const darwinPrefix = "go-keyring-base64:"
-
 // subject is the test message's subject.
 func (j *job) subject() string { return "smtpconf export test (" + j.f.Title + ")" }
 
@@ -264,15 +242,21 @@ func (j *job) body() string {
 	return "This test message was sent by the " + j.f.Title + " settings that smtpconf exported for profile " + j.p.Name + "."
 }
 
-// securityWords says the security mode in a comment.
-func (j *job) securityWords() string {
+// bySecurity is the one of three values that fits the profile's security
+// mode: implicit TLS, STARTTLS, or none.
+func (j *job) bySecurity(tls, starttls, none string) string {
 	switch j.p.Security {
 	case smtp.SecurityTLS:
-		return "implicit TLS"
+		return tls
 	case smtp.SecuritySTARTTLS:
-		return "STARTTLS"
+		return starttls
 	}
-	return "no encryption"
+	return none
+}
+
+// securityWords says the security mode in a comment.
+func (j *job) securityWords() string {
+	return j.bySecurity("implicit TLS", "STARTTLS", "no encryption")
 }
 
 // header is the first comment lines every export shares, without comment
@@ -312,18 +296,25 @@ func (j *job) passwordWhere() []string {
 	if j.f.ID == "postfix" {
 		return []string{"Postfix reads the password from /etc/postfix/sasl_passwd: see step 2 below."}
 	}
-	switch {
-	case j.keyringLinux():
-		return []string{"The password is read from SMTP_PASSWORD, else from the keyring:", "  " + j.keyringShell()}
-	case j.os == "darwin":
-		return []string{"The password is read from SMTP_PASSWORD, else from the keychain:", "  " + shellJoin(j.securityArgs())}
+	if args := j.keyringArgs(); args != nil {
+		return []string{"The password is read from SMTP_PASSWORD, else from the " + j.keyringName() + ":", "  " + shellJoin(args)}
 	}
 	return []string{"The password is read from the environment variable SMTP_PASSWORD."}
 }
 
-// comment prefixes each line with marker, made safe for the target's
-// comments.
-func (j *job) comment(marker string, lines ...string) string {
+// intro writes the comment every export opens with: the header, then the
+// lines that say how to use this format's output and what it cannot carry.
+func (j *job) intro(usage ...string) {
+	j.write(j.comment(append(append(j.header(), ""), usage...)...))
+}
+
+// comment is lines as one-line comments of the target, made safe for them.
+func (j *job) comment(lines ...string) string {
+	marker := "# "
+	switch j.f.Syntax {
+	case "javascript", "php", "go":
+		marker = "// "
+	}
 	var b strings.Builder
 	for _, l := range lines {
 		if l == "" {

@@ -12,36 +12,27 @@ import (
 // a credential helper scoped to this server, which asks SMTP_PASSWORD or the
 // keyring, so git never stores it (helpers such as "store" would write it to
 // a file in plain text).
-func renderGit(j *job) (string, error) {
-	var b strings.Builder
-	b.WriteString(j.comment("# ", j.header()...))
-	b.WriteString(j.comment("# ",
-		"",
+func renderGit(j *job) error {
+	j.intro(
 		"Use: save as ~/.config/git/smtpconf.inc and run",
 		"  git config --global --add include.path ~/.config/git/smtpconf.inc",
 		"(or paste it at the end of ~/.gitconfig), then try it on the last commit:",
 		"  git send-email --to="+ShellQuote(j.fromAddr)+" -1",
 		"git send-email cannot express: a timeout (it waits as long as the system lets it).",
-	))
-	set := func(k, v string) { b.WriteString("\t" + k + " = " + v + "\n") }
-	b.WriteString("[sendemail]\n")
+	)
+	set := func(k, v string) { j.write("\t" + k + " = " + v + "\n") }
+	j.write("[sendemail]\n")
 	set("smtpServer", gitStr(j.p.Host))
 	set("smtpServerPort", fmt.Sprint(j.p.Port))
-	switch j.p.Security {
-	case smtp.SecurityTLS:
-		set("smtpEncryption", "ssl") // git's word for implicit TLS
-	case smtp.SecuritySTARTTLS:
-		set("smtpEncryption", "tls") // git's word for STARTTLS
-	default:
-		set("smtpEncryption", "none")
-	}
+	// git's words: ssl is implicit TLS, tls is STARTTLS.
+	set("smtpEncryption", j.bySecurity("ssl", "tls", "none"))
 	if j.p.Security != smtp.SecurityNone {
 		switch {
 		case j.p.InsecureSkipVerify:
-			b.WriteString("\t# An empty path turns certificate verification off, as the profile does.\n")
+			j.write("\t# An empty path turns certificate verification off, as the profile does.\n")
 			set("smtpSSLCertPath", `""`)
 		case j.p.CAFile != "":
-			b.WriteString("\t# The profile's CA file replaces the system's trusted CAs.\n")
+			j.write("\t# The profile's CA file replaces the system's trusted CAs.\n")
 			set("smtpSSLCertPath", gitStr(j.p.CAFile))
 		}
 	}
@@ -53,7 +44,7 @@ func renderGit(j *job) (string, error) {
 	set("envelopeSender", gitStr(j.fromAddr))
 	if !j.auth {
 		set("smtpAuth", "none")
-		return b.String(), nil
+		return nil
 	}
 	set("smtpUser", gitStr(j.p.Username))
 	if m := j.p.Auth.Mechanism(); m != "" {
@@ -61,7 +52,7 @@ func renderGit(j *job) (string, error) {
 	}
 	if j.password != "" {
 		set("smtpPass", gitStr(j.password))
-		return b.String(), nil
+		return nil
 	}
 	// git send-email asks for the password through git credential with
 	// protocol smtp and host HOST:PORT.
@@ -69,11 +60,11 @@ func renderGit(j *job) (string, error) {
 	if strings.Contains(j.p.Host, ":") {
 		url = fmt.Sprintf("smtp://[%s]:%d", j.p.Host, j.p.Port)
 	}
-	fmt.Fprintf(&b, "[credential %s]\n", gitStr(url))
-	b.WriteString("\t# The empty helper drops helpers set earlier (such as \"store\"), so the password is never saved.\n")
+	j.printf("[credential %s]\n", gitStr(url))
+	j.write("\t# The empty helper drops helpers set earlier (such as \"store\"), so the password is never saved.\n")
 	set("helper", `""`)
 	set("helper", gitStr("!"+gitHelper(j)))
-	return b.String(), nil
+	return nil
 }
 
 // gitHelper is the credential helper's shell function: on "get" it prints

@@ -9,35 +9,24 @@ import (
 
 // renderMsmtprc writes an msmtp account. The password stays in the keyring:
 // msmtp runs passwordeval each time it needs it.
-func renderMsmtprc(j *job) (string, error) {
+func renderMsmtprc(j *job) error {
 	acct := msmtpAccount(j.p.Name)
-	var b strings.Builder
-	b.WriteString(j.comment("# ", j.header()...))
-	b.WriteString(j.comment("# ",
-		"",
+	j.intro(
 		"Use: save as ~/.msmtprc (mode 600), or append the account to yours, then try it:",
 		"  printf 'Subject: msmtp test\\n\\nHello from msmtp.\\n' | msmtp -a "+ShellQuote(acct)+" "+ShellQuote(j.fromAddr),
-	))
+	)
 	if j.fromName != "" {
-		b.WriteString(j.comment("# ", "msmtp sets no sender name ("+j.fromName+"): the program that writes the message puts it in the From header."))
+		j.write(j.comment("msmtp sets no sender name (" + j.fromName + "): the program that writes the message puts it in the From header."))
 	}
-	b.WriteString("\naccount " + acct + "\n")
-	line := func(k, v string) { b.WriteString(k + " " + v + "\n") }
+	j.write("\naccount " + acct + "\n")
+	line := func(k, v string) { j.write(k + " " + v + "\n") }
 	line("host", msmtpStr(j.p.Host))
 	line("port", fmt.Sprint(j.p.Port))
-	switch j.p.Security {
-	case smtp.SecurityTLS:
-		line("tls", "on")
-		line("tls_starttls", "off")
-	case smtp.SecuritySTARTTLS:
-		line("tls", "on")
-		line("tls_starttls", "on")
-	default:
-		line("tls", "off")
-	}
+	line("tls", j.bySecurity("on", "on", "off"))
 	if j.p.Security != smtp.SecurityNone {
+		line("tls_starttls", j.bySecurity("off", "on", ""))
 		if j.p.CAFile != "" {
-			b.WriteString("# The profile's CA file replaces the system's trusted roots.\n")
+			j.write("# The profile's CA file replaces the system's trusted roots.\n")
 			line("tls_trust_file", msmtpStr(j.p.CAFile))
 		} else {
 			line("tls_trust_file", "system")
@@ -65,9 +54,9 @@ func renderMsmtprc(j *job) (string, error) {
 		line("domain", msmtpStr(j.helo))
 	}
 	line("timeout", fmt.Sprint(j.seconds()))
-	b.WriteString("\n# Make it the default account (leave this out if you have one):\n")
-	b.WriteString("account default : " + acct + "\n")
-	return b.String(), nil
+	j.write("\n# Make it the default account (leave this out if you have one):\n")
+	j.write("account default : " + acct + "\n")
+	return nil
 }
 
 // msmtpAuth maps the profile's method onto msmtp's auth argument.

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
@@ -12,15 +11,12 @@ const phpmailerDebian = "/usr/share/php/libphp-phpmailer/autoload.php"
 
 // renderPHPMailer writes a PHP program (PHPMailer 6.6 or later) that sends a
 // test message to the profile's From address.
-func renderPHPMailer(j *job) (string, error) {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("<?php\n")
-	b.WriteString(j.comment("// ", j.header()...))
-	b.WriteString(j.comment("// ", "",
+func renderPHPMailer(j *job) error {
+	j.write("<?php\n")
+	j.intro(
 		"Run: composer require phpmailer/phpmailer && php send_test.php",
-		"(or, on Debian and Ubuntu: apt install php-cli libphp-phpmailer)"))
-	w(`
+		"(or, on Debian and Ubuntu: apt install php-cli libphp-phpmailer)")
+	j.printf(`
 use PHPMailer\PHPMailer\PHPMailer;
 
 foreach ([__DIR__ . '/vendor/autoload.php', %s] as $autoload) {
@@ -33,10 +29,10 @@ foreach ([__DIR__ . '/vendor/autoload.php', %s] as $autoload) {
 const FROM_ADDR = %s;
 `, phpStr(phpmailerDebian), phpStr(j.fromAddr))
 	if j.auth {
-		w("\n")
-		b.WriteString(phpPassword(j))
+		j.write("\n")
+		j.write(j.passwordFunc(phpPassword, phpStr))
 	}
-	w(`
+	j.printf(`
 $mail = new PHPMailer(true);
 try {
     $mail->isSMTP();
@@ -44,14 +40,10 @@ try {
     $mail->Host = %s;
     $mail->Port = %d;
 `, phpStr(j.p.Host), j.p.Port)
-	switch j.p.Security {
-	case smtp.SecurityTLS:
-		w("    $mail->SMTPSecure = PHPMailer::ENCRYPTION_SMTPS; // implicit TLS\n")
-	case smtp.SecuritySTARTTLS:
-		w("    $mail->SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS; // STARTTLS, and fail without it\n")
-	default:
-		w("    $mail->SMTPSecure = '';\n    $mail->SMTPAutoTLS = false; // no encryption\n")
-	}
+	j.write(j.bySecurity(
+		"    $mail->SMTPSecure = PHPMailer::ENCRYPTION_SMTPS; // implicit TLS\n",
+		"    $mail->SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS; // STARTTLS, and fail without it\n",
+		"    $mail->SMTPSecure = '';\n    $mail->SMTPAutoTLS = false; // no encryption\n"))
 	if j.p.Security != smtp.SecurityNone {
 		var opts []string
 		if j.p.CAFile != "" {
@@ -63,19 +55,19 @@ try {
 			opts = append(opts, "'verify_peer' => true", "'verify_peer_name' => true")
 		}
 		if j.p.CAFile != "" {
-			w("    // cafile replaces the system's trusted CAs with the profile's CA file.\n")
+			j.write("    // cafile replaces the system's trusted CAs with the profile's CA file.\n")
 		}
-		w("    $mail->SMTPOptions = ['ssl' => [%s]];\n", strings.Join(opts, ", "))
+		j.printf("    $mail->SMTPOptions = ['ssl' => [%s]];\n", strings.Join(opts, ", "))
 	}
 	if j.helo != "" {
-		w("    $mail->Helo = %s;\n", phpStr(j.helo))
+		j.printf("    $mail->Helo = %s;\n", phpStr(j.helo))
 	}
-	w("    $mail->Timeout = %d; // seconds, for each network step\n", j.seconds())
+	j.printf("    $mail->Timeout = %d; // seconds, for each network step\n", j.seconds())
 	if j.auth {
-		w("    $mail->SMTPAuth = true;\n")
-		w("    $mail->Username = %s;\n", phpStr(j.p.Username))
+		j.write("    $mail->SMTPAuth = true;\n")
+		j.printf("    $mail->Username = %s;\n", phpStr(j.p.Username))
 		if j.oauth {
-			w(`    $mail->AuthType = 'XOAUTH2';
+			j.printf(`    $mail->AuthType = 'XOAUTH2';
     $mail->setOAuth(new class (%s, smtp_password()) implements \PHPMailer\PHPMailer\OAuthTokenProvider {
         private $user;
         private $token;
@@ -92,14 +84,14 @@ try {
 `, phpStr(j.p.Username))
 		} else {
 			if m := j.p.Auth.Mechanism(); m != "" {
-				w("    $mail->AuthType = %s;\n", phpStr(m))
+				j.printf("    $mail->AuthType = %s;\n", phpStr(m))
 			}
-			w("    $mail->Password = smtp_password();\n")
+			j.write("    $mail->Password = smtp_password();\n")
 		}
 	} else {
-		w("    $mail->SMTPAuth = false;\n")
+		j.write("    $mail->SMTPAuth = false;\n")
 	}
-	w(`    $mail->setFrom(FROM_ADDR, %s);
+	j.printf(`    $mail->setFrom(FROM_ADDR, %s);
     $mail->addAddress(FROM_ADDR);
     $mail->Subject = %s;
     $mail->Body = %s;
@@ -110,45 +102,40 @@ try {
     exit(1);
 }
 `, phpStr(j.fromName), phpStr(j.subject()), phpStr(j.body()))
-	return b.String(), nil
+	return nil
 }
 
 // phpPassword is the smtp_password() function.
-func phpPassword(j *job) string {
-	var b strings.Builder
-	b.WriteString("function smtp_password(): string\n{\n")
-	if j.password != "" {
-		b.WriteString("    return " + phpStr(j.password) + ";\n}\n")
-		return b.String()
-	}
-	b.WriteString("    $value = getenv('SMTP_PASSWORD');\n")
-	b.WriteString("    if ($value !== false && $value !== '') {\n        return $value;\n    }\n")
-	var args []string
-	switch {
-	case j.oauth:
-		b.WriteString("    fwrite(STDERR, \"Set SMTP_PASSWORD to an OAuth2 access token\\n\");\n    exit(1);\n}\n")
-		return b.String()
-	case j.keyringLinux():
-		args = j.secretToolArgs()
-	case j.os == "darwin":
-		args = j.securityArgs()
-	default:
-		b.WriteString("    fwrite(STDERR, \"Set SMTP_PASSWORD to the account's password\\n\");\n    exit(1);\n}\n")
-		return b.String()
-	}
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = phpStr(a)
-	}
-	fmt.Fprintf(&b, "    $proc = proc_open([%s], [1 => ['pipe', 'w']], $pipes);\n", strings.Join(q, ", "))
-	b.WriteString("    $out = stream_get_contents($pipes[1]);\n    fclose($pipes[1]);\n")
-	b.WriteString("    if (proc_close($proc) !== 0) {\n        fwrite(STDERR, \"The keyring has no password for this profile\\n\");\n        exit(1);\n    }\n")
-	if j.os == "darwin" {
-		b.WriteString("    $out = trim($out);\n")
-		fmt.Fprintf(&b, "    if (strpos($out, %s) === 0) {\n        return base64_decode(substr($out, %d));\n    }\n", phpStr(darwinPrefix), len(darwinPrefix))
-		b.WriteString("    return $out;\n}\n")
-		return b.String()
-	}
-	b.WriteString("    return rtrim($out, \"\\n\");\n}\n")
-	return b.String()
+const phpPassword = `function smtp_password(): string
+{
+{{- if .Literal}}
+    return {{.Literal}};
+{{- else}}
+    $value = getenv('SMTP_PASSWORD');
+    if ($value !== false && $value !== '') {
+        return $value;
+    }
+{{- if .What}}
+    fwrite(STDERR, "Set SMTP_PASSWORD to {{.What}}\n");
+    exit(1);
+{{- else}}
+    $proc = proc_open([{{.Args}}], [1 => ['pipe', 'w']], $pipes);
+    $out = stream_get_contents($pipes[1]);
+    fclose($pipes[1]);
+    if (proc_close($proc) !== 0) {
+        fwrite(STDERR, "The keyring has no password for this profile\n");
+        exit(1);
+    }
+{{- if .Darwin}}
+    $out = trim($out);
+    if (strpos($out, {{.Prefix}}) === 0) {
+        return base64_decode(substr($out, {{.PrefixLen}}));
+    }
+    return $out;
+{{- else}}
+    return rtrim($out, "\n");
+{{- end}}
+{{- end}}
+{{- end}}
 }
+`

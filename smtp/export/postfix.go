@@ -18,36 +18,33 @@ const PostfixPasswordPlaceholder = "PASSWORD"
 // everything through the account (the path for someone who outgrows one
 // machine). The whole output is valid main.cf: the sasl_passwd line and the
 // commands are comments.
-func renderPostfix(j *job) (string, error) {
+func renderPostfix(j *job) error {
 	host, err := postfixHost(j.p.Host)
 	if err != nil {
-		return "", err
+		return err
 	}
 	next := fmt.Sprintf("[%s]:%d", host, j.p.Port)
 	if j.auth {
 		if strings.Contains(j.p.Username, ":") || strings.TrimSpace(j.p.Username) != j.p.Username {
-			return "", fmt.Errorf("%w: Postfix's sasl_passwd cannot hold the user name %q (a colon, or spaces at either end)", ErrNotExpressible, j.p.Username)
+			return fmt.Errorf("%w: Postfix's sasl_passwd cannot hold the user name %q (a colon, or spaces at either end)", ErrNotExpressible, j.p.Username)
 		}
 		if strings.TrimSpace(j.password) != j.password {
-			return "", fmt.Errorf("%w: Postfix's sasl_passwd cannot hold a password that starts or ends with a space", ErrNotExpressible)
+			return fmt.Errorf("%w: Postfix's sasl_passwd cannot hold a password that starts or ends with a space", ErrNotExpressible)
 		}
 	}
-	var b strings.Builder
-	b.WriteString(j.comment("# ", j.header()...))
-	b.WriteString(j.comment("# ",
-		"",
+	j.intro(
 		"Postfix cannot express: OAuth2 sign-in (it would need a SASL plugin), the sender",
 		"name (each program writes its own From header), and one timeout for every step",
 		"(the profile's timeout is set on each step below).",
 		"",
 		"1. Put these lines into /etc/postfix/main.cf (or set each with sudo postconf -e),",
 		"   replacing earlier values of the same parameters:",
-	))
-	set := func(k, v string) { b.WriteString(k + " = " + v + "\n") }
+	)
+	set := func(k, v string) { j.write(k + " = " + v + "\n") }
 	set("relayhost", next)
 	switch j.p.Security {
 	case smtp.SecurityTLS:
-		b.WriteString("# Port " + fmt.Sprint(j.p.Port) + " speaks TLS from the first byte (implicit TLS).\n")
+		j.write("# Port " + fmt.Sprint(j.p.Port) + " speaks TLS from the first byte (implicit TLS).\n")
 		set("smtp_tls_wrappermode", "yes")
 		set("smtp_tls_security_level", postfixLevel(j))
 	case smtp.SecuritySTARTTLS:
@@ -60,12 +57,12 @@ func renderPostfix(j *job) (string, error) {
 	if j.p.Security != smtp.SecurityNone && !j.p.InsecureSkipVerify {
 		if j.p.CAFile != "" {
 			if strings.ContainsAny(j.p.CAFile, " \t,") {
-				return "", fmt.Errorf("%w: Postfix cannot use a CA file whose path has spaces or commas: %q", ErrNotExpressible, j.p.CAFile)
+				return fmt.Errorf("%w: Postfix cannot use a CA file whose path has spaces or commas: %q", ErrNotExpressible, j.p.CAFile)
 			}
-			b.WriteString("# The profile's CA file; Postfix must be able to read it (copy it under /etc/postfix if needed).\n")
+			j.write("# The profile's CA file; Postfix must be able to read it (copy it under /etc/postfix if needed).\n")
 			set("smtp_tls_CAfile", postfixStr(j.p.CAFile))
 		} else {
-			b.WriteString("# Trust the system's CA certificates, which Postfix does not load by default.\n")
+			j.write("# Trust the system's CA certificates, which Postfix does not load by default.\n")
 			set("tls_append_default_CA", "yes")
 		}
 	}
@@ -81,11 +78,12 @@ func renderPostfix(j *job) (string, error) {
 		set(k, t)
 	}
 	if !j.auth {
-		b.WriteString("# The profile does not authenticate.\n")
+		j.write("# The profile does not authenticate.\n")
 		set("smtp_sasl_auth_enable", "no")
-		return b.String() + j.postfixSteps(next, false), nil
+		j.write(j.postfixSteps(next, false))
+		return nil
 	}
-	b.WriteString("# Sign in as the account. Debian and Ubuntu need the package libsasl2-modules for this.\n")
+	j.write("# Sign in as the account. Debian and Ubuntu need the package libsasl2-modules for this.\n")
 	set("smtp_sasl_auth_enable", "yes")
 	set("smtp_sasl_password_maps", "hash:"+saslPasswdPath)
 	set("smtp_sasl_security_options", "noanonymous")
@@ -93,7 +91,8 @@ func renderPostfix(j *job) (string, error) {
 	if m := j.p.Auth.Mechanism(); m != "" {
 		set("smtp_sasl_mechanism_filter", strings.ToLower(m))
 	}
-	return b.String() + j.postfixSteps(next, true), nil
+	j.write(j.postfixSteps(next, true))
+	return nil
 }
 
 // postfixSteps is the closing comment: the sasl_passwd line and the
@@ -128,7 +127,7 @@ func (j *job) postfixSteps(next string, auth bool) string {
 		"",
 		"Many providers refuse a sender other than the account. To rewrite every sender",
 		"to "+j.fromAddr+", add:  sender_canonical_maps = static:"+postfixStr(j.fromAddr))
-	return j.comment("# ", lines...)
+	return j.comment(lines...)
 }
 
 // postfixLevel is smtp_tls_security_level for an encrypted profile: secure

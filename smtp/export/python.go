@@ -1,21 +1,15 @@
 package export
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/smtpconf/smtpconf/smtp"
 )
 
 // renderPython writes a Python 3 program (standard library only) that sends
 // a test message to the profile's From address.
-func renderPython(j *job) (string, error) {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("#!/usr/bin/env python3\n")
-	b.WriteString(j.comment("# ", j.header()...))
-	b.WriteString(j.comment("# ", "", "Run: python3 send_test.py"))
-	w(`import base64
+func renderPython(j *job) error {
+	j.write("#!/usr/bin/env python3\n")
+	j.intro("Run: python3 send_test.py")
+	j.write(`import base64
 import hmac
 import os
 import smtplib
@@ -25,42 +19,42 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 `)
-	w("HOST = %s\n", pyStr(j.p.Host))
-	w("PORT = %d\n", j.p.Port)
-	w("USERNAME = %s\n", pyStr(j.p.Username))
-	w("FROM_ADDR = %s\n", pyStr(j.fromAddr))
-	w("FROM_NAME = %s\n", pyStr(j.fromName))
+	j.printf("HOST = %s\n", pyStr(j.p.Host))
+	j.printf("PORT = %d\n", j.p.Port)
+	j.printf("USERNAME = %s\n", pyStr(j.p.Username))
+	j.printf("FROM_ADDR = %s\n", pyStr(j.fromAddr))
+	j.printf("FROM_NAME = %s\n", pyStr(j.fromName))
 	if j.helo != "" {
-		w("HELO = %s\n", pyStr(j.helo))
+		j.printf("HELO = %s\n", pyStr(j.helo))
 	} else {
-		w("HELO = None  # this machine's name\n")
+		j.write("HELO = None  # this machine's name\n")
 	}
-	w("TIMEOUT = %d  # seconds, for each network step\n", j.seconds())
+	j.printf("TIMEOUT = %d  # seconds, for each network step\n", j.seconds())
 	if j.p.CAFile != "" {
-		w("CA_FILE = %s  # the only CA trusted, instead of the system's\n", pyStr(j.p.CAFile))
+		j.printf("CA_FILE = %s  # the only CA trusted, instead of the system's\n", pyStr(j.p.CAFile))
 	} else {
-		w("CA_FILE = None  # the system's trusted CAs\n")
+		j.write("CA_FILE = None  # the system's trusted CAs\n")
 	}
 	if j.auth {
-		w("\n\n")
-		b.WriteString(pythonPassword(j))
-		w("\n\n")
-		b.WriteString(pythonSignIn(j))
+		j.write("\n\n")
+		j.write(j.passwordFunc(pythonPassword, pyStr))
+		j.write("\n\n")
+		pythonSignIn(j)
 	}
 	if j.p.Security != smtp.SecurityNone {
-		w(`
+		j.write(`
 
 def tls_context():
     ctx = ssl.create_default_context(cafile=CA_FILE)
 `)
 		if j.p.InsecureSkipVerify {
-			w("    # The profile skips certificate verification.\n")
-			w("    ctx.check_hostname = False\n")
-			w("    ctx.verify_mode = ssl.CERT_NONE\n")
+			j.write("    # The profile skips certificate verification.\n")
+			j.write("    ctx.check_hostname = False\n")
+			j.write("    ctx.verify_mode = ssl.CERT_NONE\n")
 		}
-		w("    return ctx\n")
+		j.write("    return ctx\n")
 	}
-	w(`
+	j.printf(`
 
 def main():
     msg = EmailMessage()
@@ -72,69 +66,54 @@ def main():
     msg.set_content(%s)
 `, pyStr(j.subject()), pyStr(j.body()))
 	if j.p.Security == smtp.SecurityTLS {
-		w("    with smtplib.SMTP_SSL(HOST, PORT, local_hostname=HELO, timeout=TIMEOUT, context=tls_context()) as s:\n")
+		j.write("    with smtplib.SMTP_SSL(HOST, PORT, local_hostname=HELO, timeout=TIMEOUT, context=tls_context()) as s:\n")
 	} else {
-		w("    with smtplib.SMTP(HOST, PORT, local_hostname=HELO, timeout=TIMEOUT) as s:\n")
+		j.write("    with smtplib.SMTP(HOST, PORT, local_hostname=HELO, timeout=TIMEOUT) as s:\n")
 	}
 	if j.p.Security == smtp.SecuritySTARTTLS {
-		w("        s.starttls(context=tls_context())\n")
+		j.write("        s.starttls(context=tls_context())\n")
 	}
 	if j.auth {
-		w("        sign_in(s)\n")
+		j.write("        sign_in(s)\n")
 	}
-	w(`        s.send_message(msg)
+	j.write(`        s.send_message(msg)
     print("Sent a test message to " + FROM_ADDR)
 
 
 if __name__ == "__main__":
     main()
 `)
-	return b.String(), nil
+	return nil
 }
 
 // pythonPassword is the password() function.
-func pythonPassword(j *job) string {
-	var b strings.Builder
-	b.WriteString("def password():\n")
-	if j.password != "" {
-		b.WriteString("    return " + pyStr(j.password) + "\n")
-		return b.String()
-	}
-	b.WriteString("    value = os.environ.get(\"SMTP_PASSWORD\")\n")
-	b.WriteString("    if value:\n        return value\n")
-	switch {
-	case j.oauth:
-		b.WriteString("    raise SystemExit(\"Set SMTP_PASSWORD to an OAuth2 access token for \" + USERNAME)\n")
-	case j.keyringLinux():
-		fmt.Fprintf(&b, "    out = subprocess.run(%s, check=True, capture_output=True, text=True).stdout\n", pyList(j.secretToolArgs()))
-		b.WriteString("    return out.rstrip(\"\\n\")\n")
-	case j.os == "darwin":
-		fmt.Fprintf(&b, "    out = subprocess.run(%s, check=True, capture_output=True, text=True).stdout.strip()\n", pyList(j.securityArgs()))
-		fmt.Fprintf(&b, "    if out.startswith(%s):\n", pyStr(darwinPrefix))
-		fmt.Fprintf(&b, "        return base64.b64decode(out[%d:]).decode()\n", len(darwinPrefix))
-		b.WriteString("    return out\n")
-	default:
-		b.WriteString("    raise SystemExit(\"Set SMTP_PASSWORD to the password of \" + USERNAME)\n")
-	}
-	return b.String()
-}
+const pythonPassword = `def password():
+{{- if .Literal}}
+    return {{.Literal}}
+{{- else}}
+    value = os.environ.get("SMTP_PASSWORD")
+    if value:
+        return value
+{{- if .What}}
+    raise SystemExit("Set SMTP_PASSWORD to {{.What}} for " + USERNAME)
+{{- else if .Darwin}}
+    out = subprocess.run([{{.Args}}], check=True, capture_output=True, text=True).stdout.strip()
+    if out.startswith({{.Prefix}}):
+        return base64.b64decode(out[{{.PrefixLen}}:]).decode()
+    return out
+{{- else}}
+    out = subprocess.run([{{.Args}}], check=True, capture_output=True, text=True).stdout
+    return out.rstrip("\n")
+{{- end}}
+{{- end}}
+`
 
-// pyList is a Python list of string literals.
-func pyList(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = pyStr(a)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// pythonSignIn is the sign_in(s) function. smtplib's own login() sends
+// pythonSignIn writes the sign_in(s) function. smtplib's own login() sends
 // AUTH responses as ASCII and so fails on a password with any other
 // character; RFC 4616 and 4954 carry UTF-8, which the Text class lets
 // through smtplib's auth().
-func pythonSignIn(j *job) string {
-	var b strings.Builder
-	b.WriteString(`class Text(str):
+func pythonSignIn(j *job) {
+	j.write(`class Text(str):
     """A str that smtplib's auth() encodes as UTF-8 instead of ASCII."""
 
     def encode(self, encoding="utf-8", errors="strict"):
@@ -146,15 +125,15 @@ def sign_in(s):
 `)
 	switch j.p.Auth {
 	case smtp.AuthXOAUTH2:
-		b.WriteString(`    token = password()
+		j.write(`    token = password()
     # A refused token gets a 334 with an error; the empty answer ends the exchange.
     s.auth("XOAUTH2", lambda challenge=None: Text("" if challenge else "user=%s\x01auth=Bearer %s\x01\x01" % (USERNAME, token)))
 `)
-		return b.String()
+		return
 	case smtp.AuthPlain, smtp.AuthLogin, smtp.AuthCRAMMD5:
-		fmt.Fprintf(&b, "    mechanism = %s\n", pyStr(j.p.Auth.Mechanism()))
+		j.printf("    mechanism = %s\n", pyStr(j.p.Auth.Mechanism()))
 	default:
-		b.WriteString(`    offered = s.esmtp_features.get("auth", "").upper().split()
+		j.write(`    offered = s.esmtp_features.get("auth", "").upper().split()
     if not offered:
         return  # as smtpconf does: no authentication offered, none used
     usable = [m for m in ("CRAM-MD5", "PLAIN", "LOGIN") if m in offered]
@@ -163,7 +142,7 @@ def sign_in(s):
     mechanism = usable[0]
 `)
 	}
-	b.WriteString(`    secret = password()
+	j.write(`    secret = password()
     if mechanism == "CRAM-MD5":
         def respond(challenge=None):
             if challenge is None:
@@ -180,5 +159,4 @@ def sign_in(s):
             return Text(s.auth_login(challenge))
     s.auth(mechanism, respond)
 `)
-	return b.String()
 }

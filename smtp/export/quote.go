@@ -40,13 +40,7 @@ func ShellQuote(s string) string {
 }
 
 // shellJoin is a command line of shell-quoted words.
-func shellJoin(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = ShellQuote(a)
-	}
-	return strings.Join(q, " ")
-}
+func shellJoin(args []string) string { return quoteEach(args, ShellQuote, " ") }
 
 // pyStr is a Python 3 string literal.
 func pyStr(s string) string {

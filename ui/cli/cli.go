@@ -148,55 +148,37 @@ func (r *runner) exit(err error) int {
 	return exitCode(d.Kind, d.Stage, d.Temporary)
 }
 
-func (r *runner) dispatch(args []string) error {
-	if len(args) == 0 {
-		return usageL("No command given.")
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(r.env.Stdout, usageText())
-		return nil
-	case "version", "--version":
-		fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.Version)
-		return nil
-	case "presets":
-		return r.presets(rest)
-	case "profile", "profiles":
-		if len(rest) == 0 {
-			return usageL("profile needs a subcommand: {{.Choices}}.", M{"Choices": "list, show, save, delete, default"})
-		}
-		switch rest[0] {
-		case "list", "ls":
-			return r.profileList(rest[1:])
-		case "show":
-			return r.profileShow(rest[1:])
-		case "save":
-			return r.profileSave(rest[1:])
-		case "delete", "rm":
-			return r.profileDelete(rest[1:])
-		case "default":
-			return r.profileDefault(rest[1:])
-		}
-		return usageL("There is no profile subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", rest[0]), "Choices": "list, show, save, delete, default"})
-	case "check":
-		return r.check(rest)
-	case "test":
-		return r.test(rest)
-	case "queue":
-		return r.queue(rest)
-	case "detect":
-		return r.detect(rest)
-	case "oauth":
-		return r.oauth(rest)
-	case "relay":
-		return r.relay(rest)
-	case "sendmail":
-		return r.sendmail(rest)
-	case "export":
-		return r.exportCmd(rest)
-	}
-	return usageL("There is no command {{.Name}}.", M{"Name": fmt.Sprintf("%q", cmd)})
+// commandLine are the commands, by the first word of the command line.
+var commandLine = commands{
+	needed:  "No command given.",
+	unknown: "There is no command {{.Name}}.",
+	subs: []subcommand{
+		{[]string{"help", "-h", "--help", "-help"}, (*runner).help},
+		{[]string{"version", "--version"}, (*runner).version},
+		{[]string{"presets"}, (*runner).presets},
+		{[]string{"profile", "profiles"}, (*runner).profileCmd},
+		{[]string{"check"}, (*runner).check},
+		{[]string{"test"}, (*runner).test},
+		{[]string{"queue"}, (*runner).queue},
+		{[]string{"detect"}, (*runner).detect},
+		{[]string{"oauth"}, (*runner).oauth},
+		{[]string{"relay"}, (*runner).relay},
+		{[]string{"sendmail"}, (*runner).sendmail},
+		{[]string{"export"}, (*runner).exportCmd},
+	},
+}
+
+func (r *runner) dispatch(args []string) error { return r.dispatchTo(commandLine, args) }
+
+// help prints the usage; what follows "help" is not looked at.
+func (r *runner) help([]string) error {
+	fmt.Fprint(r.env.Stdout, usageText())
+	return nil
+}
+
+func (r *runner) version([]string) error {
+	fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.Version)
+	return nil
 }
 
 // parse parses flags that may come before, between or after positional

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/app"
@@ -55,4 +58,76 @@ func (r *runner) profile(name string) (*app.App, smtp.Profile, error) {
 	}
 	p, err := getProfile(a.Store(), name)
 	return a, p, err
+}
+
+// jsonFlags is the flag set of a command whose one flag is --json.
+func jsonFlags(name string) (*flag.FlagSet, *bool) {
+	fs := newFlags(name)
+	return fs, jsonFlag(fs)
+}
+
+// jsonArgs parses the arguments of a command whose one flag is --json.
+func jsonArgs(name string, args []string, t takes) (pos []string, asJSON bool, err error) {
+	fs, j := jsonFlags(name)
+	pos, err = parseArgs(fs, args, t)
+	return pos, *j, err
+}
+
+// coreJSON is jsonArgs, then the run's wiring.
+func (r *runner) coreJSON(name string, args []string, t takes) (pos []string, a *app.App, asJSON bool, err error) {
+	if pos, asJSON, err = jsonArgs(name, args, t); err == nil {
+		a, err = r.core()
+	}
+	return pos, a, asJSON, err
+}
+
+// subcommand is a word of a command line and what runs it; the first name
+// is the one errors list.
+type subcommand struct {
+	names []string
+	run   func(*runner, []string) error
+}
+
+// commands are the words a command line may start with, or a command's
+// subcommands: needed and unknown are the group's sentences for a missing
+// and an unknown word ({{.Choices}} lists the first names, {{.Name}} is
+// the word given).
+type commands struct {
+	subs            []subcommand
+	needed, unknown string
+}
+
+// find is the subcommand named name.
+func (c commands) find(name string) (func(*runner, []string) error, bool) {
+	for _, s := range c.subs {
+		if slices.Contains(s.names, name) {
+			return s.run, true
+		}
+	}
+	return nil, false
+}
+
+// choices lists the subcommands' first names.
+func (c commands) choices() string {
+	names := make([]string, len(c.subs))
+	for i, s := range c.subs {
+		names[i] = s.names[0]
+	}
+	return strings.Join(names, ", ")
+}
+
+// dispatchTo runs the subcommand args[0] names with the rest of args.
+func (r *runner) dispatchTo(c commands, args []string) error {
+	if len(args) == 0 {
+		return usageL(c.needed, M{"Choices": c.choices()})
+	}
+	if run, ok := c.find(args[0]); ok {
+		return run(r, args[1:])
+	}
+	return c.noSuch(args[0])
+}
+
+// noSuch is the bad usage of naming a subcommand there is not.
+func (c commands) noSuch(name string) error {
+	return usageL(c.unknown, M{"Name": fmt.Sprintf("%q", name), "Choices": c.choices()})
 }

@@ -31,11 +31,7 @@ func (r *runner) exportCmd(args []string) error {
 		return usageL("There is no export format {{.Name}}; choose one of {{.Choices}}.",
 			M{"Name": fmt.Sprintf("%q", pos[0]), "Choices": formats})
 	}
-	a, err := r.core()
-	if err != nil {
-		return err
-	}
-	p, err := getProfile(a.Store(), pos[1])
+	a, p, err := r.profile(pos[1])
 	if err != nil {
 		return err
 	}

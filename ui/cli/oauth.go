@@ -39,23 +39,19 @@ func statusJSON(name string, st oauth.Status) oauthStatusJSON {
 	return j
 }
 
-func (r *runner) oauth(args []string) error {
-	const choices = "login, logout, status, setup"
-	if len(args) == 0 {
-		return usageL("oauth needs a subcommand: {{.Choices}}.", M{"Choices": choices})
-	}
-	switch args[0] {
-	case "login", "signin", "sign-in":
-		return r.oauthLogin(args[1:])
-	case "logout", "signout", "sign-out":
-		return r.oauthLogout(args[1:])
-	case "status":
-		return r.oauthStatus(args[1:])
-	case "setup":
-		return r.oauthSetup(args[1:])
-	}
-	return usageL("There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": choices})
+// oauthCommands are the subcommands of `oauth`.
+var oauthCommands = commands{
+	needed:  "oauth needs a subcommand: {{.Choices}}.",
+	unknown: "There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.",
+	subs: []subcommand{
+		{[]string{"login", "signin", "sign-in"}, (*runner).oauthLogin},
+		{[]string{"logout", "signout", "sign-out"}, (*runner).oauthLogout},
+		{[]string{"status"}, (*runner).oauthStatus},
+		{[]string{"setup"}, (*runner).oauthSetup},
+	},
 }
+
+func (r *runner) oauth(args []string) error { return r.dispatchTo(oauthCommands, args) }
 
 // oauthProfile parses the arguments of an oauth command (fs has its
 // flags, --json among them) and loads the named profile and the run's
@@ -72,6 +68,13 @@ func (r *runner) oauthProfile(fs *flag.FlagSet, args []string, asJSON *bool) (*o
 		return nil, p, r.oauthFail(pos[0], err, *asJSON)
 	}
 	return a.OAuth(), p, nil
+}
+
+// oauthJSON is oauthProfile for a command whose one flag is --json.
+func (r *runner) oauthJSON(name string, args []string) (*oauth.Manager, smtp.Profile, bool, error) {
+	fs, asJSON := jsonFlags(name)
+	m, p, err := r.oauthProfile(fs, args, asJSON)
+	return m, p, *asJSON, err
 }
 
 // oauthFail reports a failure: with --json one object on standard output,
@@ -97,6 +100,19 @@ func (r *runner) oauthFail(name string, err error, asJSON bool) error {
 		code = ExitInternal
 	}
 	return exitError{code}
+}
+
+// oauthDone ends the sign-in step of an oauth command, which gave st and
+// err: a failure is reported (oauthFail) and, with --json, st is printed.
+// more reports that the command goes on to say the outcome to people.
+func (r *runner) oauthDone(name string, st oauth.Status, err error, asJSON bool) (more bool, _ error) {
+	if err != nil {
+		return false, r.oauthFail(name, err, asJSON)
+	}
+	if asJSON {
+		return false, r.printJSON(statusJSON(name, st))
+	}
+	return true, nil
 }
 
 func (r *runner) oauthLogin(args []string) error {
@@ -148,11 +164,8 @@ func (r *runner) oauthLogin(args []string) error {
 			fmt.Fprintln(out, i18n.L("Waiting for you to finish in the browser (Ctrl+C to cancel) ..."))
 		})
 	}
-	if err != nil {
-		return r.oauthFail(p.Name, err, *asJSON)
-	}
-	if *asJSON {
-		return r.printJSON(statusJSON(p.Name, st))
+	if more, err := r.oauthDone(p.Name, st, err, *asJSON); !more {
+		return err
 	}
 	if st.Account != "" {
 		fmt.Fprintln(r.env.Stdout, i18n.L("Signed in as {{.Account}}. The sign-in is kept in the system keyring.", M{"Account": st.Account}))
@@ -171,39 +184,29 @@ func (r *runner) oauthLogin(args []string) error {
 }
 
 func (r *runner) oauthLogout(args []string) error {
-	fs := newFlags("oauth logout")
-	asJSON := jsonFlag(fs)
-	m, p, err := r.oauthProfile(fs, args, asJSON)
+	m, p, asJSON, err := r.oauthJSON("oauth logout", args)
 	if err != nil {
 		return err
 	}
-	if err := m.SignOut(p.Name); err != nil {
-		return r.oauthFail(p.Name, err, *asJSON)
-	}
-	if *asJSON {
-		return r.printJSON(statusJSON(p.Name, oauth.Status{}))
+	if more, err := r.oauthDone(p.Name, oauth.Status{}, m.SignOut(p.Name), asJSON); !more {
+		return err
 	}
 	fmt.Fprintln(r.env.Stdout, i18n.L("Signed out: the tokens of profile {{.Name}} were removed from the keyring.", M{"Name": fmt.Sprintf("%q", p.Name)}))
 	return nil
 }
 
 func (r *runner) oauthStatus(args []string) error {
-	fs := newFlags("oauth status")
-	asJSON := jsonFlag(fs)
-	m, p, err := r.oauthProfile(fs, args, asJSON)
+	m, p, asJSON, err := r.oauthJSON("oauth status", args)
 	if err != nil {
 		return err
 	}
 	st, err := m.Status(p.Name)
-	if err != nil {
-		return r.oauthFail(p.Name, err, *asJSON)
-	}
-	if st.Provider == "" {
+	if err == nil && st.Provider == "" {
 		// Not signed in: name the provider the profile would sign in with.
 		st.Provider, _ = oauth.ProviderFor(p)
 	}
-	if *asJSON {
-		return r.printJSON(statusJSON(p.Name, st))
+	if more, err := r.oauthDone(p.Name, st, err, asJSON); !more {
+		return err
 	}
 	q := fmt.Sprintf("%q", p.Name)
 	if !st.SignedIn {

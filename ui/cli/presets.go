@@ -9,13 +9,12 @@ import (
 )
 
 func (r *runner) presets(args []string) error {
-	fs := newFlags("presets")
-	asJSON := jsonFlag(fs)
-	if _, err := parseArgs(fs, args, noArgs); err != nil {
+	_, asJSON, err := jsonArgs("presets", args, noArgs)
+	if err != nil {
 		return err
 	}
 	list := smtp.Presets()
-	if *asJSON {
+	if asJSON {
 		return r.printJSON(list)
 	}
 	// Columns are aligned by display width: names such as "QQ邮箱" take

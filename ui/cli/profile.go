@@ -11,16 +11,27 @@ import (
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
+// profileCommands are the subcommands of `profile`.
+var profileCommands = commands{
+	needed:  "profile needs a subcommand: {{.Choices}}.",
+	unknown: "There is no profile subcommand {{.Name}}; use one of {{.Choices}}.",
+	subs: []subcommand{
+		{[]string{"list", "ls"}, (*runner).profileList},
+		{[]string{"show"}, (*runner).profileShow},
+		{[]string{"save"}, (*runner).profileSave},
+		{[]string{"delete", "rm"}, (*runner).profileDelete},
+		{[]string{"default"}, (*runner).profileDefault},
+	},
+}
+
+func (r *runner) profileCmd(args []string) error { return r.dispatchTo(profileCommands, args) }
+
 func (r *runner) profileList(args []string) error {
-	fs := newFlags("profile list")
-	asJSON := jsonFlag(fs)
-	if _, err := parseArgs(fs, args, noArgs); err != nil {
-		return err
-	}
-	st, err := r.store()
+	_, a, asJSON, err := r.coreJSON("profile list", args, noArgs)
 	if err != nil {
 		return err
 	}
+	st := a.Store()
 	list, err := st.List()
 	if err != nil {
 		return err
@@ -29,7 +40,7 @@ func (r *runner) profileList(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return r.printJSON(listView(list, def))
 	}
 	if len(list) == 0 {
@@ -62,9 +73,7 @@ type profileView struct {
 }
 
 func (r *runner) profileShow(args []string) error {
-	fs := newFlags("profile show")
-	asJSON := jsonFlag(fs)
-	pos, err := parseArgs(fs, args, oneProfile)
+	pos, asJSON, err := jsonArgs("profile show", args, oneProfile)
 	if err != nil {
 		return err
 	}
@@ -95,7 +104,7 @@ func (r *runner) profileShow(args []string) error {
 	for _, w := range p.Warnings(v.PasswordStored != nil && *v.PasswordStored) {
 		v.Warnings = append(v.Warnings, w.Message)
 	}
-	if *asJSON {
+	if asJSON {
 		return r.printJSON(v)
 	}
 	var rows [][]string

@@ -18,15 +18,39 @@ import (
 // as shells report a command ended by Ctrl-C.
 const exitInterrupted = 130
 
-// openOutbox opens the outbox of the run's wiring, with the settings of its
-// optional outbox.json. A file that cannot be used is reported (exit 2) and
-// left alone. The wiring closes it when the run ends.
-func (r *runner) openOutbox() (*queue.Outbox, error) {
+// outbox is the run's wiring and its outbox, opened with the settings of
+// its optional outbox.json. A failure is reported as every outbox command
+// reports one (exit 2); a file that cannot be used is left alone. The
+// wiring closes the outbox when the run ends.
+func (r *runner) outbox() (*app.App, *queue.Outbox, error) {
 	a, err := r.core()
 	if err != nil {
-		return nil, err
+		return nil, nil, r.queueError(err)
 	}
-	return a.Outbox()
+	o, err := a.Outbox()
+	if err != nil {
+		return nil, nil, r.queueError(err)
+	}
+	return a, o, nil
+}
+
+// outboxJSON parses the arguments of an outbox command whose one flag is
+// --json, then opens the outbox (see outbox).
+func (r *runner) outboxJSON(name string, args []string) (a *app.App, o *queue.Outbox, asJSON bool, err error) {
+	if _, asJSON, err = jsonArgs(name, args, noArgs); err == nil {
+		a, o, err = r.outbox()
+	}
+	return a, o, asJSON, err
+}
+
+// resolve is the id of the one message that id (or its beginning) names,
+// with a queue error if there is none or more than one.
+func (r *runner) resolve(o *queue.Outbox, id string) (string, error) {
+	full, err := o.Resolve(context.Background(), id)
+	if err != nil {
+		return "", r.queueError(messageError(err, id))
+	}
+	return full, nil
 }
 
 // messageError says what is wrong with the message id (or id prefix) in the
@@ -64,22 +88,19 @@ func (r *runner) queueError(err error) error {
 	return exitError{ExitUsage}
 }
 
-func (r *runner) queue(args []string) error {
-	if len(args) == 0 {
-		return usageL("queue needs a subcommand: {{.Choices}}.", M{"Choices": "list, run, retry, delete"})
-	}
-	switch args[0] {
-	case "list", "ls":
-		return r.queueList(args[1:])
-	case "run":
-		return r.queueRun(args[1:])
-	case "retry":
-		return r.queueRetry(args[1:])
-	case "delete", "rm":
-		return r.queueDelete(args[1:])
-	}
-	return usageL("There is no queue subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", args[0]), "Choices": "list, run, retry, delete"})
+// queueCommands are the subcommands of `queue`.
+var queueCommands = commands{
+	needed:  "queue needs a subcommand: {{.Choices}}.",
+	unknown: "There is no queue subcommand {{.Name}}; use one of {{.Choices}}.",
+	subs: []subcommand{
+		{[]string{"list", "ls"}, (*runner).queueList},
+		{[]string{"run"}, (*runner).queueRun},
+		{[]string{"retry"}, (*runner).queueRetry},
+		{[]string{"delete", "rm"}, (*runner).queueDelete},
+	},
 }
+
+func (r *runner) queue(args []string) error { return r.dispatchTo(queueCommands, args) }
 
 // listItem is one entry of `queue list --json`. The first ten fields are
 // the contract.
@@ -135,20 +156,15 @@ func toListItem(e queue.Entry) listItem {
 }
 
 func (r *runner) queueList(args []string) error {
-	fs := newFlags("queue list")
-	asJSON := jsonFlag(fs)
-	if _, err := parseArgs(fs, args, noArgs); err != nil {
-		return err
-	}
-	o, err := r.openOutbox()
+	_, o, asJSON, err := r.outboxJSON("queue list", args)
 	if err != nil {
-		return r.queueError(err)
+		return err
 	}
 	entries, err := o.List(context.Background())
 	if err != nil {
 		return r.queueError(err)
 	}
-	if *asJSON {
+	if asJSON {
 		items := make([]listItem, 0, len(entries))
 		for _, e := range entries {
 			items = append(items, toListItem(e))
@@ -268,18 +284,9 @@ type runReport struct {
 }
 
 func (r *runner) queueRun(args []string) error {
-	fs := newFlags("queue run")
-	asJSON := jsonFlag(fs)
-	if _, err := parseArgs(fs, args, noArgs); err != nil {
+	a, o, asJSON, err := r.outboxJSON("queue run", args)
+	if err != nil {
 		return err
-	}
-	a, err := r.core()
-	if err != nil {
-		return r.queueError(err)
-	}
-	o, err := a.Outbox()
-	if err != nil {
-		return r.queueError(err)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
@@ -287,7 +294,7 @@ func (r *runner) queueRun(args []string) error {
 	var mu sync.Mutex
 	// The profiles, secrets and sign-in of the wiring: the same as `test`.
 	cfg := a.QueueConfig()
-	if !*asJSON {
+	if !asJSON {
 		cfg.OnEvent = func(e queue.Event) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -303,7 +310,7 @@ func (r *runner) queueRun(args []string) error {
 	bg := context.Background()
 	counts, _ := o.Counts(bg)
 	next, _ := o.NextDue(bg)
-	if *asJSON {
+	if asJSON {
 		rep := runReport{OK: !interrupted, Sent: sent, Deferred: deferred, Failed: failed, NotTried: untried,
 			Interrupted: interrupted, Waiting: counts.Waiting(), NextDue: rfc3339(next), Results: []runResult{}}
 		for _, oc := range sum.Outcomes {
@@ -387,9 +394,9 @@ func (r *runner) queueRetry(args []string) error {
 	if *all == (len(pos) == 1) || len(pos) > 1 {
 		return usageL("queue retry needs one message id, or --all.")
 	}
-	o, err := r.openOutbox()
+	_, o, err := r.outbox()
 	if err != nil {
-		return r.queueError(err)
+		return err
 	}
 	ctx := context.Background()
 	if *all {
@@ -400,9 +407,9 @@ func (r *runner) queueRetry(args []string) error {
 		fmt.Fprintln(r.env.Stdout, i18n.N("{{.Count}} messages made due now. Send them with: {{.Command}}", n, M{"Command": "smtpconf queue run"}))
 		return nil
 	}
-	id, err := o.Resolve(ctx, pos[0])
+	id, err := r.resolve(o, pos[0])
 	if err != nil {
-		return r.queueError(messageError(err, pos[0]))
+		return err
 	}
 	e, err := o.Retry(ctx, id)
 	if err != nil {
@@ -417,16 +424,15 @@ func (r *runner) queueDelete(args []string) error {
 	if err != nil {
 		return err
 	}
-	o, err := r.openOutbox()
+	_, o, err := r.outbox()
 	if err != nil {
-		return r.queueError(err)
+		return err
 	}
-	ctx := context.Background()
-	id, err := o.Resolve(ctx, pos[0])
+	id, err := r.resolve(o, pos[0])
 	if err != nil {
-		return r.queueError(messageError(err, pos[0]))
+		return err
 	}
-	if err := o.Delete(ctx, id); err != nil {
+	if err := o.Delete(context.Background(), id); err != nil {
 		return r.queueError(messageError(err, id))
 	}
 	fmt.Fprintln(r.env.Stdout, i18n.L("Deleted {{.ID}} from the outbox.", M{"ID": id}))

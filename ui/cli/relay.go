@@ -36,15 +36,20 @@ func addRelayFlags(fs *flag.FlagSet) relayFlags {
 	}
 }
 
+// relayCommands are the subcommands of `relay`; without one, it runs.
+var relayCommands = commands{
+	unknown: "There is no relay subcommand {{.Name}}; use one of {{.Choices}}.",
+	subs: []subcommand{
+		{[]string{"install"}, (*runner).relayInstall},
+		{[]string{"uninstall"}, (*runner).relayUninstall},
+		{[]string{"credentials", "credential"}, (*runner).relayCredentials},
+	},
+}
+
 func (r *runner) relay(args []string) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "install":
-			return r.relayInstall(args[1:])
-		case "uninstall":
-			return r.relayUninstall(args[1:])
-		case "credentials", "credential":
-			return r.relayCredentials(args[1:])
+		if run, ok := relayCommands.find(args[0]); ok {
+			return run(r, args[1:])
 		}
 	}
 	fs := newFlags("relay")
@@ -54,7 +59,7 @@ func (r *runner) relay(args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return usageL("There is no relay subcommand {{.Name}}; use one of {{.Choices}}.", M{"Name": fmt.Sprintf("%q", pos[0]), "Choices": "install, uninstall, credentials"})
+		return relayCommands.noSuch(pos[0])
 	}
 	a, err := r.core()
 	if err != nil {
@@ -150,16 +155,7 @@ func (r *runner) relayStartError(err error) error {
 
 // relayCredentials prints the relay credential, making it first if needed.
 func (r *runner) relayCredentials(args []string) error {
-	fs := newFlags("relay credentials")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "relay credentials"})
-	}
-	a, err := r.core()
+	_, a, asJSON, err := r.coreJSON("relay credentials", args, noArgs)
 	if err != nil {
 		return err
 	}
@@ -167,7 +163,7 @@ func (r *runner) relayCredentials(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return r.printJSON(map[string]string{"user": user, "password": pass})
 	}
 	fmt.Fprintln(r.env.Stdout, i18n.L("The relay credential (for programs that log in to the relay started with --require-auth; it is not your mail account's password):"))
@@ -191,15 +187,27 @@ func (r *runner) relayService(relayArgs []string) (relay.Service, error) {
 	return relay.Service{Binary: exe, Args: args, Getenv: r.env.Getenv}, nil
 }
 
+// serviceChange installs or uninstalls (change) the unit that runs the
+// relay with relayArgs; a failure is said with the sentence failed (which
+// takes {{.Error}}) and exits 2.
+func (r *runner) serviceChange(relayArgs []string, change func(relay.Service, context.Context) (relay.ServiceResult, error), failed string) (relay.ServiceResult, error) {
+	svc, err := r.relayService(relayArgs)
+	if err != nil {
+		return relay.ServiceResult{}, err
+	}
+	res, err := change(svc, context.Background())
+	if err != nil {
+		fmt.Fprintln(r.env.Stderr, "smtpconf: "+i18n.L(failed, M{"Error": err.Error()}))
+		return res, exitError{ExitUsage}
+	}
+	return res, nil
+}
+
 func (r *runner) relayInstall(args []string) error {
 	fs := newFlags("relay install")
 	rf := addRelayFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseArgs(fs, args, noArgs); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "relay install"})
 	}
 	// The unit runs the flags that were given, checked now rather than
 	// failing at every boot.
@@ -217,14 +225,9 @@ func (r *runner) relayInstall(args []string) error {
 			return err
 		}
 	}
-	svc, err := r.relayService(relayArgs)
+	res, err := r.serviceChange(relayArgs, relay.Service.Install, "The service could not be installed: {{.Error}}")
 	if err != nil {
 		return err
-	}
-	res, err := svc.Install(context.Background())
-	if err != nil {
-		fmt.Fprintln(r.env.Stderr, "smtpconf: "+i18n.L("The service could not be installed: {{.Error}}", M{"Error": err.Error()}))
-		return exitError{ExitUsage}
 	}
 	fmt.Fprintln(r.env.Stdout, i18n.L("Wrote {{.File}}.", M{"File": res.Path}))
 	if res.Done {
@@ -239,22 +242,12 @@ func (r *runner) relayInstall(args []string) error {
 }
 
 func (r *runner) relayUninstall(args []string) error {
-	fs := newFlags("relay uninstall")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseArgs(newFlags("relay uninstall"), args, noArgs); err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usageL("{{.Command}} takes no arguments.", M{"Command": "relay uninstall"})
-	}
-	svc, err := r.relayService(nil)
+	res, err := r.serviceChange(nil, relay.Service.Uninstall, "The service could not be removed: {{.Error}}")
 	if err != nil {
 		return err
-	}
-	res, err := svc.Uninstall(context.Background())
-	if err != nil {
-		fmt.Fprintln(r.env.Stderr, "smtpconf: "+i18n.L("The service could not be removed: {{.Error}}", M{"Error": err.Error()}))
-		return exitError{ExitUsage}
 	}
 	if !res.Changed {
 		fmt.Fprintln(r.env.Stdout, i18n.L("The relay service is not installed ({{.File}} does not exist); nothing to do.", M{"File": res.Path}))
