@@ -11,6 +11,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"os"
@@ -35,6 +36,7 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/detect"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
+	"github.com/smtpconf/smtpconf/ui/instance"
 )
 
 // AppID is the reverse-DNS id of the app (FyneApp.toml, preferences, desktop file).
@@ -94,11 +96,20 @@ func Run(configDir string) error {
 	if err != nil {
 		return err
 	}
+	// One window per config directory: a second launch raises the first.
+	inst, err := instance.Claim(dir)
+	if errors.Is(err, instance.ErrRunning) {
+		return nil
+	} else if err != nil {
+		fyne.LogError("no single-window check", err) // the window opens all the same
+	}
+	defer inst.Close()
 	noDBusAutolaunch()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	w := a.NewWindow(appName)
 	m := newMainUI(a, w, Deps{ConfigDir: dir})
+	inst.Serve(func() { fyne.Do(func() { w.Show(); w.RequestFocus() }) })
 	w.ShowAndRun()
 	// However the app ended (window closed, Quit, SIGTERM), stop the inbox.
 	m.shutdown()
@@ -363,7 +374,7 @@ func (m *mainUI) onAbout() {
 	icon.SetMinSize(fyne.NewSize(96, 96))
 	name := heading(appName)
 	name.Alignment = fyne.TextAlignCenter
-	version := widget.NewLabel(lang.L("Version {{.Version}}", map[string]any{"Version": smtp.Version}))
+	version := widget.NewLabel(lang.L("Version {{.Version}}", map[string]any{"Version": smtp.VersionLine()}))
 	version.Alignment = fyne.TextAlignCenter
 	text := wrapped(lang.L("Sets up an outgoing mail (SMTP) server and proves it works with a test message. Passwords stay in your system keyring."))
 	text.Alignment = fyne.TextAlignCenter

@@ -157,7 +157,7 @@ func (r *runner) dispatch(args []string) error {
 		fmt.Fprint(r.env.Stdout, usageText())
 		return nil
 	case "version", "--version":
-		fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.Version)
+		fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.VersionLine())
 		return nil
 	case "presets":
 		return r.presets(rest)
