@@ -170,7 +170,7 @@ test-cross: cross
 		echo "go vet -tags nogui ./... for $$t"; \
 		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet -tags nogui ./...; \
 	done
-	.ci/test-cross.sh $(VERSION) $(DIST)
+	WINRES=$(TOOLS)/go-winres .ci/test-cross.sh $(VERSION) $(DIST)
 
 # The desktop entry and metainfo pass their validators; the .deb unpacks
 # with the expected files and a working --version; make install/uninstall

@@ -4,7 +4,8 @@
 # Builds the Debian package with dpkg-deb from the same install as
 # `make install` (PREFIX=/usr into a staging root). Depends is computed by
 # dpkg-shlibdeps from the libraries the binary really links (libc, OpenGL,
-# X11), so it names the runtime libraries only; Recommends gnome-keyring,
+# X11), plus those GLFW opens at run time, so it names the runtime
+# libraries only; Recommends gnome-keyring,
 # where the passwords go. The desktop and icon caches are refreshed on the
 # target by the triggers of desktop-file-utils and hicolor-icon-theme, so
 # the package has no maintainer scripts.
@@ -34,6 +35,9 @@ mkdir -p "$tmp/src/debian"
 printf 'Source: smtpconf\n\nPackage: smtpconf\nArchitecture: any\n' >"$tmp/src/debian/control"
 depends=$(cd "$tmp/src" && dpkg-shlibdeps -O -e"$root/usr/bin/smtpconf" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "make-deb.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# GLFW loads these X11 libraries at run time (dlopen), which dpkg-shlibdeps
+# cannot see: cursors, monitors and scaling, input, gamma, transparency.
+depends="$depends, libxcursor1, libxrandr2, libxi6, libxinerama1, libxxf86vm1, libxrender1"
 
 mkdir -p "$root/usr/share/doc/smtpconf"
 gzip -9n <"$here/README.md" >"$root/usr/share/doc/smtpconf/README.md.gz"

@@ -24,15 +24,21 @@ check "smtpconf-nogui_${version}_darwin_amd64" 'Mach-O 64-bit x86_64'
 check "smtpconf-nogui_${version}_linux_arm64" 'ELF 64-bit LSB executable, ARM aarch64'
 check "smtpconf-nogui_${version}_freebsd_amd64" 'ELF 64-bit LSB executable, x86-64.*FreeBSD'
 
+# The resources, read back with go-winres: icon, manifest, version.
+WINRES=${WINRES:?WINRES must name the go-winres binary}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for exe in "smtpconf_${version}_windows_amd64.exe" "smtpconf-nogui_${version}_windows_amd64.exe"; do
-	f=$dist/$exe
-	x86_64-w64-mingw32-objdump -h "$f" | grep -q '\.rsrc' || fail "$exe has no resource section"
-	# The version resource's strings are UTF-16.
-	strings -el "$f" | grep -qx 'SMTP Configurator' || fail "$exe has no product name in its version resource"
-	strings -el "$f" | grep -qx "$exe" || fail "$exe: the version resource does not name the file"
-	strings "$f" | grep -q 'assemblyIdentity' || fail "$exe has no manifest"
+	rm -rf "$tmp/res"
+	"$WINRES" extract --dir "$tmp/res" "$dist/$exe" >/dev/null
+	json=$tmp/res/winres.json
+	for r in RT_GROUP_ICON RT_MANIFEST RT_VERSION; do
+		grep -q "\"$r\"" "$json" || fail "$exe has no $r resource"
+	done
+	grep -q "\"OriginalFilename\": \"$exe\"" "$json" || fail "$exe: the version resource names another file"
+	grep -q '"ProductName": "SMTP Configurator"' "$json" || fail "$exe: no product name in the version resource"
+	grep -qE "\"FileVersion\": \"${version%%-*}(\\.[0-9]+)+\"" "$json" || fail "$exe: FileVersion is not $version: $(grep FileVersion "$json")"
+	icons=$(file -b "$tmp"/res/*.ico)
+	[[ $icons =~ ([0-9]+)\ icons ]] && [ "${BASH_REMATCH[1]}" -ge 4 ] || fail "$exe: the icon has too few sizes: $icons"
 done
-# An icon resource: the RT_GROUP_ICON directory (type 14) in .rsrc.
-x86_64-w64-mingw32-objdump -p "$dist/smtpconf_${version}_windows_amd64.exe" | grep -qiE 'Type: *14|ICON' \
-	|| echo "test-cross: note: objdump does not list the resource types; icon checked by go-winres only"
 echo "test-cross: ok"

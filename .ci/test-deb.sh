@@ -14,11 +14,16 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = smtpconf ] || fail "Package is $(field Package)"
 [ "$(field Version)" = "${version//-/+}" ] || fail "Version is $(field Version), want ${version//-/+}"
 depends=$(field Depends)
-for lib in libc6 libgl1 libx11-6; do
+for lib in libc6 libgl1 libx11-6 libxcursor1 libxrandr2; do
 	[[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [[ $depends != *gnome-keyring* && $depends != *-dev* ]] || fail "Depends has more than runtime libraries: $depends"
 [[ $(field Recommends) == *gnome-keyring* ]] || fail "Recommends lacks gnome-keyring"
+# Every dependency is a real package: this machine has each one installed
+# (the build needs their -dev packages, which pull them in).
+for p in $(echo "$depends" | tr ',' '\n' | sed 's/(.*//; s/|.*//' | xargs); do
+	dpkg-query -W "$p" >/dev/null 2>&1 || fail "Depends names $p, which is not a package installed here"
+done
 
 dpkg -x "$deb" "$tmp/root"
 (cd "$tmp/root" && find . -type f | sort) >"$tmp/files"

@@ -28,6 +28,9 @@ xvfb=$!
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	if [ -n "${prefix:-}" ]; then
+		for p in $(app_pids); do kill -9 "$p" 2>/dev/null || true; done
+	fi
 	kill "$xvfb" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
@@ -64,10 +67,18 @@ wait_window() {
 }
 # app_pids: the processes of the installed binary (this test's copy only).
 app_pids() { pgrep -f "^$prefix/bin/smtpconf" || true; }
+# kill_app: kills the window (SIGKILL: it cleans nothing up) and waits until
+# its process is gone, not just out of pgrep's sight.
 kill_app() {
-	local p
-	for p in $(app_pids); do kill -9 "$p" 2>/dev/null || true; done
-	for _ in $(seq 200); do [ -z "$(app_pids)" ] && return; sleep 0.05; done
+	local p ps
+	ps=$(app_pids)
+	for p in $ps; do kill -9 "$p" 2>/dev/null || true; done
+	for _ in $(seq 200); do
+		local left=
+		for p in $ps; do [ -e "/proc/$p" ] && left=1; done
+		[ -z "$left" ] && [ -z "$(app_pids)" ] && return
+		sleep 0.05
+	done
 	fail "the window did not go away"
 }
 
@@ -80,12 +91,13 @@ echo "test-launch: window after $(((t1 - t0) / 1000000)) ms"
 wmclass=$(xprop -id "$win" WM_CLASS | sed -n 's/^WM_CLASS(STRING) = //p')
 want=$(sed -n 's/^StartupWMClass=//p' "$entry")
 [[ $wmclass == *", \"$want\"" ]] || fail "WM_CLASS is $wmclass; the entry's StartupWMClass is '$want'"
+echo "test-launch: WM_CLASS $wmclass matches StartupWMClass=$want"
 pid=$(xdotool getwindowpid "$win" 2>/dev/null || app_pids | head -1)
 pids+=("$pid")
 
 # 2. Another window takes the focus; a second launch exits and gives the
 # focus back to the first window.
-xmessage -geometry +0+0 "another window" &
+xmessage -geometry +0+0 "another window" 2>/dev/null &
 pids+=("$!")
 other=$(timeout 10 xdotool search --sync --name '^xmessage$' | head -1)
 xdotool windowfocus --sync "$other"

@@ -35,9 +35,10 @@ import (
 // directory; it has been asked to come to the front.
 var ErrRunning = errors.New("a window for this config directory is already open")
 
-// Times the second launch waits: for the first window's endpoint to appear
-// (it listens right after taking the lock), and for its answer (it answers
-// once its window exists, which takes a few seconds on a cold start).
+// Times a second launch waits: for the lock's holder to answer or let go
+// (it listens right after taking the lock; a dying one lets go), and, once
+// connected, for the answer (given once the window exists, which takes a
+// few seconds on a cold start).
 var (
 	dialWait   = 5 * time.Second
 	answerWait = 15 * time.Second
@@ -86,19 +87,31 @@ func Claim(dir string) (*Window, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return &Window{}, err
 	}
-	unlock, err := lockFile(filepath.Join(dir, lockName))
-	switch {
-	case errors.Is(err, errLocked):
-		// That window exists even if it does not answer (busy, or still
-		// starting): it must not get a twin.
-		if ok, why := ask(dir, dialWait); !ok {
+	lock := filepath.Join(dir, lockName)
+	unlock, err := lockFile(lock)
+	// Held by another process: ask it to come to the front. One that does
+	// not answer may be still starting (its requests wait for it), busy, or
+	// dying (a killed process holds its files a moment longer than it shows
+	// in the process list): the lock is tried again until the wait is over.
+	deadline := time.Now().Add(dialWait)
+	for errors.Is(err, errLocked) {
+		ok, why := ask(dir)
+		if ok {
+			return nil, ErrRunning
+		}
+		if !time.Now().Before(deadline) {
+			// It holds the lock and never answered: it exists, and must
+			// not get a twin.
 			return nil, fmt.Errorf("%w (it did not answer: %v)", ErrRunning, why)
 		}
-		return nil, ErrRunning
+		time.Sleep(100 * time.Millisecond)
+		unlock, err = lockFile(lock)
+	}
+	switch {
 	case errors.Is(err, errNoLocks):
 		// Without locks, an endpoint that answers is the only sign of a
 		// running window; one that does not is stale.
-		if ok, _ := ask(dir, 0); ok {
+		if ok, _ := ask(dir); ok {
 			return nil, ErrRunning
 		}
 		unlock = func() {}
@@ -204,26 +217,18 @@ func (w *Window) listen(dir string) error {
 	return nil
 }
 
-// ask sends a show request to the window that holds dir, trying for up to
-// wait while its endpoint is not there yet, and reports whether it answered
-// (and, if not, why).
-func ask(dir string, wait time.Duration) (bool, error) {
-	deadline := time.Now().Add(wait)
-	for {
-		c, token, err := dial(dir)
-		if err == nil {
-			ok := exchange(c, token)
-			c.Close()
-			if ok {
-				return true, nil
-			}
-			err = errors.New("no answer")
-		}
-		if !time.Now().Before(deadline) {
-			return false, err
-		}
-		time.Sleep(100 * time.Millisecond)
+// ask sends a show request to the window that holds dir and reports
+// whether it answered (and, if not, why).
+func ask(dir string) (bool, error) {
+	c, token, err := dial(dir)
+	if err != nil {
+		return false, err
 	}
+	defer c.Close()
+	if !exchange(c, token) {
+		return false, errors.New("no answer")
+	}
+	return true, nil
 }
 
 // exchange sends the show request on c and reports whether it was answered.

@@ -127,6 +127,21 @@ func TestSilentWindowStillBlocks(t *testing.T) {
 	})
 }
 
+// A process that holds the lock but is going away (killed: it still holds
+// its files for a moment, its endpoint gone) does not make the next launch
+// give up: the launch takes the lock once it is free.
+func TestDyingHolderLetsGo(t *testing.T) {
+	endpoints(t, func(t *testing.T) {
+		dir := t.TempDir()
+		unlock, err := tryLock(filepath.Join(dir, lockName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(300*time.Millisecond, unlock)
+		claim(t, dir)
+	})
+}
+
 func TestClosedWindowFreesTheClaim(t *testing.T) {
 	endpoints(t, func(t *testing.T) {
 		dir := t.TempDir()
