@@ -11,7 +11,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"os"
@@ -97,8 +96,8 @@ func Run(configDir string) error {
 		return err
 	}
 	// One window per config directory: a second launch raises the first.
-	inst, err := instance.Claim(dir)
-	if errors.Is(err, instance.ErrRunning) {
+	inst, running, err := instance.Claim(dir)
+	if running {
 		return nil
 	} else if err != nil {
 		fyne.LogError("no single-window check", err) // the window opens all the same

@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -30,10 +29,6 @@ import (
 	"sync"
 	"time"
 )
-
-// ErrRunning is returned by Claim when another window holds the config
-// directory; it has been asked to come to the front.
-var ErrRunning = errors.New("a window for this config directory is already open")
 
 // Times a second launch waits: for the lock's holder to answer or let go
 // (it listens right after taking the lock; a dying one lets go), and, once
@@ -78,52 +73,48 @@ type Window struct {
 }
 
 // Claim makes this process the window for the config directory dir. When
-// another process already is, Claim asks it to come to the front and returns
-// ErrRunning: the caller should exit. Any other trouble (a read-only
+// another process already is, Claim asks it to come to the front and
+// reports running: the caller should exit. Any other trouble (a read-only
 // directory, a system without file locks) must not keep the window from
 // opening, so Claim then returns a Window that serves nothing, and the error
 // for the log.
-func Claim(dir string) (*Window, error) {
+func Claim(dir string) (w *Window, running bool, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return &Window{}, err
+		return &Window{}, false, err
 	}
 	lock := filepath.Join(dir, lockName)
-	unlock, err := lockFile(lock)
+	unlock, state, err := lockFile(lock)
 	// Held by another process: ask it to come to the front. One that does
 	// not answer may be still starting (its requests wait for it), busy, or
 	// dying (a killed process holds its files a moment longer than it shows
 	// in the process list): the lock is tried again until the wait is over.
+	// One that holds it all that time and never answers exists all the
+	// same, and must not get a twin.
 	deadline := time.Now().Add(dialWait)
-	for errors.Is(err, errLocked) {
-		ok, why := ask(dir)
-		if ok {
-			return nil, ErrRunning
-		}
-		if !time.Now().Before(deadline) {
-			// It holds the lock and never answered: it exists, and must
-			// not get a twin.
-			return nil, fmt.Errorf("%w (it did not answer: %v)", ErrRunning, why)
+	for state == heldElsewhere {
+		if ask(dir) || !time.Now().Before(deadline) {
+			return nil, true, nil
 		}
 		time.Sleep(100 * time.Millisecond)
-		unlock, err = lockFile(lock)
+		unlock, state, err = lockFile(lock)
 	}
-	switch {
-	case errors.Is(err, errNoLocks):
+	if err != nil {
+		return &Window{}, false, err
+	}
+	if state == noLocks {
 		// Without locks, an endpoint that answers is the only sign of a
 		// running window; one that does not is stale.
-		if ok, _ := ask(dir); ok {
-			return nil, ErrRunning
+		if ask(dir) {
+			return nil, true, nil
 		}
 		unlock = func() {}
-	case err != nil:
-		return &Window{}, err
 	}
-	w := &Window{unlock: unlock}
+	w = &Window{unlock: unlock}
 	if err := w.listen(dir); err != nil {
 		unlock()
-		return &Window{}, err
+		return &Window{}, false, err
 	}
-	return w, nil
+	return w, false, nil
 }
 
 // Serve answers show requests in the background, calling show for each; it
@@ -218,17 +209,14 @@ func (w *Window) listen(dir string) error {
 }
 
 // ask sends a show request to the window that holds dir and reports
-// whether it answered (and, if not, why).
-func ask(dir string) (bool, error) {
+// whether it answered.
+func ask(dir string) bool {
 	c, token, err := dial(dir)
 	if err != nil {
-		return false, err
+		return false
 	}
 	defer c.Close()
-	if !exchange(c, token) {
-		return false, errors.New("no answer")
-	}
-	return true, nil
+	return exchange(c, token)
 }
 
 // exchange sends the show request on c and reports whether it was answered.

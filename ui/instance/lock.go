@@ -1,11 +1,13 @@
 package instance
 
-import "errors"
+// lockState is what tryLock found.
+type lockState int
 
-// Results of tryLock besides success.
-var (
-	// errLocked: another process holds the lock.
-	errLocked = errors.New("locked by another process")
-	// errNoLocks: this system has no file lock that tryLock can use.
-	errNoLocks = errors.New("no file locks on this system")
+const (
+	// locked: this process holds the lock now.
+	locked lockState = iota
+	// heldElsewhere: another process holds it.
+	heldElsewhere
+	// noLocks: this system has no file lock that tryLock can use.
+	noLocks
 )

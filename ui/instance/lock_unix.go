@@ -11,10 +11,10 @@ import (
 // tryLock takes an exclusive flock(2) on path without waiting. The lock
 // belongs to the open file, so the kernel drops it when the process ends,
 // however it ends.
-func tryLock(path string) (unlock func(), err error) {
+func tryLock(path string) (unlock func(), state lockState, err error) {
 	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, locked, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	for {
 		err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
@@ -25,9 +25,9 @@ func tryLock(path string) (unlock func(), err error) {
 	if err != nil {
 		syscall.Close(fd)
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errLocked
+			return nil, heldElsewhere, nil
 		}
-		return nil, &os.PathError{Op: "flock", Path: path, Err: err}
+		return nil, locked, &os.PathError{Op: "flock", Path: path, Err: err}
 	}
-	return func() { syscall.Close(fd) }, nil
+	return func() { syscall.Close(fd) }, locked, nil
 }
