@@ -24,7 +24,7 @@ DESKTOP_TEST_PKGS := xvfb xdotool x11-utils libglib2.0-bin
 TEST_PKGS := $(BUILD_PKGS) dbus gnome-keyring libsecret-tools $(PACKAGE_PKGS) $(CROSS_PKGS) $(DESKTOP_TEST_PKGS)
 
 .PHONY: all run build build-nogui screenshots test check-fmt vet test-go test-race test-nogui deps-build deps-test bench clean \
-	release icons tools package install uninstall cross test-package test-cross deps-package deps-cross
+	release icons tools package install uninstall cross test-package test-cross deps-package deps-cross deps-launch
 
 all: build build-nogui
 
@@ -71,7 +71,7 @@ test-go:
 	.ci/with-keyring.sh $(GO) test -count=1 ./...
 
 test-race:
-	.ci/with-keyring.sh $(GO) test -count=1 -race ./smtp/... ./ui/cli/ ./ui/i18n/...
+	.ci/with-keyring.sh $(GO) test -count=1 -race ./smtp/... ./ui/cli/ ./ui/i18n/... ./ui/instance/
 
 # Screenshots of every setup step, in English (assets/screenshots) and in
 # Simplified Chinese (assets/screenshots/zh). Needs root (a private network
@@ -98,7 +98,6 @@ endif
 ifndef COMMIT
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 endif
-GOOS_HOST := $(shell $(GO) env GOOS)
 GOARCH_HOST := $(shell $(GO) env GOARCH)
 RELEASE_LDFLAGS := -s -w -X github.com/smtpconf/smtpconf/smtp.Version=$(VERSION) -X github.com/smtpconf/smtpconf/smtp.Commit=$(COMMIT)
 RELEASE_BIN := $(BIN)/release/smtpconf
@@ -114,12 +113,17 @@ PREFIX := $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 endif
 DESTDIR ?=
 DEB := $(DIST)/smtpconf_$(VERSION)_linux_$(GOARCH_HOST).deb
+# The headless builds of `make cross` (the Windows window build is extra).
+CROSS_TARGETS := windows/amd64 darwin/arm64 darwin/amd64 linux/arm64 freebsd/amd64
 
 deps-package:
 	@.ci/ensure-packages.sh $(BUILD_PKGS) $(PACKAGE_PKGS)
 
 deps-cross:
 	@.ci/ensure-packages.sh $(CROSS_PKGS)
+
+deps-launch:
+	@.ci/ensure-packages.sh $(DESKTOP_TEST_PKGS)
 
 # The release binary: trimmed paths, no symbol table, version and commit
 # stamped (smtpconf --version, the About dialog).
@@ -136,7 +140,7 @@ $(TOOLS)/fyne:
 $(TOOLS)/go-winres:
 	GOBIN=$(TOOLS) $(GO) install github.com/tc-hib/go-winres@$(WINRES_VERSION)
 
-install: release icons
+install: deps-build release icons
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BINARY=$(RELEASE_BIN) ICONS=$(ICONS) .ci/install.sh install
 
 uninstall:
@@ -159,12 +163,11 @@ package: deps-package release icons $(TOOLS)/fyne
 # FreeBSD, and the Windows window build (mingw-w64), all named
 # smtpconf[-nogui]_VERSION_OS_ARCH.
 cross: deps-cross $(TOOLS)/go-winres
-	WINRES=$(TOOLS)/go-winres GO=$(GO) .ci/cross.sh $(VERSION) $(COMMIT) $(DIST)
+	TARGETS="$(CROSS_TARGETS)" WINRES=$(TOOLS)/go-winres GO=$(GO) .ci/cross.sh $(VERSION) $(COMMIT) $(DIST)
 	@ls -l $(DIST)
 
 # Every platform's code, tests included, type-checks (go vet), and the cross
 # builds link; the Windows files carry their resources.
-CROSS_TARGETS := windows/amd64 darwin/arm64 darwin/amd64 linux/arm64 freebsd/amd64
 test-cross: cross
 	@set -e; for t in $(CROSS_TARGETS); do \
 		echo "go vet -tags nogui ./... for $$t"; \
@@ -176,7 +179,7 @@ test-cross: cross
 # with the expected files and a working --version; make install/uninstall
 # leave nothing behind; the installed entry, launched by the desktop's
 # launcher under Xvfb, opens one window, and a second launch raises it.
-test-package: package
+test-package: deps-launch package
 	desktop-file-validate assets/linux/$(APP_ID).desktop
 	appstreamcli validate --no-net assets/linux/$(APP_ID).metainfo.xml
 	.ci/test-deb.sh $(DEB) $(VERSION)

@@ -40,7 +40,7 @@ winres() {
 		--product-version "$winver" --file-version "$winver"
 }
 
-for target in windows/amd64 darwin/arm64 darwin/amd64 linux/arm64 freebsd/amd64; do
+for target in ${TARGETS:-windows/amd64 darwin/arm64 darwin/amd64 linux/arm64 freebsd/amd64}; do
 	os=${target%/*} arch=${target#*/} ext=
 	name=smtpconf-nogui_${version}_${os}_${arch}
 	[ "$os" = windows ] && ext=.exe && winres cli "$name$ext"
