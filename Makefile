@@ -154,8 +154,11 @@ package: deps-package release icons $(TOOLS)/fyne
 	rm -rf $(BIN)/tree && PREFIX=/ DESTDIR=$(abspath $(BIN)/tree) BINARY=$(RELEASE_BIN) ICONS=$(ICONS) MANIFEST=no .ci/install.sh install >/dev/null
 	sed -i 's|^Exec=.*|Exec=smtpconf|' $(BIN)/tree/share/applications/$(APP_ID).desktop
 	tar -C $(BIN)/tree --owner=0 --group=0 -czf $(DIST)/smtpconf_$(VERSION)_linux_$(GOARCH_HOST).tar.gz bin share
-	rm -f "SMTP Configurator.tar.xz"
-	$(TOOLS)/fyne package -os linux -release -exe $(RELEASE_BIN)
+	@# fyne package raises Build in FyneApp.toml after every run: the file is
+	@# put back as it was, so packaging leaves the tree clean.
+	@mkdir -p $(BIN) && cp FyneApp.toml $(BIN)/FyneApp.toml.orig
+	rm -f "SMTP Configurator.tar.xz"; $(TOOLS)/fyne package -os linux -release -exe $(RELEASE_BIN); \
+		rc=$$?; cp $(BIN)/FyneApp.toml.orig FyneApp.toml; exit $$rc
 	mv "SMTP Configurator.tar.xz" $(DIST)/smtpconf_$(VERSION)_linux_$(GOARCH_HOST).fyne.tar.xz
 	@ls -l $(DIST)
 
@@ -185,3 +188,5 @@ test-package: deps-launch package
 	.ci/test-deb.sh $(DEB) $(VERSION)
 	.ci/test-install.sh
 	.ci/test-launch.sh
+	@if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- FyneApp.toml; then \
+		echo "make package changed FyneApp.toml"; exit 1; fi
