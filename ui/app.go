@@ -36,6 +36,7 @@ import (
 	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/smtp/relay"
 	"github.com/smtpconf/smtpconf/ui/i18n"
+	"github.com/smtpconf/smtpconf/ui/instance"
 )
 
 // AppID is the reverse-DNS id of the app (FyneApp.toml, preferences, desktop file).
@@ -125,11 +126,20 @@ func Run(configDir string, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
+	// One window per config directory: a second launch raises the first.
+	inst, running, err := instance.Claim(dir)
+	if running {
+		return nil
+	} else if err != nil {
+		fyne.LogError("no single-window check", err) // the window opens all the same
+	}
+	defer inst.Close()
 	noDBusAutolaunch()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	w := a.NewWindow(appName)
 	m := newMainUI(a, w, Deps{ConfigDir: dir, ForcedLanguage: opts.ForcedLanguage})
+	inst.Serve(func() { fyne.Do(func() { w.Show(); w.RequestFocus() }) })
 	w.ShowAndRun()
 	// However the app ended (window closed, Quit, SIGTERM), stop the inbox.
 	m.shutdown()
@@ -415,7 +425,7 @@ func (m *mainUI) onAbout() {
 	icon.SetMinSize(fyne.NewSize(96, 96))
 	name := heading(appName)
 	name.Alignment = fyne.TextAlignCenter
-	version := widget.NewLabel(i18n.L("Version {{.Version}}", map[string]any{"Version": smtp.Version}))
+	version := widget.NewLabel(i18n.L("Version {{.Version}}", map[string]any{"Version": smtp.VersionLine()}))
 	version.Alignment = fyne.TextAlignCenter
 	text := wrapped(i18n.L("Sets up an outgoing mail (SMTP) server and proves it works with a test message. Passwords stay in your system keyring."))
 	text.Alignment = fyne.TextAlignCenter

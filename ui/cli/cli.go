@@ -177,7 +177,7 @@ func (r *runner) help([]string) error {
 }
 
 func (r *runner) version([]string) error {
-	fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.Version)
+	fmt.Fprintf(r.env.Stdout, "smtpconf %s\n", smtp.VersionLine())
 	return nil
 }
 
