@@ -18,28 +18,12 @@ func foldField(f field) (field, bool) {
 	if !hasLongLine(f.raw) {
 		return f, false
 	}
-	var out []byte
-	rest := f.raw
-	for len(rest) > 0 {
-		line, after, crlf := bytes.Cut(rest, []byte("\r\n"))
-		rest = after
-		for len(line) > MaxLineLength {
-			// The last white space that leaves the line short enough,
-			// past its first character (a continuation line starts with
-			// white space; breaking there would leave an empty line).
-			cut := bytes.LastIndexAny(line[1:MaxLineLength+1], " \t") + 1
-			if cut <= 0 {
-				break
-			}
-			out = append(out, line[:cut]...)
-			out = append(out, "\r\n"...)
-			line = line[cut:]
-		}
-		out = append(out, line...)
-		if crlf {
-			out = append(out, "\r\n"...)
-		}
-	}
+	out := breakLines(f.raw, MaxLineLength, "\r\n", func(line []byte) int {
+		// The last white space that leaves the line short enough, past
+		// its first character (a continuation line starts with white
+		// space; breaking there would leave an empty line).
+		return bytes.LastIndexAny(line[1:MaxLineLength+1], " \t") + 1
+	})
 	if hasLongLine(out) {
 		if strings.EqualFold(f.name, "Subject") {
 			if v := f.value(); utf8.ValidString(v) {

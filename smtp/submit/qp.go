@@ -62,54 +62,28 @@ func qpEncode(content []byte) []byte {
 // than qpLineLength get soft line breaks, never inside an =XX.
 func qpRepair(content []byte) []byte {
 	const hex = "0123456789ABCDEF"
-	out := make([]byte, 0, len(content)+len(content)/8)
-	for len(content) > 0 {
-		line, rest, crlf := bytes.Cut(content, []byte("\r\n"))
-		content = rest
-		var esc []byte
-		for _, c := range line {
-			if c >= 0x80 {
-				esc = append(esc, '=', hex[c>>4], hex[c&15])
-			} else {
-				esc = append(esc, c)
-			}
-		}
-		for len(esc) > qpLineLength {
-			cut := qpLineLength - 1 // room for the "="
-			switch {
-			case esc[cut-1] == '=':
-				cut--
-			case esc[cut-2] == '=':
-				cut -= 2
-			}
-			out = append(out, esc[:cut]...)
-			out = append(out, "=\r\n"...)
-			esc = esc[cut:]
-		}
-		out = append(out, esc...)
-		if crlf {
-			out = append(out, "\r\n"...)
+	esc := make([]byte, 0, len(content)+len(content)/8)
+	for _, c := range content {
+		if c >= 0x80 {
+			esc = append(esc, '=', hex[c>>4], hex[c&15])
+		} else {
+			esc = append(esc, c)
 		}
 	}
-	return out
+	return breakLines(esc, qpLineLength, "=\r\n", func(line []byte) int {
+		cut := qpLineLength - 1 // room for the "="
+		switch {
+		case line[cut-1] == '=':
+			cut--
+		case line[cut-2] == '=':
+			cut -= 2
+		}
+		return cut
+	})
 }
 
 // rewrapBase64 breaks base64 lines longer than qpLineLength; a decoder
 // ignores line breaks, so the content is unchanged.
 func rewrapBase64(content []byte) []byte {
-	out := make([]byte, 0, len(content)+len(content)/qpLineLength*2+2)
-	for len(content) > 0 {
-		line, rest, crlf := bytes.Cut(content, []byte("\r\n"))
-		content = rest
-		for len(line) > qpLineLength {
-			out = append(out, line[:qpLineLength]...)
-			out = append(out, "\r\n"...)
-			line = line[qpLineLength:]
-		}
-		out = append(out, line...)
-		if crlf {
-			out = append(out, "\r\n"...)
-		}
-	}
-	return out
+	return breakLines(content, qpLineLength, "\r\n", func([]byte) int { return qpLineLength })
 }
