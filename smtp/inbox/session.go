@@ -4,6 +4,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/smtpconf/smtpconf/smtp/internal/saslsrv"
+
 	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
 )
@@ -61,7 +63,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 			return s.login(username, password)
 		}), nil
 	case sasl.Login:
-		return &loginServer{authenticate: s.login}, nil
+		return saslsrv.NewLoginServer(s.login), nil
 	}
 	return nil, gosmtp.ErrAuthUnknownMechanism
 }
@@ -115,31 +117,3 @@ func (s *session) Data(r io.Reader) error {
 func (s *session) Reset() { s.from, s.to = "", nil }
 
 func (s *session) Logout() error { return nil }
-
-// loginServer is the server side of AUTH LOGIN (draft-murchison-sasl-login):
-// it asks "Username:" then "Password:". A username sent as the initial
-// response skips the first question.
-type loginServer struct {
-	authenticate func(username, password string) error
-	step         int
-	username     string
-}
-
-func (a *loginServer) Next(response []byte) (challenge []byte, done bool, err error) {
-	switch a.step {
-	case 0:
-		a.step = 1
-		if response == nil {
-			return []byte("Username:"), false, nil
-		}
-		fallthrough
-	case 1:
-		a.username = string(response)
-		a.step = 2
-		return []byte("Password:"), false, nil
-	case 2:
-		a.step = 3
-		return nil, true, a.authenticate(a.username, string(response))
-	}
-	return nil, false, sasl.ErrUnexpectedClientResponse
-}
