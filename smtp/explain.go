@@ -31,6 +31,10 @@ func problems(err error) []string {
 	if err == nil {
 		return nil
 	}
+	// The stage a failure happened at is not part of what to fix.
+	if se, ok := err.(*Error); ok && se.Err != nil {
+		return problems(se.Err)
+	}
 	// A profiles file that cannot be used is one problem, not a list.
 	if ce, ok := err.(*configFileError); ok {
 		return []string{strings.TrimPrefix(ce.msg, ErrCorruptConfig.Error()+": ")}
@@ -58,7 +62,9 @@ func problems(err error) []string {
 			}
 		}
 	}
-	if s = strings.TrimSpace(s); s == "" {
+	// Callers end the clause themselves ("...: {{.Error}}. Correct them"):
+	// a full stop of its own would double it.
+	if s = strings.TrimRight(strings.TrimSpace(s), ".。"); s == "" {
 		return nil
 	}
 	return []string{s}

@@ -79,7 +79,23 @@ func invalid(kind error, key string, data args, also ...error) error {
 
 // q quotes a value the person typed, as %q does, so spaces and invisible
 // characters show.
-func q(s string) string { return strconv.Quote(s) }
+func q(s string) string { return strconv.Quote(clip(s)) }
+
+// maxEcho is how much of a value a message repeats: all of a host name or
+// address a little over its limit (253, 254), never a 120 KB paste.
+const maxEcho = 320
+
+// clip shortens s to maxEcho characters, marking the cut with "…".
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxEcho {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
 
 const authChoices = "auto, plain, login, cram-md5, xoauth2, none"
 
@@ -177,9 +193,20 @@ func ASCIIHost(h string) (string, error) {
 func checkDNSName(h string) (string, string) {
 	ascii := h
 	if !asciiOnly(h) || hasPunycodeLabel(h) {
+		if r, ok := badHostRune(h); ok {
+			return "", r
+		}
 		a, err := idna.Lookup.ToASCII(h)
 		if err != nil {
-			return "", l10n.L("{{.Name}} is not a valid international host name ({{.Error}})", args{"Name": q(h), "Error": err.Error()})
+			return "", l10n.L("{{.Name}} is not a valid international host name ({{.Error}})", args{"Name": q(h), "Error": strings.TrimPrefix(err.Error(), "idna: ")})
+		}
+		// The lookup profile lets symbols through (UTS 46 maps rather than
+		// refuses them), but IDNA 2008 and registries do not: check what
+		// the ASCII form decodes to.
+		if u, uerr := idna.Lookup.ToUnicode(a); uerr == nil {
+			if r, ok := badHostRune(u); ok {
+				return "", r
+			}
 		}
 		ascii = a
 	}
@@ -210,6 +237,26 @@ func checkDNSName(h string) (string, string) {
 		return "", l10n.L("{{.Name}} is not a valid IPv4 address, and a host name cannot end in a number", args{"Name": q(h)})
 	}
 	return ascii, ""
+}
+
+// fullWidthDots are the dots of East Asian keyboards, which the IDNA
+// lookup profile would silently turn into '.'.
+const fullWidthDots = "\u3002\uff0e\uff61"
+
+// badHostRune is the reason h cannot be a host name when it has a
+// full-width dot or a character IDNA 2008 does not allow (symbols,
+// punctuation, spaces): only letters, marks, digits, '-' and '.' are.
+func badHostRune(h string) (string, bool) {
+	for _, r := range h {
+		switch {
+		case strings.ContainsRune(fullWidthDots, r):
+			return l10n.L("{{.Name}} contains the full-width dot {{.Char}}; type the dots between the parts as '.'", args{"Name": q(h), "Char": fmt.Sprintf("%q", r)}), true
+		case r == '-' || r == '.' || unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r):
+		default:
+			return l10n.L("{{.Name}} contains {{.Char}}, a character that is not allowed in host names; use only letters, digits, hyphens and dots", args{"Name": q(h), "Char": fmt.Sprintf("%q", r)}), true
+		}
+	}
+	return "", false
 }
 
 func isLDHByte(c byte) bool {

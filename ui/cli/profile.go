@@ -155,6 +155,32 @@ func (r *runner) profileShow(args []string) error {
 
 func ptr[T any](v T) *T { return &v }
 
+// flagOfField is the profile save flag that sets each profile field.
+var flagOfField = map[string]string{
+	"host": "--host", "port": "--port", "security": "--security", "auth": "--auth",
+	"username": "--username", "from": "--from", "from_name": "--from-name",
+	"helo": "--helo", "timeout": "--timeout", "ca_file": "--ca-file", "from_policy": "--from-policy",
+}
+
+// explainFlags is smtp.Explain, each problem led by the flag to correct
+// ("--port: 70000 is out of range; ...").
+func explainFlags(err error) string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	lines := make([]string, 0, len(errs))
+	for _, e := range errs {
+		s := smtp.Explain(e)
+		var fe *smtp.FieldError
+		if errors.As(e, &fe) && flagOfField[fe.Field] != "" {
+			s = i18n.L("{{.Flag}}: {{.Problem}}", M{"Flag": flagOfField[fe.Field], "Problem": s})
+		}
+		lines = append(lines, s)
+	}
+	return strings.Join(lines, "\n")
+}
+
 func (r *runner) profileSave(args []string) error {
 	fs := newFlags("profile save")
 	preset := fs.String("preset", "", "preset id (see 'smtpconf presets')")
@@ -274,7 +300,7 @@ func (r *runner) profileSave(args []string) error {
 		return usageL("The profile {{.Name}} has no server: give --preset ID (see 'smtpconf presets') or --host.", M{"Name": fmt.Sprintf("%q", name)})
 	}
 	if err := p.Validate(); err != nil {
-		return usagef("%s", smtp.Explain(err))
+		return usagef("%s", explainFlags(err))
 	}
 
 	var password string
