@@ -1,6 +1,9 @@
 package cli_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,5 +42,28 @@ func TestMessagesNameTheFlag(t *testing.T) {
 	r = run(t, dir, "", env, "profile", "save", "a", "--host", long+".example")
 	if r.code != 2 || len(r.stderr) > 2000 {
 		t.Errorf("a 120 KB host: exit %d and a %d-byte message", r.code, len(r.stderr))
+	}
+}
+
+// A profile name made too long by editing profiles.json by hand is
+// reported, and clipped in the table (defect 19).
+func TestHandEditedLongNameIsReported(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"SMTPCONF_LANG=en"}
+	if r := run(t, dir, "", env, "profile", "save", "a", "--host", "smtp.example.com", "--auth", "none"); r.code != 0 {
+		t.Fatalf("save: %d %s", r.code, r.stderr)
+	}
+	p := filepath.Join(dir, "profiles.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("y", 5000)
+	if err := os.WriteFile(p, bytes.Replace(data, []byte(`"name": "a"`), []byte(`"name": "`+long+`"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, dir, "", env, "profile", "list")
+	if r.code != 0 || !strings.Contains(r.stderr, "not valid") || len(r.stdout+r.stderr) > 2000 {
+		t.Errorf("profile list: exit %d\nstdout %.300q\nstderr %.300q", r.code, r.stdout, r.stderr)
 	}
 }

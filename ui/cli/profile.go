@@ -51,6 +51,14 @@ func (r *runner) profileList(args []string) error {
 	rows := [][]string{{i18n.L("NAME"), i18n.L("SERVER"), i18n.L("SECURITY"), i18n.L("USER"), i18n.L("FROM")}}
 	for _, p := range list {
 		name := p.Name
+		// A name edited into profiles.json by hand may break the rules
+		// save keeps: say so, and keep the table readable.
+		if err := smtp.ValidateName(p.Name); err != nil {
+			fmt.Fprintln(r.env.Stderr, i18n.L("Warning: {{.Warning}}", M{"Warning": i18n.L(
+				"the profile {{.Name}} in the profiles file has a name that is not valid: {{.Problem}}",
+				M{"Name": fmt.Sprintf("%q", truncate(p.Name, 64)), "Problem": smtp.Explain(err)})}))
+			name = truncate(name, 64)
+		}
 		if p.Name == def {
 			name = i18n.L("{{.Name}} (default)", M{"Name": p.Name})
 		}
