@@ -52,3 +52,7 @@ func tightenConfigDir(dir string, fi os.FileInfo) error {
 	}
 	return nil
 }
+
+// ownedByMe reports whether this user may change fi's mode: where mode
+// bits do not describe access, there is nothing to change.
+func ownedByMe(os.FileInfo) bool { return runtime.GOOS != "windows" && runtime.GOOS != "plan9" }

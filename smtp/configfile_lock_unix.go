@@ -116,3 +116,10 @@ func tightenConfigDir(dir string, fi os.FileInfo) error {
 	}
 	return nil // readable by others but not ours to change; the files in it are 0600
 }
+
+// ownedByMe reports whether this user owns the file fi describes, and so
+// may change its mode.
+func ownedByMe(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
+}

@@ -126,6 +126,9 @@ func Run(configDir string, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, note := range smtp.SecureConfigDir(dir) {
+		fmt.Fprintln(os.Stderr, note)
+	}
 	// One window per config directory: a second launch raises the first.
 	inst, running, err := instance.Claim(dir)
 	if running {

@@ -224,6 +224,9 @@ func (r *runner) core() (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, note := range smtp.SecureConfigDir(d) {
+		fmt.Fprintln(r.env.Stderr, note)
+	}
 	r.wiring = app.New(app.Config{Dir: d, Keyring: r.env.Secrets, Getenv: r.env.Getenv})
 	return r.wiring, nil
 }
