@@ -48,6 +48,9 @@ type runner struct {
 	// wiring is this run's core (store, secrets, sign-in, outbox), made on
 	// first use by core; nil until then.
 	wiring *app.App
+	// asJSON: --json is on the command line, so a failure, whatever it is,
+	// is one JSON object on standard output (see failJSON).
+	asJSON bool
 }
 
 // Globals are the global flags, accepted anywhere on the command line.
@@ -136,11 +139,13 @@ func (r *runner) exit(err error) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n%s\n", ue.msg, i18n.L("Run 'smtpconf help' for usage."))
+		r.failJSON(err, ue.msg, i18n.L("Run 'smtpconf help' for usage."))
 		return ExitUsage
 	}
 	// The diagnosis is the one place that puts errors into words; the
 	// message above already says what is invalid, so that hint adds nothing.
 	d := smtp.Diagnose(err, smtp.Profile{})
+	r.failJSON(err, errorText(err), hintText(d.Hint, d.Remedy))
 	fmt.Fprintf(r.env.Stderr, "smtpconf: %s\n", errorText(err))
 	if d.Hint != "" && d.Kind != smtp.KindInvalidSettings {
 		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hintText(d.Hint, d.Remedy)}))
@@ -168,7 +173,35 @@ var commandLine = commands{
 	},
 }
 
-func (r *runner) dispatch(args []string) error { return r.dispatchTo(commandLine, args) }
+func (r *runner) dispatch(args []string) error {
+	r.asJSON = wantsJSON(args)
+	return r.dispatchTo(commandLine, args)
+}
+
+// wantsJSON reports whether --json is among args' flags (before any "--").
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true", "--json=1", "-json=1":
+			return true
+		}
+	}
+	return false
+}
+
+// failJSON prints, when --json was asked for, a failure the command did
+// not report itself as the one JSON object the contract promises: ok
+// false, stage "setup", the message and the hint.
+func (r *runner) failJSON(err error, message, hint string) {
+	if !r.asJSON {
+		return
+	}
+	rep := smtp.FailedReport(smtp.Profile{}, err)
+	rep.Message, rep.Hint = message, hint
+	_ = r.printJSON(rep)
+}
 
 // help prints the usage; what follows "help" is not looked at.
 func (r *runner) help([]string) error {

@@ -85,6 +85,7 @@ func (r *runner) queueError(err error) error {
 	if hint != "" {
 		fmt.Fprintln(r.env.Stderr, i18n.L("Hint: {{.Hint}}", M{"Hint": hint}))
 	}
+	r.failJSON(err, errorText(err), hint)
 	return exitError{ExitUsage}
 }
 
