@@ -15,7 +15,6 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/app"
-	"github.com/smtpconf/smtpconf/smtp/export"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
@@ -133,7 +132,7 @@ func (r *runner) exit(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	if r.printHelp(err) || errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
 	var ue usageError
@@ -222,7 +221,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, helpError{helpFor(fs.Name(), fs)}
 			}
 			return nil, flagError(fs.Name(), err)
 		}
@@ -306,43 +305,9 @@ func (r *runner) readPassword() (string, error) {
 // are syntax and stay as they are; what they do is translated.
 func usageText() string {
 	type cmd struct{ syntax, what string }
-	cmds := []cmd{
-		{"smtpconf", i18n.L("open the window")},
-		{"smtpconf presets [--json]", i18n.L("list provider presets")},
-		{"smtpconf profile list [--json]", i18n.L("list saved profiles")},
-		{"smtpconf profile show NAME [--json]", i18n.L("show one profile (never the password)")},
-		{"smtpconf profile save NAME [--preset ID] [--host H] [--port N]\n" +
-			"        [--security tls|starttls|none] [--auth auto|plain|login|cram-md5|xoauth2|none]\n" +
-			"        [--username U] [--from ADDR] [--from-name NAME] [--password-stdin]\n" +
-			"        [--ca-file PEM] [--insecure-skip-verify] [--helo NAME] [--timeout DURATION]\n" +
-			"        [--from-policy keep|envelope|header]",
-			i18n.L("create or update a profile; flags not given keep their value")},
-		{"smtpconf profile delete NAME", i18n.L("delete a profile and its keyring entry")},
-		{"smtpconf profile default [NAME] [--none]", i18n.L("show or set the profile the relay and sendmail use when none is named")},
-		{"smtpconf check NAME [--json]", i18n.L("connect, TLS, EHLO, AUTH; sends nothing")},
-		{"smtpconf test NAME [--to ADDR] [--no-queue] [--json]",
-			i18n.L("send a test message; on a temporary failure it waits in the outbox")},
-		{"smtpconf queue list [--json]", i18n.L("list the outbox (waiting, sent, failed)")},
-		{"smtpconf queue run [--json]", i18n.L("try every due message now, then exit")},
-		{"smtpconf queue retry ID|--all", i18n.L("make deferred or failed messages due now")},
-		{"smtpconf queue delete ID", i18n.L("remove a message from the outbox")},
-		{"smtpconf relay [--profile NAME] [--listen ADDR]\n" +
-			"        [--require-auth] [--starttls] [--max-size BYTES] [--max-recipients N]",
-			i18n.L("an SMTP server for programs on this computer: queues each message safely, then delivers it")},
-		{"smtpconf relay install|uninstall [FLAGS]", i18n.L("run the relay as a systemd user service, or stop doing so")},
-		{"smtpconf relay credentials [--json]", i18n.L("show the user name and password programs log in to the relay with")},
-		{"smtpconf sendmail [-t] [-i] [-f ADDR] [-F NAME]\n" +
-			"        [--profile NAME] [RCPT...]", i18n.L("queue the message on standard input and try it at once, like /usr/sbin/sendmail")},
-		{"smtpconf detect EMAIL [--json] [--dns-server HOST:PORT] [--timeout DURATION]",
-			i18n.L("find the server settings for an email address")},
-		{"smtpconf oauth login NAME [--device]", i18n.L("sign in with Google or Microsoft (OAuth2) in the browser, or with a code on another device")},
-		{"smtpconf oauth logout NAME", i18n.L("sign out: remove the profile's sign-in tokens")},
-		{"smtpconf oauth status NAME [--json]", i18n.L("show whether the profile is signed in, and as whom")},
-		{"smtpconf oauth setup google|microsoft [--client-id ID]\n" +
-			"        [--client-secret-stdin] [--tenant T]", i18n.L("set or show the app's client ID for signing in")},
-		{"smtpconf export FORMAT NAME [--with-password]\n" +
-			"        FORMAT: " + strings.Join(export.IDs(), ", "),
-			i18n.L("print the profile's settings for another program (never the password unless --with-password)")},
+	var cmds []cmd
+	for _, c := range commandHelps() {
+		cmds = append(cmds, cmd{c.syntax, c.what})
 	}
 	const col, lineWidth = 44, 80
 	var b strings.Builder

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/app"
+	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
 // What every command does first: parse its flags and arguments, and load
@@ -47,7 +48,7 @@ func parseArgs(fs *flag.FlagSet, args []string, t takes) ([]string, error) {
 }
 
 // jsonFlag is --json, of the commands that print JSON for programs.
-func jsonFlag(fs *flag.FlagSet) *bool { return fs.Bool("json", false, "print JSON") }
+func jsonFlag(fs *flag.FlagSet) *bool { return fs.Bool("json", false, i18n.L("print JSON")) }
 
 // profile is the run's wiring and the profile named on the command line,
 // with "no such profile" in the person's language.
@@ -93,6 +94,7 @@ type subcommand struct {
 // and an unknown word ({{.Choices}} lists the first names, {{.Name}} is
 // the word given).
 type commands struct {
+	name            string // "oauth": the group's help names it
 	subs            []subcommand
 	needed, unknown string
 }
@@ -123,6 +125,9 @@ func (r *runner) dispatchTo(c commands, args []string) error {
 	}
 	if run, ok := c.find(args[0]); ok {
 		return run(r, args[1:])
+	}
+	if c.name != "" && isHelpWord(args[0]) {
+		return groupHelp(c)
 	}
 	return c.noSuch(args[0])
 }

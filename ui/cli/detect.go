@@ -22,8 +22,8 @@ type detectView struct {
 func (r *runner) detect(args []string) error {
 	fs := newFlags("detect")
 	asJSON := jsonFlag(fs)
-	dnsServer := fs.String("dns-server", "", "send every DNS query to this resolver (HOST:PORT)")
-	timeout := fs.Duration("timeout", detect.DefaultTimeout, "overall deadline")
+	dnsServer := fs.String("dns-server", "", i18n.L("send every DNS query to this resolver (HOST:PORT)"))
+	timeout := fs.Duration("timeout", detect.DefaultTimeout, i18n.L("overall deadline"))
 	pos, err := parseArgs(fs, args, oneAddress)
 	if err != nil {
 		return err

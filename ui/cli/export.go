@@ -16,7 +16,7 @@ import (
 // as it is.
 func (r *runner) exportCmd(args []string) error {
 	fs := newFlags("export")
-	withPassword := fs.Bool("with-password", false, "include the password")
+	withPassword := fs.Bool("with-password", false, i18n.L("include the password"))
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ func statusJSON(name string, st oauth.Status) oauthStatusJSON {
 
 // oauthCommands are the subcommands of `oauth`.
 var oauthCommands = commands{
+	name:    "oauth",
 	needed:  "oauth needs a subcommand: {{.Choices}}.",
 	unknown: "There is no oauth subcommand {{.Name}}; use one of {{.Choices}}.",
 	subs: []subcommand{
@@ -117,9 +118,9 @@ func (r *runner) oauthDone(name string, st oauth.Status, err error, asJSON bool)
 
 func (r *runner) oauthLogin(args []string) error {
 	fs := newFlags("oauth login")
-	device := fs.Bool("device", false, "sign in with a code on another device instead of this computer's browser")
+	device := fs.Bool("device", false, i18n.L("sign in with a code on another device instead of this computer's browser"))
 	asJSON := jsonFlag(fs)
-	timeout := fs.Duration("timeout", 0, "how long to wait for the sign-in (default 5m; with --device, until the code expires)")
+	timeout := fs.Duration("timeout", 0, i18n.L("how long to wait for the sign-in (default 5m; with --device, until the code expires)"))
 	shared, p, err := r.oauthProfile(fs, args, asJSON)
 	if err != nil {
 		return err
@@ -232,10 +233,10 @@ func (r *runner) oauthStatus(args []string) error {
 // oauth.json, or shows what is configured.
 func (r *runner) oauthSetup(args []string) error {
 	fs := newFlags("oauth setup")
-	clientID := fs.String("client-id", "", "the OAuth2 client ID (Application ID) registered with the provider")
-	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret (Google) from standard input")
-	tenant := fs.String("tenant", "", "Microsoft: common, consumers, organizations or a tenant ID")
-	clearIt := fs.Bool("clear", false, "remove this provider's settings from oauth.json")
+	clientID := fs.String("client-id", "", i18n.L("the OAuth2 client ID (Application ID) registered with the provider"))
+	secretStdin := fs.Bool("client-secret-stdin", false, i18n.L("read the client secret (Google) from standard input"))
+	tenant := fs.String("tenant", "", i18n.L("Microsoft: common, consumers, organizations or a tenant ID"))
+	clearIt := fs.Bool("clear", false, i18n.L("remove this provider's settings from oauth.json"))
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 // profileCommands are the subcommands of `profile`.
 var profileCommands = commands{
+	name:    "profile",
 	needed:  "profile needs a subcommand: {{.Choices}}.",
 	unknown: "There is no profile subcommand {{.Name}}; use one of {{.Choices}}.",
 	subs: []subcommand{
@@ -191,20 +192,20 @@ func explainFlags(err error) string {
 
 func (r *runner) profileSave(args []string) error {
 	fs := newFlags("profile save")
-	preset := fs.String("preset", "", "preset id (see 'smtpconf presets')")
-	host := fs.String("host", "", "SMTP server host name")
-	port := fs.Int("port", 0, "port")
-	security := fs.String("security", "", "tls, starttls or none")
-	auth := fs.String("auth", "", "auto, plain, login, cram-md5, xoauth2 or none")
-	username := fs.String("username", "", "user name for AUTH")
-	from := fs.String("from", "", "From address")
-	fromName := fs.String("from-name", "", "From display name")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from one line of standard input")
-	caFile := fs.String("ca-file", "", "PEM file of CA certificates to trust instead of the system's")
-	skip := fs.Bool("insecure-skip-verify", false, "do not verify the server certificate (insecure)")
-	helo := fs.String("helo", "", "name to announce in EHLO")
-	timeout := fs.String("timeout", "", "timeout for each network step, e.g. 30s")
-	fromPolicy := fs.String("from-policy", "", "keep, envelope or header: how messages from the relay and sendmail are adapted")
+	preset := fs.String("preset", "", i18n.L("preset id (see 'smtpconf presets')"))
+	host := fs.String("host", "", i18n.L("SMTP server host name"))
+	port := fs.Int("port", 0, i18n.L("port"))
+	security := fs.String("security", "", i18n.L("tls, starttls or none"))
+	auth := fs.String("auth", "", i18n.L("auto, plain, login, cram-md5, xoauth2 or none"))
+	username := fs.String("username", "", i18n.L("user name for AUTH"))
+	from := fs.String("from", "", i18n.L("From address"))
+	fromName := fs.String("from-name", "", i18n.L("From display name"))
+	pwStdin := fs.Bool("password-stdin", false, i18n.L("read the password from one line of standard input"))
+	caFile := fs.String("ca-file", "", i18n.L("PEM file of CA certificates to trust instead of the system's"))
+	skip := fs.Bool("insecure-skip-verify", false, i18n.L("do not verify the server certificate (insecure)"))
+	helo := fs.String("helo", "", i18n.L("name to announce in EHLO"))
+	timeout := fs.String("timeout", "", i18n.L("timeout for each network step, e.g. 30s"))
+	fromPolicy := fs.String("from-policy", "", i18n.L("keep, envelope or header: how messages from the relay and sendmail are adapted"))
 	asJSON := jsonFlag(fs)
 	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {

@@ -28,8 +28,8 @@ func listView(list []smtp.Profile, def string) []profileEntry {
 // say which one it is. --none clears it.
 func (r *runner) profileDefault(args []string) error {
 	fs := newFlags("profile default")
-	none := fs.Bool("none", false, "clear the default profile")
-	asJSON := fs.Bool("json", false, "print JSON")
+	none := fs.Bool("none", false, i18n.L("clear the default profile"))
+	asJSON := fs.Bool("json", false, i18n.L("print JSON"))
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

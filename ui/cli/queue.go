@@ -91,6 +91,7 @@ func (r *runner) queueError(err error) error {
 
 // queueCommands are the subcommands of `queue`.
 var queueCommands = commands{
+	name:    "queue",
 	needed:  "queue needs a subcommand: {{.Choices}}.",
 	unknown: "There is no queue subcommand {{.Name}}; use one of {{.Choices}}.",
 	subs: []subcommand{
@@ -387,7 +388,7 @@ func (r *runner) printOutcome(e queue.Event) {
 
 func (r *runner) queueRetry(args []string) error {
 	fs := newFlags("queue retry")
-	all := fs.Bool("all", false, "make every deferred and failed message due now")
+	all := fs.Bool("all", false, i18n.L("make every deferred and failed message due now"))
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -27,17 +27,18 @@ type relayFlags struct {
 
 func addRelayFlags(fs *flag.FlagSet) relayFlags {
 	return relayFlags{
-		profile:       fs.String("profile", "", "send every message through this profile"),
-		listen:        fs.String("listen", relay.DefaultListen, "address to listen on"),
-		requireAuth:   fs.Bool("require-auth", false, "ask clients for the relay credential"),
-		startTLS:      fs.Bool("starttls", false, "offer STARTTLS with the app's certificate"),
-		maxSize:       fs.Int64("max-size", relay.DefaultMaxSize, "largest message in bytes"),
-		maxRecipients: fs.Int("max-recipients", relay.DefaultMaxRecipients, "most recipients per message"),
+		profile:       fs.String("profile", "", i18n.L("send every message through this profile")),
+		listen:        fs.String("listen", relay.DefaultListen, i18n.L("address to listen on")),
+		requireAuth:   fs.Bool("require-auth", false, i18n.L("ask clients for the relay credential")),
+		startTLS:      fs.Bool("starttls", false, i18n.L("offer STARTTLS with the app's certificate")),
+		maxSize:       fs.Int64("max-size", relay.DefaultMaxSize, i18n.L("largest message in bytes")),
+		maxRecipients: fs.Int("max-recipients", relay.DefaultMaxRecipients, i18n.L("most recipients per message")),
 	}
 }
 
 // relayCommands are the subcommands of `relay`; without one, it runs.
 var relayCommands = commands{
+	name:    "relay",
 	unknown: "There is no relay subcommand {{.Name}}; use one of {{.Choices}}.",
 	subs: []subcommand{
 		{[]string{"install"}, (*runner).relayInstall},

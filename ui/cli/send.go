@@ -24,8 +24,8 @@ type exchangeFlags struct {
 func addExchangeFlags(fs *flag.FlagSet) exchangeFlags {
 	return exchangeFlags{
 		asJSON:  jsonFlag(fs),
-		timeout: fs.String("timeout", "", "override the profile's timeout for this run, e.g. 10s"),
-		verbose: fs.Bool("v", false, "print the SMTP transcript even on success"),
+		timeout: fs.String("timeout", "", i18n.L("override the profile's timeout for this run, e.g. 10s")),
+		verbose: fs.Bool("v", false, i18n.L("print the SMTP transcript even on success")),
 	}
 }
 
@@ -136,8 +136,8 @@ func (r *runner) check(args []string) error {
 func (r *runner) test(args []string) error {
 	fs := newFlags("test")
 	xf := addExchangeFlags(fs)
-	to := fs.String("to", "", "recipient (default: the profile's From address); several separated by commas")
-	noQueue := fs.Bool("no-queue", false, "do not put a temporary failure in the outbox")
+	to := fs.String("to", "", i18n.L("recipient (default: the profile's From address); several separated by commas"))
+	noQueue := fs.Bool("no-queue", false, i18n.L("do not put a temporary failure in the outbox"))
 	pos, err := parseArgs(fs, args, oneProfile)
 	if err != nil {
 		return err

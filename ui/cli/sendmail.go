@@ -175,6 +175,10 @@ func readMessage(r io.Reader, keepDots bool, limit int64) (msg []byte, tooBig bo
 }
 
 func (r *runner) sendmail(args []string) error {
+	// Only --help: sendmail's own -h takes a value (the hop count).
+	if len(args) == 1 && (args[0] == "--help" || args[0] == "-help") {
+		return helpError{helpFor("sendmail", nil)}
+	}
 	err := r.sendmailRun(args)
 	var se *sendmailError
 	if errors.As(err, &se) {
