@@ -310,7 +310,14 @@ func (r *runner) queueRun(args []string) error {
 	}
 	sent, deferred, failed, untried := sum.Count()
 	bg := context.Background()
-	counts, _ := o.Counts(bg)
+	// What is still waiting is the outbox's final state, after any other
+	// run at work at the same time has finished its messages too.
+	var counts queue.Counts
+	if interrupted {
+		counts, _ = o.Counts(bg)
+	} else {
+		counts, _ = o.Settled(ctx)
+	}
 	next, _ := o.NextDue(bg)
 	if asJSON {
 		rep := runReport{OK: !interrupted, Sent: sent, Deferred: deferred, Failed: failed, NotTried: untried,

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -364,6 +365,20 @@ func TestTwoRunsAtOnce(t *testing.T) {
 	}
 	t.Logf("runner A: %s", firstLine(outA.String(), `"sent"`))
 	t.Logf("runner B: %s", firstLine(outB.String(), `"sent"`))
+	// Each summary is the outbox's final state, not what its run saw when
+	// the other was still sending (issue 15, defect 17).
+	for _, out := range []*bytes.Buffer{outA, outB} {
+		var rep struct {
+			Waiting int    `json:"waiting"`
+			NextDue string `json:"next_due"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if rep.Waiting != 0 || rep.NextDue != "" {
+			t.Errorf("a run reports %d waiting, next at %q, after every message was sent", rep.Waiting, rep.NextDue)
+		}
+	}
 }
 
 func firstLine(s, containing string) string {
