@@ -309,7 +309,9 @@ func (m *mainUI) buildViews() {
 	// made smaller than its content.
 	floor := canvas.NewRectangle(color.Transparent)
 	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
-	m.content = container.NewStack(floor, m.split)
+	// The outbox's banner (notice.go) sits above both panes.
+	m.outbox.banner = newOutboxBanner(m)
+	m.content = container.NewStack(floor, container.NewBorder(m.outbox.banner.box, nil, nil, nil, m.split))
 }
 
 // rebuild draws the whole window again in the current language (after the

@@ -162,6 +162,8 @@ func (v *outboxView) buildUI() {
 
 // show puts the outbox on the right and reads it afresh.
 func (v *outboxView) show() {
+	// What was delivered or failed meanwhile is seen now.
+	v.b.unseen = 0
 	v.refresh()
 	v.m.showView(v.root)
 	if v.b.available() {
