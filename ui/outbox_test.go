@@ -119,7 +119,7 @@ timeOK:
 			t.Errorf("the list row %q lacks %q", row, want)
 		}
 	}
-	if !strings.HasPrefix(v.stateText.Text, "Deferred: it is tried again in 10 min") {
+	if !strings.HasPrefix(v.stateText.Text, "Will try again in 10 min (at ") {
 		t.Errorf("state = %q", v.stateText.Text)
 	}
 	if v.hint.Text == "" || !v.hint.Visible() {

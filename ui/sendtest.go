@@ -37,6 +37,9 @@ type testStep struct {
 	resultTitle  *widget.Label
 	resultText   *widget.Label
 	resultReply  *widget.Label
+	// resultMore holds a technical error line (no server reply) behind a
+	// closed "Details" expander.
+	resultMore   *technicalDetails
 	openInbox    *widget.Button
 	queuedIcon   *widget.Icon
 	queuedText   *widget.Label
@@ -129,7 +132,8 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), wz.m.showOutbox)
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
-	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
+	s.resultMore = newTechnicalDetails()
+	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.resultMore.box, s.queuedRow, widget.NewSeparator())
 	s.result.Hide()
 
 	s.transcript = widget.NewLabel("")
@@ -403,10 +407,19 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 		if rep.Temporary && !q.tried {
 			text += "\n" + i18n.L("This looks temporary: trying again later may work.")
 		}
-		if rep.Code == 0 && rep.Message != "" {
+		// Without a server reply the message is a technical error: it
+		// goes behind "Details", under the hint that explains it.
+		details := ""
+		switch {
+		case rep.Code != 0 || rep.Message == "":
+		case strings.TrimSpace(text) != "":
+			reply, details = "", rep.Message
+		default:
+			// No hint explains it: the error line is all there is to say.
 			reply = i18n.L("Error: {{.Message}}", map[string]any{"Message": rep.Message})
 		}
 		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
+		s.resultMore.set(details)
 		s.showQueued(q)
 	}
 	s.updateButtons()
@@ -492,6 +505,7 @@ func (s *testStep) showResult(icon fyne.Resource, title, text, reply string) {
 	} else {
 		s.resultReply.Show()
 	}
+	s.resultMore.set("")
 	s.result.Show()
 	s.result.Refresh()
 }
