@@ -32,19 +32,19 @@ type outboxView struct {
 	retryAll *widget.Button
 	list     *widget.List
 
-	subject    *widget.Label
-	stateIcon  *widget.Icon
-	stateText  *widget.Label
-	meta       *widget.Label
-	retryBtn   *widget.Button
-	deleteBtn  *widget.Button
-	errorBox   *fyne.Container
-	hint       *widget.Label
-	where      *widget.Label
-	reply      *widget.Label
+	subject   *widget.Label
+	stateIcon *widget.Icon
+	stateText *widget.Label
+	meta      *widget.Label
+	retryBtn  *widget.Button
+	deleteBtn *widget.Button
+	errorBox  *fyne.Container
+	hint      *widget.Label
+	where     *widget.Label
+	reply     *widget.Label
 	// more is the reply's place when it is a technical error line
 	// rather than a server's reply (no code).
-	more *technicalDetails
+	more       *technicalDetails
 	transcript *widget.Label
 	trBox      *fyne.Container
 	copyBtn    *widget.Button

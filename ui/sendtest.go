@@ -32,11 +32,11 @@ type testStep struct {
 	rows      map[smtp.Stage]*stageRow
 	rowList   *fyne.Container
 
-	result       *fyne.Container
-	resultIcon   *widget.Icon
-	resultTitle  *widget.Label
-	resultText   *widget.Label
-	resultReply  *widget.Label
+	result      *fyne.Container
+	resultIcon  *widget.Icon
+	resultTitle *widget.Label
+	resultText  *widget.Label
+	resultReply *widget.Label
 	// resultMore holds a technical error line (no server reply) behind a
 	// closed "Details" expander.
 	resultMore   *technicalDetails
