@@ -32,14 +32,12 @@ type testStep struct {
 	rows      map[smtp.Stage]*stageRow
 	rowList   *fyne.Container
 
-	result      *fyne.Container
-	resultIcon  *widget.Icon
-	resultTitle *widget.Label
-	resultText  *widget.Label
-	resultReply *widget.Label
-	// resultMore holds a technical error line (no server reply) behind a
-	// closed "Details" expander.
-	resultMore   *technicalDetails
+	result       *fyne.Container
+	resultIcon   *widget.Icon
+	resultTitle  *widget.Label
+	resultText   *widget.Label
+	resultReply  *widget.Label
+	resultMore   *technicalDetails // a technical error line, behind "Details"
 	openInbox    *widget.Button
 	queuedIcon   *widget.Icon
 	queuedText   *widget.Label
