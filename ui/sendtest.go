@@ -334,6 +334,11 @@ func (s *testStep) onEvent(ev smtp.Event) {
 	if !ok {
 		return
 	}
+	// A fast server finishes stages between two ticks: the time shown
+	// keeps up with the stages, never "0 ms" beside a finished one.
+	if s.running {
+		s.showElapsed(time.Since(s.started))
+	}
 	switch ev.Status {
 	case smtp.StatusRunning:
 		r.set(rowRunning, runningText(ev.Stage, ev.Detail))
