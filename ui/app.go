@@ -314,7 +314,7 @@ func (m *mainUI) buildViews() {
 	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
 	// The outbox's banner (notice.go) sits above both panes.
 	m.outbox.banner = newOutboxBanner(m)
-	m.content = container.NewStack(floor, container.NewBorder(m.outbox.banner.box, nil, nil, nil, m.split))
+	m.content = container.NewStack(floor, m.outbox.banner.wrap(m.split))
 }
 
 // rebuild draws the whole window again in the current language (after the

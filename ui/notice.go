@@ -26,6 +26,9 @@ type outboxBanner struct {
 	showBtn *widget.Button
 	closeBn *widget.Button
 	box     *fyne.Container
+	// frame holds the banner above the window's content; it is laid out
+	// again when the banner shows or goes.
+	frame *fyne.Container
 	// id is the message the banner is about.
 	id string
 }
@@ -43,6 +46,12 @@ func newOutboxBanner(m *mainUI) *outboxBanner {
 	return n
 }
 
+// wrap puts the banner above content, returning both.
+func (n *outboxBanner) wrap(content fyne.CanvasObject) fyne.CanvasObject {
+	n.frame = container.NewBorder(n.box, nil, nil, nil, content)
+	return n.frame
+}
+
 // announce shows the outcome of ev, replacing an earlier one (UI thread).
 func (n *outboxBanner) announce(ev queue.Event, text string) {
 	n.id = ev.ID
@@ -55,6 +64,13 @@ func (n *outboxBanner) announce(ev queue.Event, text string) {
 	}
 	n.text.SetText(text)
 	n.box.Show()
+	n.relayout()
+}
+
+func (n *outboxBanner) relayout() {
+	if n.frame != nil {
+		n.frame.Refresh()
+	}
 }
 
 // onShow opens the outbox on the message the banner is about.
@@ -71,4 +87,5 @@ func (n *outboxBanner) onShow() {
 func (n *outboxBanner) dismiss() {
 	n.id = ""
 	n.box.Hide()
+	n.relayout()
 }
