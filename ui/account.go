@@ -174,6 +174,9 @@ func (s *accountStep) view() fyne.CanvasObject {
 		container.NewGridWithColumns(2, s.username.object(), s.oauth.pwBox), s.oauth.box)
 
 	s.saveBtn = widget.NewButtonWithIcon(i18n.L("Save"), theme.DocumentSaveIcon(), func() { s.onSave(nil) })
+	// One save action: the wizard's "Save and continue". The button stays
+	// for its busy state only, hidden.
+	s.saveBtn.Hide()
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.status = newNotice(theme.ConfirmIcon(), "", widget.SuccessImportance)

@@ -267,6 +267,8 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	m.outbox = newOutbox(m)
 	m.relay = newRelayRunner(m)
 
+	// Keyboard focus that can be seen, in both variants (focustheme.go).
+	a.Settings().SetTheme(withVisibleFocus(a.Settings().Theme()))
 	m.buildViews()
 
 	a.SetIcon(appIcon)
@@ -281,6 +283,7 @@ func newMainUI(a fyne.App, w fyne.Window, deps Deps) *mainUI {
 	// instead of exiting. Run calls shutdown after the loop instead.
 	w.SetCloseIntercept(m.onClose)
 	m.buildMenu()
+	m.bindKeys()
 
 	// The content goes in before a profile opens, so its first field can
 	// take the keyboard focus.
@@ -312,7 +315,9 @@ func (m *mainUI) buildViews() {
 	// made smaller than its content.
 	floor := canvas.NewRectangle(color.Transparent)
 	floor.SetMinSize(fyne.NewSize(minWidth, minHeight))
-	m.content = container.NewStack(floor, m.split)
+	// The outbox's banner (notice.go) sits above both panes.
+	m.outbox.banner = newOutboxBanner(m)
+	m.content = container.NewStack(floor, m.outbox.banner.wrap(m.split))
 }
 
 // rebuild draws the whole window again in the current language (after the
@@ -409,13 +414,18 @@ func (m *mainUI) buildMenu() {
 	outbox.Shortcut = key(fyne.KeyO)
 	m.menuUse = fyne.NewMenuItem(i18n.L("Use from other apps…"), m.onUseMenu)
 	m.menuUse.Shortcut = key(fyne.KeyU)
-	about := fyne.NewMenuItem(i18n.L("About SMTP Configurator"), m.onAbout)
 	settings := fyne.NewMenuItem(i18n.L("Settings…"), m.onSettings)
 	settings.Shortcut = key(fyne.KeyComma)
+	send := fyne.NewMenuItem(i18n.L("Send test email"), m.onSendShortcut)
+	send.Shortcut = sendShortcut
+	// Settings sit in the Edit menu, where Linux and Windows apps keep
+	// their preferences; on macOS Fyne moves an item named "Settings…" to
+	// the app menu by itself.
 	m.menu = fyne.NewMainMenu(
-		fyne.NewMenu(i18n.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), settings, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu(i18n.L("Profile"), m.menuNew, m.menuDup, m.menuRename, m.menuDelete, fyne.NewMenuItemSeparator(), send, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu(i18n.L("Edit"), settings),
 		fyne.NewMenu(i18n.L("View"), inbox, outbox, fyne.NewMenuItemSeparator(), m.menuUse),
-		fyne.NewMenu(i18n.L("Help"), about),
+		m.helpMenu(),
 	)
 	m.win.SetMainMenu(m.menu)
 	pv.updateButtons()

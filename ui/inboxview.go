@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,6 +36,9 @@ type inboxView struct {
 	detail  fyne.CanvasObject
 	empty   *widget.Label
 	root    fyne.CanvasObject
+
+	// confirmDlg is the last "Delete all messages?" (tests answer it).
+	confirmDlg *dialog.ConfirmDialog
 }
 
 func newInboxView(m *mainUI) *inboxView {
@@ -208,7 +212,22 @@ func (v *inboxView) onStart() {
 	}()
 }
 
+// onClear deletes every message after asking: they are kept on disk, so
+// they would otherwise be there after every restart.
 func (v *inboxView) onClear() {
-	v.selected = 0
-	v.m.local.clear()
+	n := v.m.local.count()
+	if n == 0 {
+		return
+	}
+	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete all messages?"),
+		i18n.N("Delete the {{.Count}} messages in the local test inbox? They cannot be restored.", n, map[string]any{"Count": n}),
+		func(ok bool) {
+			if ok {
+				v.selected = 0
+				v.m.local.clear()
+			}
+		}, v.m.win)
+	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
+	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
+	v.confirmDlg.Show()
 }

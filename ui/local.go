@@ -7,17 +7,25 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"fyne.io/fyne/v2"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/inbox"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
 
-// localInboxDir is where the test inbox keeps its CA, inside the config dir.
-const localInboxDir = "local-inbox"
+// localInboxDir is where the test inbox keeps its CA, inside the config
+// dir; its messages are kept in localInboxMessages inside it, so that they
+// are still listed after a restart.
+const (
+	localInboxDir      = "local-inbox"
+	localInboxMessages = "messages"
+)
 
 // errInboxClosed is returned once the window closed the inbox.
 var errInboxClosed error = inboxClosedError{}
@@ -38,6 +46,12 @@ type localInbox struct {
 	srv    atomic.Pointer[inbox.Server]
 	unsub  func()
 	closed bool // the window closed: never start again
+	// clearing counts the Clears whose files are still being removed
+	// (tests wait for them).
+	clearing sync.WaitGroup
+
+	// store keeps the messages across restarts (nil without a config dir).
+	store *inbox.Store
 
 	// msgs is the window's copy of the received messages, oldest first; it
 	// is only touched on the UI thread.
@@ -45,7 +59,42 @@ type localInbox struct {
 }
 
 func newLocalInbox(m *mainUI) *localInbox {
-	return &localInbox{m: m}
+	l := &localInbox{m: m}
+	if m.dir != "" {
+		l.store = inbox.OpenStore(filepath.Join(m.dir, localInboxDir, localInboxMessages))
+		// What arrived before the last restart is listed from the start,
+		// whether or not the inbox runs.
+		go l.loadSaved()
+	}
+	return l
+}
+
+// loadSaved reads the stored messages off the UI thread and lists them.
+func (l *localInbox) loadSaved() {
+	msgs, _, err := l.store.Load()
+	if err != nil {
+		fyne.LogError("local test inbox", err)
+	}
+	l.m.ui(func() {
+		l.merge(msgs)
+		l.m.inboxChanged()
+	})
+}
+
+// merge makes msgs the list, keeping the messages already listed that
+// arrived after them (UI thread). IDs only grow, so "after" is "higher".
+func (l *localInbox) merge(msgs []inbox.Message) {
+	last := 0
+	if len(msgs) > 0 {
+		last = msgs[len(msgs)-1].ID
+	}
+	out := slices.Clone(msgs)
+	for _, m := range l.msgs {
+		if m.ID > last {
+			out = append(out, m)
+		}
+	}
+	l.msgs = out
 }
 
 // server returns the running server, or nil.
@@ -74,6 +123,7 @@ func (l *localInbox) start(port int) (*inbox.Server, error) {
 		Fallback:   true,
 		Dir:        filepath.Join(l.m.dir, localInboxDir),
 		CheckLogin: l.checkLogin,
+		Store:      l.store,
 	})
 	if err != nil {
 		return nil, err
@@ -82,12 +132,21 @@ func (l *localInbox) start(port int) (*inbox.Server, error) {
 	l.unsub = srv.Subscribe(func(msg inbox.Message) {
 		l.m.ui(func() { l.received(msg) })
 	})
-	l.m.ui(l.m.inboxChanged)
+	// The server's list (the stored messages, and any that came since
+	// Subscribe) is the one shown.
+	msgs := srv.Messages()
+	l.m.ui(func() {
+		l.merge(msgs)
+		l.m.inboxChanged()
+	})
 	return srv, nil
 }
 
-// received adds a message to the window's copy (UI thread).
+// received adds a message to the window's copy (UI thread), once.
 func (l *localInbox) received(msg inbox.Message) {
+	if n := len(l.msgs); n > 0 && l.msgs[n-1].ID >= msg.ID {
+		return
+	}
 	l.msgs = append(l.msgs, msg)
 	l.m.inboxChanged()
 }
@@ -97,13 +156,26 @@ func (l *localInbox) count() int {
 	return len(l.msgs)
 }
 
-// clear forgets all messages (UI thread).
+// clear forgets all messages, the stored ones too (UI thread; the files
+// are removed off it).
 func (l *localInbox) clear() {
-	if srv := l.server(); srv != nil {
-		srv.Clear()
-	}
 	l.msgs = nil
 	l.m.inboxChanged()
+	srv, store := l.server(), l.store
+	l.clearing.Add(1)
+	go func() {
+		defer l.clearing.Done()
+		var err error
+		switch {
+		case srv != nil:
+			err = srv.Clear()
+		case store != nil:
+			err = store.Clear()
+		}
+		if err != nil {
+			l.m.showError(i18n.L("The test inbox could not be emptied"), err)
+		}
+	}()
 }
 
 // checkLogin accepts the user name and password of any profile that uses

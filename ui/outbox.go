@@ -63,6 +63,13 @@ type outbox struct {
 	loaded  bool
 	// notified are the notifications sent (for tests).
 	notified []*fyne.Notification
+	// unseen counts the final outcomes (delivered, failed for good) that
+	// came while the Outbox view was not shown; the Outbox button shows
+	// them until the view is opened.
+	unseen int
+	// banner says the outcome in the window, whatever the desktop's
+	// notifications do (notice.go).
+	banner *outboxBanner
 }
 
 func newOutbox(m *mainUI) *outbox {
@@ -225,8 +232,10 @@ func (b *outbox) onEvent(ev queue.Event) {
 	b.m.ui(func() { b.notify(ev) })
 }
 
-// notify tells the person, outside the window, that a queued message was
-// finally delivered or has failed for good (UI thread).
+// notify tells the person that a queued message was finally delivered or
+// has failed for good (UI thread): in the window (a banner, and the count
+// on the Outbox button while the outbox is not shown), and through the
+// desktop's notifications, which may not exist.
 func (b *outbox) notify(ev queue.Event) {
 	vars := map[string]any{"Subject": subjectOrNone(ev.Subject), "To": strings.Join(ev.To, ", ")}
 	var n *fyne.Notification
@@ -239,6 +248,13 @@ func (b *outbox) notify(ev queue.Event) {
 			i18n.L("“{{.Subject}}” to {{.To}} failed for good: {{.Error}}", vars))
 	}
 	b.notified = append(b.notified, n)
+	if !b.m.outboxShown() {
+		b.unseen++
+		b.m.profiles.updateOutboxButton()
+	}
+	if b.banner != nil {
+		b.banner.announce(ev, n.Content)
+	}
 	b.m.app.SendNotification(n)
 }
 

@@ -32,16 +32,19 @@ type outboxView struct {
 	retryAll *widget.Button
 	list     *widget.List
 
-	subject    *widget.Label
-	stateIcon  *widget.Icon
-	stateText  *widget.Label
-	meta       *widget.Label
-	retryBtn   *widget.Button
-	deleteBtn  *widget.Button
-	errorBox   *fyne.Container
-	hint       *widget.Label
-	where      *widget.Label
-	reply      *widget.Label
+	subject   *widget.Label
+	stateIcon *widget.Icon
+	stateText *widget.Label
+	meta      *widget.Label
+	retryBtn  *widget.Button
+	deleteBtn *widget.Button
+	errorBox  *fyne.Container
+	hint      *widget.Label
+	where     *widget.Label
+	reply     *widget.Label
+	// more is the reply's place when it is a technical error line
+	// rather than a server's reply (no code).
+	more       *technicalDetails
 	transcript *widget.Label
 	trBox      *fyne.Container
 	copyBtn    *widget.Button
@@ -119,9 +122,10 @@ func (v *outboxView) buildUI() {
 	v.reply = wrapped("")
 	v.reply.TextStyle = fyne.TextStyle{Monospace: true}
 	v.reply.Selectable = true
+	v.more = newTechnicalDetails()
 	v.errorBox = container.NewVBox(
 		widget.NewLabelWithStyle(i18n.L("Last error"), fyne.TextAlignLeading, bold),
-		v.hint, v.where, v.reply,
+		v.hint, v.where, v.reply, v.more.box,
 	)
 	v.transcript = widget.NewLabel("")
 	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
@@ -162,6 +166,8 @@ func (v *outboxView) buildUI() {
 
 // show puts the outbox on the right and reads it afresh.
 func (v *outboxView) show() {
+	// What was delivered or failed meanwhile is seen now.
+	v.b.unseen = 0
 	v.refresh()
 	v.m.showView(v.root)
 	if v.b.available() {
@@ -381,7 +387,17 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 		} else {
 			v.where.Show()
 		}
-		v.reply.SetText(e.LastError)
+		// A server's reply (it has a code) says what went wrong; a
+		// technical error line goes behind "Details" when a hint explains it.
+		if e.LastCode == 0 && e.LastHint != "" {
+			v.reply.SetText("")
+			v.reply.Hide()
+			v.more.set(e.LastError)
+		} else {
+			v.reply.SetText(e.LastError)
+			v.reply.Show()
+			v.more.set("")
+		}
 		v.errorBox.Show()
 	} else {
 		v.errorBox.Hide()
@@ -400,12 +416,18 @@ func (v *outboxView) showEntry(e queue.Entry, transcript []string) {
 // stateSentence says where the message stands, in a sentence.
 func stateSentence(e queue.Entry, now time.Time) string {
 	switch e.State {
-	case queue.Queued, queue.Deferred:
+	case queue.Queued:
 		if !e.NextAttempt.After(now) {
-			return i18n.L("{{.State}}: it is tried again now.", map[string]any{"State": e.State.Name()})
+			return i18n.L("Will be sent now.")
 		}
-		return i18n.L("{{.State}}: it is tried again {{.When}} (at {{.Time}}).", map[string]any{
-			"State": e.State.Name(), "When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
+		return i18n.L("Will be sent {{.When}} (at {{.Time}}).", map[string]any{
+			"When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
+	case queue.Deferred:
+		if !e.NextAttempt.After(now) {
+			return i18n.L("Will try again now.")
+		}
+		return i18n.L("Will try again {{.When}} (at {{.Time}}).", map[string]any{
+			"When": inWords(e.NextAttempt.Sub(now)), "Time": smtp.ClockTime(e.NextAttempt, now)})
 	case queue.Sending:
 		return i18n.L("Sending: it is being sent right now.")
 	case queue.Sent:

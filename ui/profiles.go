@@ -231,7 +231,8 @@ func (v *profilesView) updateOutboxButton() {
 	if v.outboxBtn == nil || v.m.outbox == nil {
 		return
 	}
-	n := v.m.outbox.counts.Waiting()
+	// Waiting messages, and outcomes not yet seen in the Outbox view.
+	n := v.m.outbox.counts.Waiting() + v.m.outbox.unseen
 	switch {
 	case !v.m.outbox.available():
 		v.outboxBtn.SetIcon(theme.NewWarningThemedResource(theme.WarningIcon()))

@@ -202,7 +202,7 @@ func TestMainMenuFollowsTheSelection(t *testing.T) {
 	h := newHarness(t, withDir(dir), withKeyring(kr))
 	m := h.m
 	menu := h.win.MainMenu()
-	if menu == nil || len(menu.Items) != 3 {
+	if menu == nil || len(menu.Items) != 4 { // Profile, Edit, View, Help
 		t.Fatalf("main menu = %+v", menu)
 	}
 	var quit *fyne.MenuItem

@@ -37,6 +37,7 @@ type testStep struct {
 	resultTitle  *widget.Label
 	resultText   *widget.Label
 	resultReply  *widget.Label
+	resultMore   *technicalDetails // a technical error line, behind "Details"
 	openInbox    *widget.Button
 	queuedIcon   *widget.Icon
 	queuedText   *widget.Label
@@ -129,7 +130,8 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), wz.m.showOutbox)
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
-	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.queuedRow, widget.NewSeparator())
+	s.resultMore = newTechnicalDetails()
+	s.result = container.NewVBox(titleRow, s.resultText, s.resultReply, s.resultMore.box, s.queuedRow, widget.NewSeparator())
 	s.result.Hide()
 
 	s.transcript = widget.NewLabel("")
@@ -332,6 +334,11 @@ func (s *testStep) onEvent(ev smtp.Event) {
 	if !ok {
 		return
 	}
+	// A fast server finishes stages between two ticks: the time shown
+	// keeps up with the stages, never "0 ms" beside a finished one.
+	if s.running {
+		s.showElapsed(time.Since(s.started))
+	}
 	switch ev.Status {
 	case smtp.StatusRunning:
 		r.set(rowRunning, runningText(ev.Stage, ev.Detail))
@@ -403,10 +410,19 @@ func (s *testStep) finish(rep smtp.Report, p smtp.Profile, q queuedTest) {
 		if rep.Temporary && !q.tried {
 			text += "\n" + i18n.L("This looks temporary: trying again later may work.")
 		}
-		if rep.Code == 0 && rep.Message != "" {
+		// Without a server reply the message is a technical error: it
+		// goes behind "Details", under the hint that explains it.
+		details := ""
+		switch {
+		case rep.Code != 0 || rep.Message == "":
+		case strings.TrimSpace(text) != "":
+			reply, details = "", rep.Message
+		default:
+			// No hint explains it: the error line is all there is to say.
 			reply = i18n.L("Error: {{.Message}}", map[string]any{"Message": rep.Message})
 		}
 		s.showResult(theme.NewErrorThemedResource(theme.ErrorIcon()), title, text, reply)
+		s.resultMore.set(details)
 		s.showQueued(q)
 	}
 	s.updateButtons()
@@ -492,6 +508,7 @@ func (s *testStep) showResult(icon fyne.Resource, title, text, reply string) {
 	} else {
 		s.resultReply.Show()
 	}
+	s.resultMore.set("")
 	s.result.Show()
 	s.result.Refresh()
 }

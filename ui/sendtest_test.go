@@ -114,6 +114,10 @@ func TestLocalInboxSendDelivers(t *testing.T) {
 		t.Error("the message text is not shown")
 	}
 	test.Tap(iv.clearBtn)
+	if iv.confirmDlg == nil {
+		t.Fatal("Delete all did not ask")
+	}
+	iv.confirmDlg.Confirm()
 	if h.m.local.count() != 0 || iv.detail.Visible() {
 		t.Error("Delete all left messages")
 	}

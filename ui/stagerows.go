@@ -98,7 +98,7 @@ func newStageRow(st smtp.Stage) *stageRow {
 	r.detail.Wrapping = fyne.TextWrapWord
 	r.spin.Hide()
 	icon := container.NewStack(r.icon, r.spin)
-	r.box = container.New(&fixedColumns{widths: []float32{24, 160, 100}}, icon, r.name, r.word, r.detail)
+	r.box = container.New(&firstLineColumns{fixedColumns{widths: []float32{24, 160, 100}}}, icon, r.name, r.word, r.detail)
 	r.set(rowWaiting, "")
 	return r
 }
@@ -141,4 +141,24 @@ func stateLook(s rowState) (fyne.Resource, widget.Importance) {
 		return theme.NewWarningThemedResource(theme.MediaStopIcon()), widget.WarningImportance
 	}
 	return nil, widget.MediumImportance
+}
+
+// firstLineColumns lays out a stage row as fixedColumns does, but lines the
+// icon, the name and the word up with the first line of the detail: when
+// the detail wraps, they stay beside its first line (they would otherwise
+// float to the middle of the row, above or below every line of text).
+type firstLineColumns struct {
+	fixedColumns
+}
+
+func (l *firstLineColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.fixedColumns.Layout(objs, size)
+	if len(objs) < 2 {
+		return
+	}
+	// The name is one line of label text: its height is the line's.
+	line := objs[1].MinSize().Height
+	for _, o := range objs[:len(objs)-1] {
+		o.Move(fyne.NewPos(o.Position().X, max((line-o.Size().Height)/2, 0)))
+	}
 }

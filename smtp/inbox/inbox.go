@@ -56,6 +56,11 @@ type Options struct {
 	// MaxMessageBytes is the largest message accepted, advertised as SIZE;
 	// 0 means DefaultMaxMessageBytes.
 	MaxMessageBytes int64
+	// Store, if set, keeps the messages on disk: those it holds are loaded
+	// at Start, each new one is added, and Clear empties it. A store that
+	// cannot be read or written is reported through Logf; the inbox works
+	// on in memory.
+	Store *Store
 	// Logf, if set, receives connection errors (a failed handshake, a
 	// dropped connection). Nothing it is given holds a message or a
 	// credential.
@@ -143,6 +148,16 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: %v", ErrCertificates, err)
 	}
 	s := &Server{opts: opts, nextID: 1, served: make(chan struct{})}
+	if opts.Store != nil {
+		msgs, next, err := opts.Store.Load()
+		if err != nil {
+			s.logf("%v", err)
+		}
+		if over := len(msgs) - opts.MaxMessages; over > 0 {
+			msgs = msgs[over:]
+		}
+		s.messages, s.nextID = msgs, max(next, 1)
+	}
 	if opts.Dir != "" {
 		s.caFile = filepath.Join(opts.Dir, CACertFile)
 	} else if s.caFile, err = writeTempCA(ca.CertPEM); err != nil {
@@ -270,11 +285,16 @@ func (s *Server) Subscribe(fn func(Message)) (cancel func()) {
 	}
 }
 
-// Clear forgets every message kept. IDs keep counting up.
-func (s *Server) Clear() {
+// Clear forgets every message kept, on disk too when there is a Store. IDs
+// keep counting up.
+func (s *Server) Clear() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = nil
+	if s.opts.Store != nil {
+		return s.opts.Store.Clear()
+	}
+	return nil
 }
 
 // Close stops listening, ends open connections, waits for a delivery in
@@ -320,6 +340,13 @@ func (s *Server) deliver(m Message) {
 	s.messages = append(s.messages, m)
 	if over := len(s.messages) - s.opts.MaxMessages; over > 0 {
 		s.messages = slices.Delete(s.messages, 0, over)
+	}
+	// Under the lock, so the store's order is the arrival order and a
+	// Clear cannot slip between.
+	if s.opts.Store != nil {
+		if err := s.opts.Store.Add(m, s.opts.MaxMessages); err != nil {
+			s.logf("%v", err)
+		}
 	}
 	subs := slices.Clone(s.subs)
 	s.mu.Unlock()
