@@ -505,3 +505,56 @@ func TestFirstStartSaysWhatToDo(t *testing.T) {
 		t.Fatalf("after a bad address: hint %q (importance %v)", wz.navHint.text.Text, wz.navHint.text.Importance)
 	}
 }
+
+// TestUnknownDomainLeadsToCustomServer: an address no preset knows is a real
+// account somewhere; the test inbox chosen for a first start gives way to
+// Custom server, whose host is still to be entered, so Enter cannot set up
+// the test inbox for it.
+func TestUnknownDomainLeadsToCustomServer(t *testing.T) {
+	h := newHarness(t)
+	wz := h.wizard()
+	ps := wz.provider
+	if wz.draft.Preset != "local" {
+		t.Fatalf("first start preset = %q, want local", wz.draft.Preset)
+	}
+	typeInto(ps.address.entry, "ann@company.example")
+	if wz.draft.Preset != "custom" {
+		t.Fatalf("preset = %q for an unknown domain, want custom", wz.draft.Preset)
+	}
+	if wz.draft.Host == "127.0.0.1" {
+		t.Error("the test inbox's server stayed in the draft")
+	}
+	ps.address.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if h.stepID() != stepServer {
+		t.Fatalf("Enter left the wizard on %q", h.stepID())
+	}
+	if !wz.next.Disabled() {
+		t.Error("Next is enabled on the Server step with no server entered")
+	}
+
+	// The test inbox picked by hand stays picked.
+	h2 := newHarness(t)
+	h2.pickPreset("custom")
+	h2.pickPreset("local")
+	typeInto(h2.wizard().provider.address.entry, "bob@company.example")
+	if got := h2.wizard().draft.Preset; got != "local" {
+		t.Errorf("preset = %q, want the hand-picked local test inbox kept", got)
+	}
+}
+
+// TestCustomServerTakesStandardPort: leaving the test inbox for Custom server
+// starts from the standard submission port, not the inbox's 2525.
+func TestCustomServerTakesStandardPort(t *testing.T) {
+	h := newHarness(t)
+	wz := h.wizard()
+	h.pickPreset("custom")
+	if wz.draft.Port != 587 || wz.draft.Security != smtp.SecuritySTARTTLS || wz.draft.Host != "" {
+		t.Fatalf("Custom server after the test inbox = %q:%d %s, want an empty host on 587 STARTTLS",
+			wz.draft.Host, wz.draft.Port, wz.draft.Security)
+	}
+	typeInto(wz.provider.address.entry, "ann@company.example")
+	h.tapNext()
+	if got := wz.server.port.entry.Text; got != "587" {
+		t.Errorf("the Server step shows port %q, want 587", got)
+	}
+}
