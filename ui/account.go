@@ -340,6 +340,8 @@ func (s *accountStep) secretKnown() {
 	case !wz.isNew && wz.secretChecked:
 		s.password.hint = i18n.L("No password is saved for this profile yet.")
 		s.password.entry.SetPlaceHolder("")
+		// Mark the field at once: it is what keeps the step from being done.
+		s.password.touched = s.password.touched || s.passwordMissing()
 	default:
 		s.password.hint = i18n.L("Kept in your system keyring, never in a file.")
 		s.password.entry.SetPlaceHolder("")
@@ -362,8 +364,14 @@ func (s *accountStep) validateName(t string) error {
 func (s *accountStep) validatePassword(t string) error {
 	wz := s.wz
 	if t == "" {
-		if wz.isNew && wz.draft.Auth != smtp.AuthNone && !s.usesSignIn() {
+		if wz.draft.Auth == smtp.AuthNone || s.usesSignIn() {
+			return nil
+		}
+		if wz.isNew {
 			return errors.New(i18n.L("Enter the password."))
+		}
+		if s.passwordMissing() {
+			return errors.New(i18n.L("No password is saved for this profile yet; enter it."))
 		}
 		return nil
 	}
@@ -374,6 +382,13 @@ func (s *accountStep) validatePassword(t string) error {
 		return errors.New(i18n.L("A password cannot contain line breaks; check that you pasted only the password."))
 	}
 	return nil
+}
+
+// passwordMissing reports whether the keyring answered that a saved profile
+// has no password: sending would fail at once, so the step is not done.
+func (s *accountStep) passwordMissing() bool {
+	wz := s.wz
+	return !wz.isNew && wz.secretChecked && !wz.secretStored && wz.password == ""
 }
 
 // valid checks the draft, so it works before the page is first shown. A

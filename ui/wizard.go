@@ -237,7 +237,8 @@ func (wz *wizard) update() {
 		case i == wz.current:
 			b.Importance = widget.HighImportance
 			b.SetIcon(theme.RadioButtonCheckedIcon())
-		case i < wz.current || wz.reachable(i) && wz.steps[i].Valid():
+		case (i < wz.current || wz.reachable(i)) && wz.steps[i].Valid():
+			// A step passed with a field still missing is not done.
 			b.Importance = widget.LowImportance
 			b.SetIcon(theme.ConfirmIcon())
 		default:

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
@@ -556,5 +557,44 @@ func TestCustomServerTakesStandardPort(t *testing.T) {
 	h.tapNext()
 	if got := wz.server.port.entry.Text; got != "587" {
 		t.Errorf("the Server step shows port %q, want 587", got)
+	}
+}
+
+// TestEmptyPasswordBlocksAccountStep: a saved profile whose password the
+// keyring does not have is not done at the Account step: no tick, "Save and
+// continue" disabled, and the password field says why.
+func TestEmptyPasswordBlocksAccountStep(t *testing.T) {
+	dir := t.TempDir()
+	p := smtp.Profile{Name: "work", Preset: "custom", Host: "mail.example.com", Port: 587,
+		Security: smtp.SecuritySTARTTLS, Auth: smtp.AuthAuto, Username: "ann@example.com", From: "ann@example.com"}
+	if err := smtp.NewStore(dir).Save(p); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, withDir(dir))
+	wz := h.wizard()
+	h.waitFor("the keyring's answer", 2*time.Second, func() bool { return wz.secretChecked })
+	var account int
+	for i, st := range wz.steps {
+		if st.ID == stepAccount {
+			account = i
+		}
+	}
+	if wz.indicator[account].Icon == theme.ConfirmIcon() {
+		t.Error("the Account step has a tick with no password saved")
+	}
+	wz.goTo(account)
+	a := wz.account
+	if !wz.next.Disabled() {
+		t.Error("Save and continue is enabled with no password")
+	}
+	if !a.password.showing() || a.password.msg.Text == "" {
+		t.Errorf("the password field is not marked (message %q)", a.password.msg.Text)
+	}
+	if !strings.Contains(wz.navHint.text.Text, "marked") && !strings.Contains(wz.navHint.text.Text, "assword") {
+		t.Errorf("the hint under the step says %q", wz.navHint.text.Text)
+	}
+	typeInto(a.password.entry, "secret")
+	if wz.next.Disabled() || a.password.showing() {
+		t.Error("typing the password does not complete the step")
 	}
 }
