@@ -290,8 +290,16 @@ func randomPassword() string {
 func (s *accountStep) showNote(pr smtp.Preset) {
 	lead, link := credentialLead(pr)
 	signIn := s.usesSignIn() && pr.Credential != smtp.CredOAuth2
-	if signIn {
+	switch {
+	case signIn:
 		lead, link = s.signInNote(), ""
+	case pr.ID == "custom":
+		// Custom server's note is advice for the Server step.
+		lead, link = "", ""
+	case pr.Credential == smtp.CredAppPassword && len(s.authChoices()) > 1:
+		// Signing in is offered too, so an app password is not what the
+		// provider "needs": it is the method chosen.
+		lead = i18n.L("To use an app password with {{.Provider}}:", map[string]any{"Provider": shortName(pr)})
 	}
 	segs := []widget.RichTextSegment{&widget.TextSegment{Style: widget.RichTextStyleInline, Text: lead}}
 	if u, err := url.Parse(pr.HelpURL); err == nil && pr.HelpURL != "" && link != "" {
@@ -307,7 +315,7 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		s.noteLead.Show()
 	}
 	note := presetNotes(pr)
-	if signIn {
+	if signIn || pr.ID == "custom" {
 		note = ""
 	}
 	if pr.ID == "local" {
@@ -321,6 +329,11 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		s.noteText.Hide()
 	} else {
 		s.noteText.Show()
+	}
+	if lead == "" && note == "" {
+		s.noteCard.Hide()
+	} else {
+		s.noteCard.Show()
 	}
 }
 

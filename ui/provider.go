@@ -124,7 +124,6 @@ func (s *providerStep) view() fyne.CanvasObject {
 	s.chosen = newNotice(theme.ConfirmIcon(), "", widget.MediumImportance)
 
 	s.detLine = newDetectLine()
-	s.detLine.show(s.det.state, s.det.text)
 
 	top := container.NewVBox(
 		s.address.object(),
@@ -132,6 +131,7 @@ func (s *providerStep) view() fyne.CanvasObject {
 		widget.NewLabelWithStyle(i18n.L("Provider"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.search,
 	)
+	s.showDetect()
 	return container.NewBorder(top, s.chosen.box, nil, nil, s.list)
 }
 
@@ -190,6 +190,7 @@ func (s *providerStep) onAddress(text string) {
 func (s *providerStep) choose(pr smtp.Preset) {
 	s.wz.applyPreset(pr)
 	s.showSelection()
+	s.showDetect()
 }
 
 // showSelection selects the draft's preset in the list and says which it is.

@@ -285,7 +285,7 @@ func (wz *wizard) update() {
 		wz.navHint.set(theme.InfoIcon(), i18n.L("Type your email address to begin."), widget.MediumImportance)
 		wz.navHint.box.Show()
 	default:
-		hint := i18n.L("Complete the fields marked above to continue.")
+		hint := wz.incompleteHint()
 		if wz.steps[wz.current].ID == stepAccount && wz.account.fieldsValid() && wz.account.needsSignIn() {
 			hint = wz.account.signInFirst()
 		}

@@ -338,7 +338,9 @@ func TestSaveStoresProfileAndPasswordInKeyring(t *testing.T) {
 	if link == nil || link.URL.String() != gmail.HelpURL || link.Text != "create one" {
 		t.Fatalf("no \"create one\" link to Gmail's help (%+v)", link)
 	}
-	if !strings.HasPrefix(a.noteLead.String(), "Gmail needs an app password:") {
+	// Gmail offers signing in too: an app password is the method chosen,
+	// not what Gmail "needs" (issue 15, defect 5).
+	if !strings.HasPrefix(a.noteLead.String(), "To use an app password with Gmail:") {
 		t.Errorf("note = %q", a.noteLead.String())
 	}
 	if !wz.next.Disabled() {
@@ -597,4 +599,61 @@ func TestEmptyPasswordBlocksAccountStep(t *testing.T) {
 	if wz.next.Disabled() || a.password.showing() {
 		t.Error("typing the password does not complete the step")
 	}
+}
+
+// TestSentencesAgreeWithTheStep: no sentence contradicts another or the
+// step (issue 15, defect 5).
+func TestSentencesAgreeWithTheStep(t *testing.T) {
+	t.Run("Gmail note and sign-in line", func(t *testing.T) {
+		h := newHarness(t)
+		h.walkProvider("ann@gmail.com", "")
+		h.tapNext()
+		a := h.wizard().account
+		if lead := a.noteLead.String(); strings.Contains(lead, "needs an app password") {
+			t.Errorf("the note says %q above %q", lead, a.noteText.Text)
+		}
+	})
+	t.Run("no settings found beside a chosen preset", func(t *testing.T) {
+		h := newHarness(t, withDeps(func(d *Deps) { d.DetectDelay = time.Millisecond }))
+		wz := h.wizard()
+		ps := wz.provider
+		typeInto(ps.address.entry, "ann@nothing.example")
+		h.waitFor("the fallback line", 5*time.Second, func() bool { return ps.det.state == detectNone })
+		h.pickPreset("yahoo")
+		h.tapNext()
+		if l := wz.server.detLine; l.box.Visible() && strings.Contains(l.text.Text, "No settings found") {
+			t.Errorf("the Server step says %q with Yahoo chosen and filled in", l.text.Text)
+		}
+		if ps.detLine.box.Visible() && strings.Contains(ps.detLine.text.Text, "No settings found") {
+			t.Errorf("the Provider step says %q with Yahoo chosen", ps.detLine.text.Text)
+		}
+	})
+	t.Run("Custom server", func(t *testing.T) {
+		h := newHarness(t)
+		h.walkProvider("ann@company.example", "custom")
+		wz := h.wizard()
+		if strings.Contains(wz.stepIntro.Text, "provider's values are filled in") {
+			t.Errorf("the Server step of Custom server says %q", wz.stepIntro.Text)
+		}
+		h.walkServer(2525, "", "")
+		a := wz.account
+		if a.noteCard.Visible() && (strings.Contains(a.noteText.Text, "server") || strings.Contains(a.noteLead.String(), "settings")) {
+			t.Errorf("the Account step gives server advice: %q %q", a.noteLead.String(), a.noteText.Text)
+		}
+	})
+	t.Run("marked above only when marked", func(t *testing.T) {
+		h := newHarness(t)
+		h.walkProvider("ann@company.example", "custom")
+		wz := h.wizard()
+		if wz.server.host.showing() {
+			t.Fatal("the empty host is marked before anything was typed")
+		}
+		if got := wz.navHint.text.Text; strings.Contains(got, "marked above") || !strings.Contains(got, "Server (host)") {
+			t.Errorf("with nothing marked the hint says %q", got)
+		}
+		typeInto(wz.server.host.entry, "bad host")
+		if got := wz.navHint.text.Text; !wz.server.host.showing() || !strings.Contains(got, "marked above") {
+			t.Errorf("with the host marked the hint says %q", got)
+		}
+	})
 }
