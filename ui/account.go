@@ -455,6 +455,11 @@ func (s *accountStep) onSave(then func()) {
 		wz.m.showError(i18n.L("The profile could not be saved"), err)
 		return
 	}
+	if wz.isNew {
+		// Nothing is in the keyring under the new name yet: a password
+		// method chosen later must be given one (passwordMissing).
+		wz.secretChecked, wz.secretStored = true, false
+	}
 	wz.isNew, wz.origName, wz.dirty = false, p.Name, false
 	wz.m.profileSaved(p)
 	s.name.entry.Disable()

@@ -253,6 +253,9 @@ func (o *signInPanel) onMethod(label string) {
 	o.check()
 	o.show()
 	s.showNote(wz.preset())
+	// A saved profile switched to a password it has not stored: mark the
+	// field at once, it is what keeps the step from being done.
+	s.password.touched = s.password.touched || s.passwordMissing()
 	s.password.refresh()
 	s.status.box.Hide()
 	wz.changed()

@@ -657,3 +657,28 @@ func TestSentencesAgreeWithTheStep(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordChosenAfterSavingIsRequired: a new profile saved to sign in
+// with Google, then switched to an app password, is not done until the app
+// password is typed (it used to pass, and fail at Send on the keyring).
+func TestPasswordChosenAfterSavingIsRequired(t *testing.T) {
+	h := newHarness(t)
+	a := walkGmailToAccount(h, nil)
+	wz := h.wizard()
+	a.oauth.method.SetSelected("Sign in with Google")
+	test.Tap(a.saveBtn)
+	h.q.drain()
+	if wz.isNew {
+		t.Fatal("Save did not save the profile")
+	}
+	a.oauth.method.SetSelected("App password")
+	if a.usesSignIn() {
+		t.Fatal("the method did not change")
+	}
+	if !wz.next.Disabled() || a.valid() {
+		t.Error("Save and continue is enabled with no app password stored or typed")
+	}
+	if !a.password.showing() {
+		t.Errorf("the password field is not marked (%q)", a.password.msg.Text)
+	}
+}
