@@ -114,6 +114,10 @@ func (s *accountStep) signInFirst() string {
 	if s.oauth.running {
 		return i18n.L("Waiting for you to finish signing in in your browser…")
 	}
+	if o := s.oauth; o.err != nil && errors.Is(o.err, oauth.ErrNoClientID) {
+		// The button is disabled: asking to press it would contradict it.
+		return o.noClientIDText(name)
+	}
 	return i18n.L("Sign in first: press “Sign in with {{.Provider}}” above.", map[string]any{"Provider": name})
 }
 

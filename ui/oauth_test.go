@@ -561,6 +561,9 @@ func TestSignInWithoutClientIDIsDisabledWithReason(t *testing.T) {
 	if !strings.Contains(o.adminText.Text, "console.cloud.google.com") {
 		t.Errorf("the administrators' part lacks the steps: %q", o.adminText.Text)
 	}
+	if h.wizard().next.Disabled() && strings.Contains(h.wizard().navHint.text.Text, "press") {
+		t.Errorf("the hint asks to press the disabled button: %q", h.wizard().navHint.text.Text)
+	}
 	if !o.usePwBtn.Visible() || o.usePwBtn.Text != "Use an app password" {
 		t.Fatalf("the alternative is not offered (%q)", o.usePwBtn.Text)
 	}
