@@ -293,8 +293,16 @@ func randomPassword() string {
 func (s *accountStep) showNote(pr smtp.Preset) {
 	lead, link := credentialLead(pr)
 	signIn := s.usesSignIn() && pr.Credential != smtp.CredOAuth2
-	if signIn {
+	switch {
+	case signIn:
 		lead, link = s.signInNote(), ""
+	case pr.ID == "custom":
+		// Custom server's note is advice for the Server step.
+		lead, link = "", ""
+	case pr.Credential == smtp.CredAppPassword && len(s.authChoices()) > 1:
+		// Signing in is offered too, so an app password is not what the
+		// provider "needs": it is the method chosen.
+		lead = i18n.L("To use an app password with {{.Provider}}:", map[string]any{"Provider": shortName(pr)})
 	}
 	segs := []widget.RichTextSegment{&widget.TextSegment{Style: widget.RichTextStyleInline, Text: lead}}
 	if u, err := url.Parse(pr.HelpURL); err == nil && pr.HelpURL != "" && link != "" {
@@ -310,7 +318,7 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		s.noteLead.Show()
 	}
 	note := presetNotes(pr)
-	if signIn {
+	if signIn || pr.ID == "custom" {
 		note = ""
 	}
 	if pr.ID == "local" {
@@ -324,6 +332,11 @@ func (s *accountStep) showNote(pr smtp.Preset) {
 		s.noteText.Hide()
 	} else {
 		s.noteText.Show()
+	}
+	if lead == "" && note == "" {
+		s.noteCard.Hide()
+	} else {
+		s.noteCard.Show()
 	}
 }
 
@@ -343,6 +356,8 @@ func (s *accountStep) secretKnown() {
 	case !wz.isNew && wz.secretChecked:
 		s.password.hint = i18n.L("No password is saved for this profile yet.")
 		s.password.entry.SetPlaceHolder("")
+		// Mark the field at once: it is what keeps the step from being done.
+		s.password.touched = s.password.touched || s.passwordMissing()
 	default:
 		s.password.hint = i18n.L("Kept in your system keyring, never in a file.")
 		s.password.entry.SetPlaceHolder("")
@@ -365,8 +380,14 @@ func (s *accountStep) validateName(t string) error {
 func (s *accountStep) validatePassword(t string) error {
 	wz := s.wz
 	if t == "" {
-		if wz.isNew && wz.draft.Auth != smtp.AuthNone && !s.usesSignIn() {
+		if wz.draft.Auth == smtp.AuthNone || s.usesSignIn() {
+			return nil
+		}
+		if wz.isNew {
 			return errors.New(i18n.L("Enter the password."))
+		}
+		if s.passwordMissing() {
+			return errors.New(i18n.L("No password is saved for this profile yet; enter it."))
 		}
 		return nil
 	}
@@ -377,6 +398,13 @@ func (s *accountStep) validatePassword(t string) error {
 		return errors.New(i18n.L("A password cannot contain line breaks; check that you pasted only the password."))
 	}
 	return nil
+}
+
+// passwordMissing reports whether the keyring answered that a saved profile
+// has no password: sending would fail at once, so the step is not done.
+func (s *accountStep) passwordMissing() bool {
+	wz := s.wz
+	return !wz.isNew && wz.secretChecked && !wz.secretStored && wz.password == ""
 }
 
 // valid checks the draft, so it works before the page is first shown. A
@@ -429,6 +457,11 @@ func (s *accountStep) onSave(then func()) {
 	if err := wz.m.store.Save(p); err != nil {
 		wz.m.showError(i18n.L("The profile could not be saved"), err)
 		return
+	}
+	if wz.isNew {
+		// Nothing is in the keyring under the new name yet: a password
+		// method chosen later must be given one (passwordMissing).
+		wz.secretChecked, wz.secretStored = true, false
 	}
 	wz.isNew, wz.origName, wz.dirty = false, p.Name, false
 	wz.m.profileSaved(p)

@@ -204,6 +204,17 @@ func (s *providerStep) setDetect(state detectState, say func() string) {
 		text = say()
 	}
 	s.det.state, s.det.text, s.det.say = state, text, say
+	s.showDetect()
+}
+
+// showDetect draws the detection state on both steps. "Nothing found" is
+// news only while no provider is chosen, or Custom server is: beside a
+// chosen preset whose settings are filled in it would contradict the page.
+func (s *providerStep) showDetect() {
+	state, text := s.det.state, s.det.text
+	if state == detectNone && s.wz.draft.Preset != "" && s.wz.draft.Preset != "custom" {
+		state = detectIdle
+	}
 	if s.detLine != nil {
 		s.detLine.show(state, text)
 	}

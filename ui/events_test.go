@@ -12,7 +12,7 @@ import (
 // remembers it for the next start (profileSaved).
 func TestProfileSavedUpdatesTheList(t *testing.T) {
 	h := newHarness(t)
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	h.tapNext()
 	if len(h.m.profiles.items) != 1 || !h.m.profiles.items[0].draft {
 		t.Fatalf("before saving the list holds %+v, want the draft", h.m.profiles.items)
@@ -40,7 +40,7 @@ func TestProfileSavedUpdatesTheList(t *testing.T) {
 // (profileMoved).
 func TestLocalPrepareSavesOnTheUIThread(t *testing.T) {
 	h := newHarness(t)
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	h.tapNext()
 	h.walkAccount("")
 	h.q.drain()

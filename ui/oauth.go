@@ -49,7 +49,10 @@ type signInPanel struct {
 	signOutBtn *widget.Button
 	problem    *notice
 	console    *widget.Hyperlink
-	setupBtn   *widget.Button        // "Enter client ID…": the Settings' sign-in apps
+	setupBtn   *widget.Button    // "Enter client ID…": the Settings' sign-in apps
+	usePwBtn   *widget.Button    // "Use an app password": the working alternative
+	admin      *widget.Accordion // "For administrators": how to register a client ID
+	adminText  *widget.Label
 	confirm    *dialog.ConfirmDialog // the sign-out question (tests)
 
 	// checkedFor is the profile whose status is known ("" = none yet);
@@ -110,6 +113,10 @@ func (s *accountStep) signInFirst() string {
 	}
 	if s.oauth.running {
 		return i18n.L("Waiting for you to finish signing in in your browser…")
+	}
+	if o := s.oauth; o.err != nil && errors.Is(o.err, oauth.ErrNoClientID) {
+		// The button is disabled: asking to press it would contradict it.
+		return o.noClientIDText(name)
 	}
 	return i18n.L("Sign in first: press “Sign in with {{.Provider}}” above.", map[string]any{"Provider": name})
 }
@@ -184,7 +191,16 @@ func (o *signInPanel) view() {
 	o.console.Hide()
 	o.setupBtn = widget.NewButtonWithIcon(i18n.L("Enter client ID…"), theme.SettingsIcon(), o.onSetup)
 	o.setupBtn.Hide()
-	o.problem.extra.Add(container.NewHBox(o.setupBtn, o.console))
+	o.usePwBtn = widget.NewButtonWithIcon("", theme.AccountIcon(), o.onUsePassword)
+	o.usePwBtn.Hide()
+	// Registering a client ID is a developer's or an administrator's task:
+	// its steps are kept out of the way of the person setting up mail.
+	o.adminText = wrapped("")
+	o.admin = widget.NewAccordion(widget.NewAccordionItem(i18n.L("For administrators"),
+		container.NewVBox(o.adminText, container.NewHBox(o.setupBtn, o.console))))
+	o.admin.Hide()
+	o.problem.extra.Add(container.NewHBox(o.usePwBtn))
+	o.problem.extra.Add(o.admin)
 	o.problem.box.Hide()
 
 	o.box = container.NewVBox(container.NewHBox(o.button), o.waiting, o.urlBox, o.signedIn.box, o.problem.box)
@@ -241,6 +257,9 @@ func (o *signInPanel) onMethod(label string) {
 	o.check()
 	o.show()
 	s.showNote(wz.preset())
+	// A saved profile switched to a password it has not stored: mark the
+	// field at once, it is what keeps the step from being done.
+	s.password.touched = s.password.touched || s.passwordMissing()
 	s.password.refresh()
 	s.status.box.Hide()
 	wz.changed()
@@ -322,6 +341,14 @@ func (o *signInPanel) show() {
 	} else {
 		o.button.Show()
 	}
+	// Without a client ID the button cannot work: it is disabled, and the
+	// notice under it says why and what works instead.
+	noClientID := o.err != nil && errors.Is(o.err, oauth.ErrNoClientID) && !o.running && !signedIn
+	if noClientID {
+		o.button.Disable()
+	} else {
+		o.button.Enable()
+	}
 
 	if o.running {
 		o.activity.Start()
@@ -359,8 +386,29 @@ func (o *signInPanel) show() {
 	}
 
 	if o.err != nil && !o.running && !signedIn {
-		o.problem.set(theme.ErrorIcon(), signInHint(o.err), widget.DangerImportance)
 		clientIDProblem := errors.Is(o.err, oauth.ErrNoClientID) || errors.Is(o.err, oauth.ErrClientRejected)
+		if noClientID {
+			o.problem.set(theme.InfoIcon(), o.noClientIDText(name), widget.MediumImportance)
+		} else {
+			o.problem.set(theme.ErrorIcon(), signInHint(o.err), widget.DangerImportance)
+		}
+		if noClientID && len(o.methods) > 1 {
+			o.usePwBtn.SetText(usePasswordLabel(s.wz.preset()))
+			o.usePwBtn.Show()
+		} else {
+			o.usePwBtn.Hide()
+		}
+		if noClientID {
+			o.adminText.SetText(signInHint(o.err))
+			o.adminText.Show()
+		} else {
+			o.adminText.Hide()
+		}
+		if clientIDProblem {
+			o.admin.Show()
+		} else {
+			o.admin.Hide()
+		}
 		if u := consoleURL(id); u != nil && clientIDProblem {
 			o.console.SetText(u.Host)
 			o.console.SetURL(u)
@@ -376,6 +424,35 @@ func (o *signInPanel) show() {
 		o.problem.box.Show()
 	} else {
 		o.problem.box.Hide()
+	}
+}
+
+// noClientIDText is the one sentence a person sees when this copy cannot
+// sign in with the provider: that, and what works instead.
+func (o *signInPanel) noClientIDText(provider string) string {
+	data := map[string]any{"Provider": provider}
+	switch {
+	case len(o.methods) < 2:
+		return i18n.L("Signing in with {{.Provider}} is not set up in this copy of SMTP Configurator, and there is no other way to sign in to {{.Provider}}. Ask whoever installed it to set signing in up.", data)
+	case o.s.wz.preset().Credential == smtp.CredAppPassword:
+		return i18n.L("Signing in with {{.Provider}} is not set up in this copy of SMTP Configurator. Use an app password instead.", data)
+	}
+	return i18n.L("Signing in with {{.Provider}} is not set up in this copy of SMTP Configurator. Use your password instead.", data)
+}
+
+// usePasswordLabel is the button that switches to the password method.
+func usePasswordLabel(pr smtp.Preset) string {
+	if pr.Credential == smtp.CredAppPassword {
+		return i18n.L("Use an app password")
+	}
+	return i18n.L("Use a password")
+}
+
+// onUsePassword switches the method to the password (the working
+// alternative when signing in is not set up).
+func (o *signInPanel) onUsePassword() {
+	if len(o.method.Options) > 1 {
+		o.method.SetSelected(o.method.Options[1])
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
@@ -315,13 +316,14 @@ func TestOAuthNoClientIDShowsRegistrationHelp(t *testing.T) {
 		!strings.Contains(help[2], "Settings → Sign-in apps") || !strings.Contains(help[2], "smtpconf oauth setup google") {
 		t.Fatalf("window help = %q", help)
 	}
+	// The registration steps are for administrators, behind their expander.
 	for _, line := range help {
-		if !strings.Contains(o.problem.text.Text, displayText(line)) {
-			t.Errorf("help %q lacks %q", o.problem.text.Text, line)
+		if !strings.Contains(o.adminText.Text, displayText(line)) {
+			t.Errorf("help %q lacks %q", o.adminText.Text, line)
 		}
 	}
-	if strings.Contains(o.problem.text.Text, "Give smtpconf the client ID") {
-		t.Errorf("the window shows the command line's third line: %q", o.problem.text.Text)
+	if strings.Contains(o.adminText.Text, "Give smtpconf the client ID") {
+		t.Errorf("the window shows the command line's third line: %q", o.adminText.Text)
 	}
 	if !o.console.Visible() || o.console.URL == nil || o.console.URL.Host != "console.cloud.google.com" {
 		t.Errorf("console link = %v (visible %v)", o.console.URL, o.console.Visible())
@@ -474,8 +476,8 @@ func TestOAuthClientIDEnteredInSettingsSignsIn(t *testing.T) {
 	}
 	o.method.SetSelected("Sign in with Google")
 	h.waitFor("the registration help", 5*time.Second, func() bool { return o.problem.box.Visible() && o.setupBtn.Visible() })
-	if !strings.Contains(o.problem.text.Text, "no client ID for Google") {
-		t.Fatalf("problem = %q", o.problem.text.Text)
+	if !strings.Contains(o.adminText.Text, "no client ID for Google") {
+		t.Fatalf("registration help = %q", o.adminText.Text)
 	}
 
 	test.Tap(o.setupBtn)
@@ -531,5 +533,42 @@ func TestOAuthClientIDEnteredInSettingsSignsIn(t *testing.T) {
 	}
 	if got := auth.LastAuthorize().Get("client_id"); got != id {
 		t.Errorf("signed in with client_id %q, want %q", got, id)
+	}
+}
+
+// TestSignInWithoutClientIDIsDisabledWithReason: without a client ID, the
+// person sees one sentence and the working alternative; the Sign-in button
+// is disabled, and the developer steps wait behind "For administrators".
+func TestSignInWithoutClientIDIsDisabledWithReason(t *testing.T) {
+	h := newHarness(t) // the default manager knows no client ID
+	a := walkGmailToAccount(h, nil)
+	o := a.oauth
+	o.method.SetSelected("Sign in with Google")
+	h.waitFor("the client ID check", 5*time.Second, func() bool { return !o.checking && o.problem.box.Visible() })
+	if !o.button.Disabled() {
+		t.Error("Sign in with Google is enabled although it cannot work")
+	}
+	want := "Signing in with Google is not set up in this copy of SMTP Configurator. Use an app password instead."
+	if o.problem.text.Text != want {
+		t.Errorf("the notice says %q, want %q", o.problem.text.Text, want)
+	}
+	if o.problem.text.Importance == widget.DangerImportance || strings.Contains(o.problem.text.Text, "console.cloud.google.com") {
+		t.Error("the person is shown developer instructions in red")
+	}
+	if !o.admin.Visible() || len(o.admin.Items) != 1 || o.admin.Items[0].Title != "For administrators" || o.admin.Items[0].Open {
+		t.Error("the registration steps are not behind a closed “For administrators”")
+	}
+	if !strings.Contains(o.adminText.Text, "console.cloud.google.com") {
+		t.Errorf("the administrators' part lacks the steps: %q", o.adminText.Text)
+	}
+	if h.wizard().next.Disabled() && strings.Contains(h.wizard().navHint.text.Text, "press") {
+		t.Errorf("the hint asks to press the disabled button: %q", h.wizard().navHint.text.Text)
+	}
+	if !o.usePwBtn.Visible() || o.usePwBtn.Text != "Use an app password" {
+		t.Fatalf("the alternative is not offered (%q)", o.usePwBtn.Text)
+	}
+	test.Tap(o.usePwBtn)
+	if a.usesSignIn() || o.method.Selected != "App password" || !o.pwBox.Visible() {
+		t.Errorf("Use an app password left the method on %q", o.method.Selected)
 	}
 }

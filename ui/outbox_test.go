@@ -409,3 +409,55 @@ func TestOutboxDeleteWhileSendingSaysBusy(t *testing.T) {
 		t.Error("the message was deleted while being sent")
 	}
 }
+
+// TestOpenOutboxSelectsTheQueuedMessage: after a second queued failure, "Open
+// the outbox" shows the message just queued, not the one selected before.
+func TestOpenOutboxSelectsTheQueuedMessage(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{
+		Users:             map[string]string{"ann@example.com": "secret-password"},
+		AllowInsecureAuth: true,
+		FailRcpt:          &smtptest.Reply{Code: 451, Enhanced: "4.7.1", Message: "Try again later"},
+	})
+	h := newHarness(t, withDir(outboxDir(t, "10m")))
+	if !h.m.outbox.available() {
+		t.Fatalf("the outbox did not open: %v", h.m.outbox.openErr)
+	}
+	walkCustom(h, srv.Port, "None", "")
+	v, b := h.m.outboxView, h.m.outbox
+	sendQueued := func() string {
+		t.Helper()
+		ts := h.wizard().test
+		test.Tap(ts.sendBtn)
+		h.waitFor("the test send", 10*time.Second, func() bool { return !ts.running })
+		if !ts.queuedRow.Visible() || ts.queuedEntry.ID == "" {
+			t.Fatalf("not queued: %q (%q)", ts.resultTitle.Text, ts.resultText.Text)
+		}
+		id := ts.queuedEntry.ID
+		test.Tap(ts.openOutbox)
+		if !h.m.showing(v.root) {
+			t.Fatal("Open the outbox did not show the Outbox view")
+		}
+		if got := b.selected.Load().(string); got != id {
+			t.Fatalf("the outbox selects %q, want the message just queued (%q)", got, id)
+		}
+		return id
+	}
+	first := sendQueued()
+	h.waitFor("the first entry", 5*time.Second, func() bool { return len(b.entries) == 1 })
+
+	h.m.profiles.list.Select(0)
+	if h.stepID() != stepTest {
+		t.Fatalf("the profile opened on %q", h.stepID())
+	}
+	second := sendQueued()
+	if second == first {
+		t.Fatal("the second send was not queued as a new message")
+	}
+	h.waitFor("both entries", 5*time.Second, func() bool { return len(b.entries) == 2 })
+	if got := b.selected.Load().(string); got != second {
+		t.Fatalf("after the outbox was read, %q is selected, want %q", got, second)
+	}
+	if !v.detail.Visible() {
+		t.Error("the details of the queued message are not shown")
+	}
+}

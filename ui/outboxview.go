@@ -56,6 +56,9 @@ type outboxView struct {
 	confirmDlg *dialog.ConfirmDialog
 	// now is the clock (tests may fix it).
 	now func() time.Time
+	// asked is the message a test just queued, shown until the outbox has
+	// read it (showQueued).
+	asked queue.Entry
 }
 
 func newOutboxView(m *mainUI) *outboxView {
@@ -165,6 +168,18 @@ func (v *outboxView) buildUI() {
 }
 
 // show puts the outbox on the right and reads it afresh.
+// showQueued opens the outbox with e, the message a test just queued,
+// selected (UI thread). A zero e opens it as it is.
+func (v *outboxView) showQueued(e queue.Entry) {
+	v.m.profiles.leaveProfile(func() {
+		if e.ID != "" {
+			v.asked = e
+			v.b.selectEntry(e.ID)
+		}
+		v.show()
+	})
+}
+
 func (v *outboxView) show() {
 	// What was delivered or failed meanwhile is seen now.
 	v.b.unseen = 0
@@ -296,7 +311,13 @@ func (v *outboxView) refresh() {
 		}
 	}
 	switch {
+	case idx < 0 && sel != "" && v.asked.ID == sel:
+		// The message a test just queued, before the outbox read it again:
+		// it, not an older row, is the one asked for.
+		v.list.UnselectAll()
+		v.showEntry(v.asked, nil)
 	case idx >= 0:
+		v.asked = queue.Entry{} // read: from now on it is an entry like any other
 		v.list.Select(idx)
 		e := b.entries[idx]
 		if b.detail != nil && b.detail.ID == e.ID {

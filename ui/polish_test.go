@@ -62,7 +62,7 @@ func overlayTexts(w fyne.Window) string {
 // walkLocalToTest sets up the local test inbox and opens its Test step.
 func walkLocalToTest(h *harness) *testStep {
 	h.t.Helper()
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	h.tapNext()
 	h.walkAccount("")
 	if h.stepID() != stepTest {
@@ -176,7 +176,7 @@ func TestElapsedKeepsUpWithStages(t *testing.T) {
 // The Account step has one save action: the wizard's Save and continue.
 func TestAccountStepHasOneSaveAction(t *testing.T) {
 	h := newHarness(t)
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	h.tapNext()
 	if h.stepID() != stepAccount {
 		t.Fatalf("on step %q", h.stepID())

@@ -253,13 +253,23 @@ func (v *profilesView) onSelected(id widget.ListItemID) {
 	if v.ignoreSelect || id == v.selected {
 		return
 	}
+	if id < 0 || id >= len(v.items) {
+		return
+	}
 	prev := v.selected
+	// Remember which profile was clicked, not its row: discarding a draft
+	// removes its row and shifts the others up.
+	target := v.items[id]
 	v.confirmDiscard(func(ok bool) {
 		if !ok {
 			v.selectQuietly(prev)
 			return
 		}
-		v.open(id)
+		if target.draft {
+			v.open(v.draftIndex())
+		} else {
+			v.open(v.indexOf(target.profile.Name))
+		}
 	})
 }
 

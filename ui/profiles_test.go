@@ -256,3 +256,30 @@ func TestCorruptProfilesFileIsReported(t *testing.T) {
 		t.Error("no new profile to start with")
 	}
 }
+
+// TestDiscardOpensTheProfileClicked: discarding an unsaved new profile drops
+// its row, and the profile clicked (not the one that moved into its row) opens.
+func TestDiscardOpensTheProfileClicked(t *testing.T) {
+	kr := smtp.NewSessionSecrets()
+	dir := t.TempDir()
+	seed(t, dir, kr, "home", "work")
+	h := newHarness(t, withDir(dir), withKeyring(kr))
+	pv := h.m.profiles
+	test.Tap(pv.newBtn)
+	if !h.wizard().isNew {
+		t.Fatal("New opened no new profile")
+	}
+	h.wizard().changed()
+	pv.confirmDlg = nil
+	pv.list.Select(pv.indexOf("home"))
+	if pv.confirmDlg == nil {
+		t.Fatal("leaving an unsaved profile did not ask first")
+	}
+	pv.confirmDlg.Confirm()
+	if got := h.wizard().origName; got != "home" {
+		t.Fatalf("clicking home and discarding opened %q", got)
+	}
+	if it, ok := pv.current(); !ok || it.draft || it.profile.Name != "home" {
+		t.Errorf("the selected row is %+v, want home", it)
+	}
+}

@@ -124,7 +124,6 @@ func (s *providerStep) view() fyne.CanvasObject {
 	s.chosen = newNotice(theme.ConfirmIcon(), "", widget.MediumImportance)
 
 	s.detLine = newDetectLine()
-	s.detLine.show(s.det.state, s.det.text)
 
 	top := container.NewVBox(
 		s.address.object(),
@@ -132,6 +131,7 @@ func (s *providerStep) view() fyne.CanvasObject {
 		widget.NewLabelWithStyle(i18n.L("Provider"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.search,
 	)
+	s.showDetect()
 	return container.NewBorder(top, s.chosen.box, nil, nil, s.list)
 }
 
@@ -172,8 +172,11 @@ func (s *providerStep) onAddress(text string) {
 			s.choose(pr)
 		}
 		s.auto = true
-	} else if s.auto {
-		// The domain matched a provider a moment ago but no longer does.
+	} else if s.auto || (!s.handPicked && s.wz.draft.Preset == "local" && validateAddress(s.wz.address) == nil) {
+		// The domain matched a provider a moment ago but no longer does,
+		// or it is a real account no preset knows: the test inbox chosen
+		// for a first start must not stay chosen for it. Detection fills
+		// in the Custom server when it finds something.
 		if pr, ok := smtp.PresetByID("custom"); ok {
 			s.choose(pr)
 		}
@@ -187,6 +190,7 @@ func (s *providerStep) onAddress(text string) {
 func (s *providerStep) choose(pr smtp.Preset) {
 	s.wz.applyPreset(pr)
 	s.showSelection()
+	s.showDetect()
 }
 
 // showSelection selects the draft's preset in the list and says which it is.
@@ -261,6 +265,11 @@ func (wz *wizard) applyPreset(pr smtp.Preset) {
 		wz.draft.CAFile = ""
 	}
 	if pr.ID == "custom" {
+		if wz.draft.Preset == "local" {
+			// The test inbox's server (127.0.0.1:2525) is no start for a
+			// real one: begin from the standard submission port.
+			wz.draft.Host, wz.draft.Port, wz.draft.Security, wz.draft.Auth = "", 0, "", ""
+		}
 		// Keep a server typed earlier; only fill what is missing.
 		wz.draft.Preset = pr.ID
 		if wz.draft.Port == 0 {

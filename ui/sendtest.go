@@ -44,6 +44,7 @@ type testStep struct {
 	queuedMore   *widget.Label
 	openOutbox   *widget.Button
 	queuedRow    *fyne.Container
+	queuedEntry  queue.Entry // the message just queued, which openOutbox selects
 	fixBtn       *widget.Button
 	fixStep      string // the step fixBtn opens
 	transcript   *widget.Label
@@ -127,7 +128,7 @@ func (s *testStep) view() fyne.CanvasObject {
 	s.queuedText = wrapped("")
 	s.queuedText.TextStyle = fyne.TextStyle{Bold: true}
 	s.queuedMore = wrapped("")
-	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), wz.m.showOutbox)
+	s.openOutbox = widget.NewButtonWithIcon(i18n.L("Open the outbox"), theme.UploadIcon(), func() { wz.m.outboxView.showQueued(s.queuedEntry) })
 	s.queuedRow = container.NewBorder(nil, nil, container.NewVBox(s.queuedIcon), container.NewVBox(s.openOutbox), container.NewVBox(s.queuedText, s.queuedMore))
 	s.queuedRow.Hide()
 	s.resultMore = newTechnicalDetails()
@@ -433,6 +434,7 @@ func (s *testStep) showQueued(q queuedTest) {
 	if !q.tried {
 		return
 	}
+	s.queuedEntry = q.entry
 	if q.err == nil {
 		s.queuedIcon.SetResource(theme.NewWarningThemedResource(theme.HistoryIcon()))
 		s.queuedText.Importance = widget.MediumImportance

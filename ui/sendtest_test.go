@@ -30,7 +30,7 @@ func wantRows(t *testing.T, ts *testStep, want map[smtp.Stage]rowState) {
 func TestLocalInboxSendDelivers(t *testing.T) {
 	h := newHarness(t)
 	// The local test inbox is pre-selected for a first start.
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	if h.wizard().draft.Preset != "local" {
 		t.Fatalf("preset = %q", h.wizard().draft.Preset)
 	}

@@ -205,9 +205,8 @@ func (s *serverStep) view() fyne.CanvasObject {
 
 	s.warnings = container.NewVBox()
 
-	pd := wz.provider.det
 	s.detLine = newDetectLine()
-	s.detLine.show(pd.state, pd.text)
+	wz.provider.showDetect()
 
 	bold := fyne.TextStyle{Bold: true}
 	form := container.NewVBox(
@@ -253,6 +252,11 @@ func (s *serverStep) fillFields() {
 
 func (s *serverStep) enter() {
 	p := s.wz.draft
+	if p.Preset == "custom" {
+		// No provider's values to speak of: the person enters them.
+		s.wz.stepIntro.SetText(i18n.L("These are the outgoing (SMTP) server settings. Enter them as your email provider gives them for mail apps; the usual port is 587 with STARTTLS."))
+	}
+	s.wz.provider.showDetect()
 	s.fillFields()
 	s.helo.set(p.HELO)
 	s.timeout.set(formatTimeout(p.Timeout))

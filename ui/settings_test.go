@@ -79,6 +79,7 @@ func TestSettingsLanguageSwitchesAtOnce(t *testing.T) {
 	h := newHarness(t)
 	// Something typed and a step reached, which the switch must keep.
 	typeInto(h.wizard().provider.address.entry, "ann@example.com")
+	h.pickPreset("local")
 	h.tapNext()
 	if h.stepID() != stepServer {
 		t.Fatalf("on step %q", h.stepID())
@@ -161,7 +162,7 @@ func TestSavedLanguageAppliedAtStartUnlessForced(t *testing.T) {
 func TestLanguageSwitchKeepsTypedAccountDetails(t *testing.T) {
 	inEnglish(t)
 	h := newHarness(t)
-	h.walkProvider("ann@example.com", "")
+	h.walkProvider("ann@example.com", "local")
 	h.tapNext()
 	a := h.wizard().account
 	typeInto(a.name.entry, "my profile")

@@ -237,7 +237,8 @@ func (wz *wizard) update() {
 		case i == wz.current:
 			b.Importance = widget.HighImportance
 			b.SetIcon(theme.RadioButtonCheckedIcon())
-		case i < wz.current || wz.reachable(i) && wz.steps[i].Valid():
+		case (i < wz.current || wz.reachable(i)) && wz.steps[i].Valid():
+			// A step passed with a field still missing is not done.
 			b.Importance = widget.LowImportance
 			b.SetIcon(theme.ConfirmIcon())
 		default:
@@ -284,7 +285,7 @@ func (wz *wizard) update() {
 		wz.navHint.set(theme.InfoIcon(), i18n.L("Type your email address to begin."), widget.MediumImportance)
 		wz.navHint.box.Show()
 	default:
-		hint := i18n.L("Complete the fields marked above to continue.")
+		hint := wz.incompleteHint()
 		if wz.steps[wz.current].ID == stepAccount && wz.account.fieldsValid() && wz.account.needsSignIn() {
 			hint = wz.account.signInFirst()
 		}

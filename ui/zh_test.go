@@ -149,6 +149,7 @@ func TestSetupInChinese(t *testing.T) {
 		"1. 邮箱服务商", "2. 服务器", "3. 账号", "4. 测试", "上一步", "下一步", "电子邮件地址", "请输入你的邮箱地址")
 	assertChinese(t, "profile list", left, nil, nil, "配置", "新建", "新配置", "尚未保存", "测试收件箱", "发件箱")
 	typeInto(ps.address.entry, "ann@example.com")
+	h.pickPreset("local")
 	if got := ps.address.msg.Text; !strings.Contains(got, "你用来发信的邮箱地址") {
 		t.Errorf("address hint = %q, want Chinese", got)
 	}
