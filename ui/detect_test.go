@@ -5,7 +5,6 @@ package ui
 import (
 	"crypto/tls"
 	"fmt"
-	"github.com/smtpconf/smtpconf/smtp/dnstest"
 	"io"
 	"log"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smtpconf/smtpconf/smtp/dnstest"
 
 	"github.com/smtpconf/smtpconf/smtp"
 	"github.com/smtpconf/smtpconf/smtp/detect"

@@ -219,15 +219,10 @@ func (v *inboxView) onClear() {
 	if n == 0 {
 		return
 	}
-	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete all messages?"),
+	v.confirmDlg = v.m.confirmAction(i18n.L("Delete all messages?"),
 		i18n.N("Delete the {{.Count}} messages in the local test inbox? They cannot be restored.", n, map[string]any{"Count": n}),
-		func(ok bool) {
-			if ok {
-				v.selected = 0
-				v.m.local.clear()
-			}
-		}, v.m.win)
-	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
-	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
-	v.confirmDlg.Show()
+		i18n.L("Delete"), true, func() {
+			v.selected = 0
+			v.m.local.clear()
+		})
 }

@@ -449,18 +449,13 @@ func (f *oauthAppForm) onRemove() {
 	} else {
 		body += i18n.L("Until you enter one again, profiles cannot sign in with {{.Provider}} or send mail with that sign-in.", d)
 	}
-	f.confirm = dialog.NewConfirm(i18n.L("Remove the {{.Provider}} client ID?", d), body, func(ok bool) {
-		if !ok {
-			return
-		}
+	f.confirm = f.apps.m.confirmAction(i18n.L("Remove the {{.Provider}} client ID?", d), body, i18n.L("Remove"), false, func() {
 		f.write(func(ps *oauth.ProviderSettings) {
 			ps.ClientID, ps.ClientSecret, ps.Tenant = "", "", ""
 		}, func() string {
 			return i18n.L("Removed the {{.Provider}} client ID.", map[string]any{"Provider": f.name})
 		})
-	}, f.apps.m.win)
-	f.confirm.SetConfirmText(i18n.L("Remove"))
-	f.confirm.Show()
+	})
 }
 
 // errNotKept: oauth.json read back after a write does not hold what was

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"fyne.io/fyne/v2/dialog"
 	"github.com/smtpconf/smtpconf/smtp/oauth"
 	"github.com/smtpconf/smtpconf/ui/i18n"
 )
@@ -172,15 +171,9 @@ func (o *signInPanel) onSignOut() {
 	wz := o.s.wz
 	name := wz.origName
 	_, provider, _ := o.s.signInProvider()
-	o.confirm = dialog.NewConfirm(i18n.L("Sign out?"),
+	o.confirm = wz.m.confirmAction(i18n.L("Sign out?"),
 		i18n.L("This profile can no longer send mail until you sign in with {{.Provider}} again.", map[string]any{"Provider": provider}),
-		func(ok bool) {
-			if ok {
-				o.signOut(name)
-			}
-		}, wz.m.win)
-	o.confirm.SetConfirmText(i18n.L("Sign out"))
-	o.confirm.Show()
+		i18n.L("Sign out"), false, func() { o.signOut(name) })
 }
 
 // signOut removes the tokens of profile name in the background.

@@ -513,19 +513,13 @@ func (v *outboxView) onDelete() {
 		text = i18n.L("Remove the sent message “{{.Subject}}” to {{.To}} from the list?", map[string]any{
 			"Subject": subjectOrNone(e.Subject), "To": strings.Join(e.To, ", ")})
 	}
-	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete message?"), text, func(ok bool) {
-		if !ok {
-			return
-		}
+	v.confirmDlg = v.m.confirmAction(i18n.L("Delete message?"), text, i18n.L("Delete"), true, func() {
 		v.b.background(func() {
 			if err := v.b.remove(e.ID); err != nil {
 				v.m.showError(i18n.L("The message could not be deleted"), plainOutboxError(err))
 			}
 		})
-	}, v.m.win)
-	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
-	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
-	v.confirmDlg.Show()
+	})
 }
 
 func (v *outboxView) onCopy() {

@@ -495,16 +495,9 @@ func (v *profilesView) onDelete() {
 		return
 	}
 	name := it.profile.Name
-	v.confirmDlg = dialog.NewConfirm(i18n.L("Delete profile?"),
+	v.confirmDlg = v.m.confirmAction(i18n.L("Delete profile?"),
 		i18n.L("Delete “{{.Name}}” and its saved password? This cannot be undone.", map[string]any{"Name": name}),
-		func(ok bool) {
-			if ok {
-				v.delete(name)
-			}
-		}, v.m.win)
-	v.confirmDlg.SetConfirmText(i18n.L("Delete"))
-	v.confirmDlg.SetConfirmImportance(widget.DangerImportance)
-	v.confirmDlg.Show()
+		i18n.L("Delete"), true, func() { v.delete(name) })
 }
 
 func (v *profilesView) delete(name string) {

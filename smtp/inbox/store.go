@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/smtpconf/smtpconf/smtp"
 )
 
 // The store's layout inside its folder: one file per message, named by its
@@ -184,29 +186,11 @@ func (st *Store) writeIndex(idx storeIndex) error {
 	return writeAtomic(filepath.Join(st.dir, StoreIndexFile), append(data, '\n'))
 }
 
-// writeAtomic writes data to a temporary file (0600) beside path and
-// renames it over path.
+// writeAtomic replaces path with data the way every file of the config
+// directory is written (smtp.WriteConfigFile: 0600, flushed, renamed, the
+// directory flushed).
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("local test inbox store: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o600)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
+	if err := smtp.WriteConfigFile(filepath.Dir(path), filepath.Base(path), data); err != nil {
 		return fmt.Errorf("local test inbox store: %w", err)
 	}
 	return nil
